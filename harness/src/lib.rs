@@ -1,0 +1,10 @@
+//! yadoc: turns each lesson of the YADOC Kubernetes course into an executable conformance test.
+//!
+//! Data flows one way: lesson markdown → [`lesson::Lesson`] (blocks with file:line) → a plan of
+//! artifacts and steps → a tier's checks → findings → reporters.
+
+pub mod error;
+pub mod process;
+pub mod lesson;
+pub mod source;
+pub mod yaml;
