@@ -3,8 +3,16 @@
 //! Data flows one way: lesson markdown → [`lesson::Lesson`] (blocks with file:line) → a plan of
 //! artifacts and steps → a tier's checks → findings → reporters.
 
+pub mod checks;
+pub mod course;
+pub mod drift;
 pub mod error;
+pub mod extract;
+pub mod k8s;
 pub mod process;
 pub mod lesson;
+pub mod plan;
+pub mod report;
+pub mod run;
 pub mod source;
 pub mod yaml;

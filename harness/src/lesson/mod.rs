@@ -1,5 +1,14 @@
 //! The lesson model: markdown blocks with provenance, the files they become, the steps they run.
 
+pub mod artifact;
+pub mod bind;
 pub mod block;
+pub mod classify;
+pub mod definition;
+pub mod dockerfile;
 pub mod markdown;
+pub mod model;
 pub mod shell;
+pub mod steps;
+
+pub use model::Lesson;

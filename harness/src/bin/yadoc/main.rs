@@ -1,1 +1,109 @@
-fn main() {}
+//! The `yadoc` command line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use yadoc::checks::finding::Tier;
+use yadoc::report::{self, Report};
+
+#[derive(Parser)]
+#[command(name = "yadoc", version, about = "Turns each YADOC lesson into an executable conformance test")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check lessons (all of them when none is named).
+    Check {
+        /// Lessons to check: `lesson2`, `lesson2.md` or a path.
+        #[arg(value_name = "LESSON")]
+        names: Vec<String>,
+        /// Directory of lesson markdown files (default: the project's lessons/).
+        #[arg(long = "lessons", value_name = "DIR")]
+        lessons_dir: Option<PathBuf>,
+        /// Tiers to run, comma-separated (static, app, image, cluster).
+        #[arg(long, default_value = "static", value_delimiter = ',')]
+        tier: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Show a lesson's steps and files, with the lesson line each comes from.
+    Plan {
+        lesson: String,
+        #[arg(long = "lessons", value_name = "DIR")]
+        lessons_dir: Option<PathBuf>,
+    },
+    /// Write a lesson's files (app.py, Dockerfile, manifests, derived files) into a directory.
+    Extract {
+        lesson: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long = "lessons", value_name = "DIR")]
+        lessons_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("yadoc: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Check { names, lessons_dir, tier, format } => {
+            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let tiers = tier
+                .iter()
+                .map(|t| Tier::parse(t).with_context(|| format!("unknown tier `{t}` (static, app, image, cluster)")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let loaded = yadoc::course::load(&dir, &names)?;
+            let outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
+            let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes);
+            match format {
+                Format::Text => print!("{}", report::text::render(&report, &loaded, std::io::stdout().is_terminal())),
+                Format::Json => print!("{}", report::json::render(&report)),
+            }
+            Ok(if report.has_failures() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Plan { lesson, lessons_dir } => {
+            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
+            print!("{}", yadoc::plan::render(&l));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { lesson, out, lessons_dir } => {
+            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
+            let written = yadoc::extract::write(&l, &out)?;
+            for w in written {
+                println!("{}", w.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

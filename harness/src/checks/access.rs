@@ -1,0 +1,143 @@
+//! How the reader reaches what the lesson deploys: the /etc/hosts line, the URL and the k3d port
+//! mapping agree with the Ingress; curl and the kubeconfig agree with `--api-port`.
+
+use serde_json::Value;
+
+use super::context::Ctx;
+use super::finding::Finding;
+use crate::lesson::classify::Content;
+use crate::lesson::steps::{ClusterCreate, StepKind};
+
+pub const INGRESS_URL: &str = "xref.ingress-url";
+pub const API_PORT: &str = "xref.api-port";
+
+/// `http://HOST:PORT/…` → (scheme, host, port).
+pub fn split_url(url: &str) -> Option<(String, String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.parse().ok()?),
+        None => (authority.to_string(), if scheme == "https" { 443 } else { 80 }),
+    };
+    Some((scheme.to_string(), host, port))
+}
+
+fn clusters<'a>(ctx: &'a Ctx) -> Vec<(usize, &'a ClusterCreate)> {
+    ctx.steps()
+        .filter_map(|(s, k)| match k {
+            StepKind::ClusterCreate(c) => Some((s.line, c)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The cluster in use at a line: the last one created before it.
+fn cluster_at<'a>(ctx: &'a Ctx, line: usize) -> Option<(usize, &'a ClusterCreate)> {
+    clusters(ctx).into_iter().filter(|(l, _)| *l < line).last()
+}
+
+/// /etc/hosts line, URL host and port agree with the Ingress host and the load balancer mapping.
+pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
+    let hosts: Vec<(String, usize)> = ctx
+        .of_kind("Ingress")
+        .flat_map(|m| {
+            m.value().unwrap_or(&Value::Null)["spec"]["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, r)| r["host"].as_str().map(|h| (h.to_string(), m.line(&format!("spec.rules[{i}].host")))))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if hosts.is_empty() {
+        return Vec::new();
+    }
+    let host_list = hosts.iter().map(|(h, l)| format!("{h} (line {l})")).collect::<Vec<_>>().join(", ");
+    let mut out = Vec::new();
+    for (s, k) in ctx.steps() {
+        match k {
+            StepKind::HostsEntry { ip, host } => {
+                if !hosts.iter().any(|(h, _)| h == host) {
+                    out.push(
+                        ctx.finding(INGRESS_URL, s.line)
+                            .expected(format!("the /etc/hosts line to name the Ingress host: {host_list}"))
+                            .observed(format!("`{}` names {host}", s.literal))
+                            .fix(format!("write `127.0.0.1 {}`", hosts[0].0)),
+                    );
+                } else if ip != "127.0.0.1" {
+                    out.push(
+                        ctx.finding(INGRESS_URL, s.line)
+                            .expected("127.0.0.1: k3d publishes the load balancer's ports on the host")
+                            .observed(format!("`{}` points {host} at {ip}", s.literal))
+                            .fix(format!("write `127.0.0.1 {host}`")),
+                    );
+                }
+            }
+            StepKind::Visit { url } => {
+                let Some((scheme, host, port)) = split_url(url) else { continue };
+                let named: Vec<&String> = ctx.steps().filter_map(|(_, k)| match k { StepKind::HostsEntry { host, .. } => Some(host), _ => None }).collect();
+                if scheme != "http" || !(hosts.iter().any(|(h, _)| *h == host) || named.contains(&&host) || host.ends_with(".local")) {
+                    continue;
+                }
+                if !hosts.iter().any(|(h, _)| *h == host) {
+                    out.push(
+                        ctx.finding(INGRESS_URL, s.line)
+                            .expected(format!("the URL's host to be the Ingress host: {host_list}"))
+                            .observed(format!("{url} asks for host {host}; traefik answers 404 for a host no Ingress names"))
+                            .fix(format!("use http://{}:{port}/", hosts[0].0)),
+                    );
+                    continue;
+                }
+                let Some((cline, cluster)) = cluster_at(ctx, s.line).or_else(|| clusters(ctx).into_iter().last()) else { continue };
+                let lb: Vec<_> = cluster.ports.iter().filter(|p| p.container == 80 && p.node_filter.starts_with("loadbalancer")).collect();
+                if !lb.iter().any(|p| p.host == port) {
+                    out.push(
+                        ctx.finding(INGRESS_URL, s.line)
+                            .expected(format!("the URL's port to be the host port that k3d maps to the load balancer's port 80 (`k3d cluster create` at line {cline}: {})", if lb.is_empty() { "no such mapping".to_string() } else { lb.iter().map(|p| p.host.to_string()).collect::<Vec<_>>().join(", ") }))
+                            .observed(format!("{url} uses port {port}"))
+                            .fix(match lb.first() { Some(p) => format!("use port {} in the URL, or map `-p \"{port}:80@loadbalancer\"`", p.host), None => format!("add `-p \"{port}:80@loadbalancer\"` to k3d cluster create") }),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// curl URLs and the example kubeconfig use the port given to `--api-port`.
+pub fn api_port(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut check = |line: usize, what: &str, url: &str| {
+        let Some((_, _, port)) = split_url(url) else { return };
+        let Some((cline, c)) = cluster_at(ctx, line) else { return };
+        let Some(api) = c.api_port else { return };
+        if port != api {
+            out.push(
+                ctx.finding(API_PORT, line)
+                    .expected(format!("port {api}, the --api-port of cluster {} (line {cline})", c.name))
+                    .observed(format!("{what} uses {url}"))
+                    .fix(format!("use port {api}")),
+            );
+        }
+    };
+    for (s, k) in ctx.steps() {
+        if let StepKind::Curl { url, .. } = k {
+            if url.starts_with("https://") {
+                check(s.line, "curl", url);
+            }
+        }
+    }
+    for (b, c) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
+        if *c != Content::Kubeconfig {
+            continue;
+        }
+        for (i, l) in b.text.lines().enumerate() {
+            if let Some(url) = l.trim().strip_prefix("server:") {
+                check(b.line_of_text_line(i), "the kubeconfig shown", url.trim());
+            }
+        }
+    }
+    out
+}

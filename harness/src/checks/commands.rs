@@ -1,0 +1,253 @@
+//! The lesson's commands agree with its files and with each other: applied files exist, namespaces
+//! exist before use, images are built, imported and used under one tag, clusters live while used.
+
+use serde_json::Value;
+
+use super::context::{at, join, pod_templates, Ctx};
+use super::finding::Finding;
+use crate::lesson::steps::StepKind;
+
+pub const SHELL_SYNTAX: &str = "shell.syntax";
+pub const APPLY_FILE: &str = "xref.apply-file";
+pub const NAMESPACE: &str = "xref.namespace";
+pub const IMAGE_TAG: &str = "xref.image-tag";
+pub const IMAGE_PULL: &str = "xref.image-pull-never";
+pub const CLUSTER_LIFECYCLE: &str = "steps.cluster-lifecycle";
+
+/// Command lines parse.
+pub fn shell_syntax(ctx: &Ctx) -> Vec<Finding> {
+    ctx.lesson
+        .step_errors
+        .iter()
+        .map(|e| {
+            ctx.finding(SHELL_SYNTAX, e.line)
+                .expected("a command line yadoc can run as the lesson shows it")
+                .observed(format!("`{}`: {}", e.literal, e.message))
+                .fix("correct the command line")
+        })
+        .collect()
+}
+
+/// `kubectl apply -f F` needs a block (or derived file) F.
+pub fn apply_file(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (s, k) in ctx.steps() {
+        if let StepKind::Apply { file, .. } = k {
+            if file.contains("://") || ctx.lesson.file(file).is_some() {
+                continue;
+            }
+            let have: Vec<&str> = ctx.lesson.files.iter().map(|f| f.name.as_str()).filter(|n| n.ends_with(".yaml") || n.ends_with(".yml")).collect();
+            out.push(
+                ctx.finding(APPLY_FILE, s.line)
+                    .expected(format!("a block of the lesson that is `{file}`"))
+                    .observed(format!("no block is bound to {file}; the lesson's manifests are: {}", if have.is_empty() { "(none)".into() } else { have.join(", ") }))
+                    .fix(format!("show {file} in a ```yaml block introduced by \"create a new file named {file}\", or apply one of the files above")),
+            );
+        }
+    }
+    out
+}
+
+/// Namespaces used by manifests and `-n` flags are created before they are used.
+pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
+    let created: Vec<(String, usize)> = ctx
+        .steps()
+        .filter_map(|(s, k)| match k {
+            StepKind::CreateNamespace { name } => Some((name.clone(), s.line)),
+            _ => None,
+        })
+        .chain(ctx.of_kind("Namespace").map(|m| (m.name().to_string(), 0)))
+        .collect();
+    let exists = |ns: &str, line: usize| {
+        ["default", "kube-system", "kube-public", "kube-node-lease"].contains(&ns)
+            || created.iter().any(|(n, l)| n == ns && *l <= line)
+    };
+    let mut out = Vec::new();
+    let mut report = |line: usize, ns: &str, what: String| {
+        let later = created.iter().find(|(n, _)| n == ns).map(|(_, l)| *l);
+        out.push(
+            ctx.finding(NAMESPACE, line)
+                .expected(format!("namespace {ns} to exist when {what} runs"))
+                .observed(match later {
+                    Some(l) => format!("it is created only later, at line {l}"),
+                    None => "the lesson never creates it".into(),
+                })
+                .fix(format!("run `kubectl create ns {ns}` before this step")),
+        );
+    };
+    for (s, k) in ctx.steps() {
+        match k {
+            StepKind::Apply { file, namespace } => {
+                let ns = namespace.clone().or_else(|| {
+                    ctx.manifests.iter().find(|m| &m.artifact.name == file).map(|m| m.namespace().to_string())
+                });
+                if let Some(ns) = ns.filter(|ns| !exists(ns, s.line)) {
+                    report(s.line, &ns, format!("`{}`", s.literal));
+                }
+            }
+            StepKind::RunPod { namespace: Some(ns), .. } | StepKind::Inspect { namespace: Some(ns), .. } => {
+                if !exists(ns, s.line) {
+                    report(s.line, ns, format!("`{}`", s.literal));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// (image, pull policy, lesson line) of every container of every workload.
+fn images(ctx: &Ctx) -> Vec<(String, Option<String>, usize, String)> {
+    let mut out = Vec::new();
+    for (m, tpl) in pod_templates(ctx) {
+        let spec = join(&tpl, "spec");
+        for (i, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"].as_array().into_iter().flatten().enumerate() {
+            if let Some(image) = c["image"].as_str() {
+                out.push((
+                    image.to_string(),
+                    c["imagePullPolicy"].as_str().map(String::from),
+                    m.line(&format!("{spec}.containers[{i}].image")),
+                    m.label(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn normalize(image: &str) -> String {
+    if image.rsplit('/').next().is_some_and(|last| last.contains(':') || last.contains('@')) {
+        image.to_string()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
+/// The tag built by `docker build -t` is the one imported and the one the Deployment runs.
+pub fn image_tag(ctx: &Ctx) -> Vec<Finding> {
+    let built: Vec<(String, usize)> = ctx
+        .steps()
+        .filter_map(|(s, k)| match k {
+            StepKind::DockerBuild { tag, .. } => Some((normalize(tag), s.line)),
+            _ => None,
+        })
+        .collect();
+    if built.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (s, k) in ctx.steps() {
+        if let StepKind::ImageImport { image, .. } = k {
+            if !built.iter().any(|(t, _)| *t == normalize(image)) {
+                out.push(
+                    ctx.finding(IMAGE_TAG, s.line)
+                        .expected(format!("to import the image the lesson builds ({})", built.iter().map(|(t, l)| format!("{t}, line {l}")).collect::<Vec<_>>().join("; ")))
+                        .observed(format!("`k3d image import {image}`: no such image was built"))
+                        .fix(format!("import {}", built[0].0)),
+                );
+            }
+        }
+    }
+    for (image, policy, line, label) in images(ctx) {
+        if policy.as_deref() == Some("Never") && !built.iter().any(|(t, _)| *t == normalize(&image)) {
+            out.push(
+                ctx.finding(IMAGE_TAG, line)
+                    .expected(format!("{label} to run the image the lesson builds ({})", built.iter().map(|(t, l)| format!("{t}, line {l}")).collect::<Vec<_>>().join("; ")))
+                    .observed(format!("image `{image}` with imagePullPolicy: Never; it exists nowhere, so the pod stays in ErrImageNeverPull"))
+                    .fix(format!("set image: {}", built[0].0)),
+            );
+        }
+    }
+    out
+}
+
+/// An image that only exists locally must be imported into the cluster and never pulled.
+pub fn image_pull_never(ctx: &Ctx) -> Vec<Finding> {
+    let built: Vec<String> = ctx
+        .steps()
+        .filter_map(|(_, k)| match k {
+            StepKind::DockerBuild { tag, .. } => Some(normalize(tag)),
+            _ => None,
+        })
+        .collect();
+    let imported: Vec<String> = ctx
+        .steps()
+        .filter_map(|(_, k)| match k {
+            StepKind::ImageImport { image, .. } => Some(normalize(image)),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (image, policy, line, label) in images(ctx) {
+        let image = normalize(&image);
+        if !built.contains(&image) {
+            continue;
+        }
+        if !imported.contains(&image) {
+            out.push(
+                ctx.finding(IMAGE_PULL, line)
+                    .expected(format!("`k3d image import {image}` before {label} is applied (the image exists only in the local docker engine)"))
+                    .observed("the lesson never imports it; the pod stays in ErrImageNeverPull / ErrImagePull")
+                    .fix(format!("add `k3d image import {image} -c <cluster>` before kubectl apply")),
+            );
+        } else if policy.as_deref() != Some("Never") && policy.as_deref() != Some("IfNotPresent") && image.ends_with(":latest") {
+            out.push(
+                ctx.finding(IMAGE_PULL, line)
+                    .expected(format!("imagePullPolicy: Never or IfNotPresent for the imported image {image}"))
+                    .observed(format!("imagePullPolicy {}: a :latest image defaults to Always, so the kubelet tries to pull {image} from a registry and fails", policy.as_deref().unwrap_or("unset")))
+                    .fix("add imagePullPolicy: Never to the container"),
+            );
+        }
+    }
+    out
+}
+
+/// A cluster is created before it is used and not deleted while later steps still need it.
+pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut reported = Vec::new();
+    let steps: Vec<_> = ctx.lesson.commands().collect();
+    for (i, s) in steps.iter().enumerate() {
+        let StepKind::ClusterDelete { name } = &s.kind else { continue };
+        let Some(created) = steps[..i].iter().find(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name)) else {
+            continue;
+        };
+        let recreated = steps[i + 1..].iter().position(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name));
+        let after = &steps[i + 1..recreated.map(|r| i + 1 + r).unwrap_or(steps.len())];
+        let users: Vec<String> = after
+            .iter()
+            .filter(|p| match &p.kind {
+                StepKind::ImageImport { cluster, .. } => cluster.as_deref() == Some(name.as_str()),
+                StepKind::Apply { .. } | StepKind::CreateNamespace { .. } | StepKind::RunPod { .. } | StepKind::Inspect { .. } => true,
+                _ => false,
+            })
+            .map(|p| format!("line {}", p.line))
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        reported.push(s.line);
+        out.push(
+            ctx.finding(CLUSTER_LIFECYCLE, s.line)
+                .expected(format!("cluster {name}, created at line {}, to exist for the steps that follow", created.line))
+                .observed(format!("`{}` deletes it, and {} later step(s) use it ({})", s.literal, users.len(), users.join(", ")))
+                .fix(format!("move this delete before the `k3d cluster create` at line {} (it is meant for an earlier lesson's cluster)", created.line)),
+        );
+    }
+    let mut live: Vec<String> = Vec::new();
+    for s in &steps {
+        match &s.kind {
+            StepKind::ClusterCreate(c) => live.push(c.name.clone()),
+            // a delete reported above is not counted again at every later use
+            StepKind::ClusterDelete { name } if !reported.contains(&s.line) => live.retain(|n| n != name),
+            StepKind::ImageImport { cluster: Some(c), .. } if !live.contains(c) && steps.iter().any(|p| matches!(&p.kind, StepKind::ClusterCreate(_))) => out.push(
+                ctx.finding(CLUSTER_LIFECYCLE, s.line)
+                    .expected(format!("cluster `{c}` to exist (created by this lesson: {})", steps.iter().filter_map(|p| match &p.kind { StepKind::ClusterCreate(cc) => Some(cc.name.clone()), _ => None }).collect::<Vec<_>>().join(", ")))
+                    .observed(format!("`{}` names a cluster that does not exist at this point", s.literal))
+                    .fix("use the name of the cluster the lesson created"),
+            ),
+            _ => {}
+        }
+    }
+    out
+}

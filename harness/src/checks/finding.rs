@@ -1,0 +1,144 @@
+//! Findings and check outcomes: what every tier produces and every reporter renders.
+
+use serde::Serialize;
+
+/// The tiers of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Static,
+    App,
+    Image,
+    Cluster,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Static => "static",
+            Tier::App => "app",
+            Tier::Image => "image",
+            Tier::Cluster => "cluster",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "static" => Some(Tier::Static),
+            "app" => Some(Tier::App),
+            "image" => Some(Tier::Image),
+            "cluster" => Some(Tier::Cluster),
+            _ => None,
+        }
+    }
+}
+
+/// One problem, located at a lesson line, with what was expected and seen and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub check: String,
+    pub lesson: String,
+    pub line: usize,
+    pub expected: String,
+    pub observed: String,
+    pub fix: String,
+    /// A one-line cause from the diagnosis catalogue, when one matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<String>,
+    /// Set when the known-drift register expects this finding: the entry's explanation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_drift: Option<String>,
+}
+
+impl Finding {
+    pub fn new(check: &str, lesson: &str, line: usize) -> Self {
+        Self {
+            check: check.to_string(),
+            lesson: lesson.to_string(),
+            line,
+            expected: String::new(),
+            observed: String::new(),
+            fix: String::new(),
+            diagnosis: None,
+            known_drift: None,
+        }
+    }
+
+    pub fn expected(mut self, s: impl Into<String>) -> Self {
+        self.expected = s.into();
+        self
+    }
+
+    pub fn observed(mut self, s: impl Into<String>) -> Self {
+        self.observed = s.into();
+        self
+    }
+
+    pub fn fix(mut self, s: impl Into<String>) -> Self {
+        self.fix = s.into();
+        self
+    }
+
+    pub fn diagnosis(mut self, s: Option<String>) -> Self {
+        self.diagnosis = s;
+        self
+    }
+}
+
+/// How a check ended for one lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// Every finding is expected by the known-drift register.
+    KnownDrift,
+    /// The check could not run; never counted as passed.
+    Skipped { reason: String },
+}
+
+/// One check (or tier step) for one lesson.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub check: String,
+    pub title: String,
+    pub tier: Tier,
+    pub lesson: String,
+    #[serde(flatten)]
+    pub status: Status,
+    pub findings: Vec<Finding>,
+    /// Facts worth showing even on success (Python version used, base image substituted, timings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    pub fn new(check: &str, title: &str, tier: Tier, lesson: &str, findings: Vec<Finding>) -> Self {
+        Self {
+            check: check.into(),
+            title: title.into(),
+            tier,
+            lesson: lesson.into(),
+            status: if findings.is_empty() { Status::Passed } else { Status::Failed },
+            findings,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn skipped(check: &str, title: &str, tier: Tier, lesson: &str, reason: impl Into<String>) -> Self {
+        Self {
+            check: check.into(),
+            title: title.into(),
+            tier,
+            lesson: lesson.into(),
+            status: Status::Skipped { reason: reason.into() },
+            findings: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn with_notes(mut self, notes: Vec<String>) -> Self {
+        self.notes = notes;
+        self
+    }
+}

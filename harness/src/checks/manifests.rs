@@ -1,0 +1,123 @@
+//! Every manifest parses and decodes strictly into its Kubernetes type.
+
+use super::context::Ctx;
+use super::finding::Finding;
+use crate::k8s::{apis, decode};
+use crate::lesson::classify::Content;
+use crate::yaml::YamlDoc;
+
+pub const YAML_SYNTAX: &str = "yaml.syntax";
+pub const SCHEMA: &str = "k8s.schema";
+pub const UNKNOWN_FIELD: &str = "k8s.unknown-field";
+pub const REMOVED_API: &str = "k8s.removed-api";
+
+/// Manifests, excerpts and example kubeconfigs are valid YAML.
+pub fn yaml_syntax(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for m in &ctx.manifests {
+        if let Err(e) = &m.doc {
+            out.push(
+                ctx.finding(YAML_SYNTAX, m.artifact.lesson_line(e.line))
+                    .expected(format!("{} to be valid YAML", m.artifact.name))
+                    .observed(e.message.clone())
+                    .fix("fix the YAML at this line (indentation, a missing colon or bracket)"),
+            );
+        }
+    }
+    for (b, c) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
+        if matches!(c, Content::YamlFragment | Content::Kubeconfig) {
+            if let Err(e) = YamlDoc::parse(&b.text) {
+                out.push(
+                    ctx.finding(YAML_SYNTAX, b.line_of_text_line(e.line.saturating_sub(1)))
+                        .expected(format!("the {} to be valid YAML", c.describe()))
+                        .observed(e.message)
+                        .fix("fix the YAML at this line"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn each_problem(ctx: &Ctx, mut f: impl FnMut(&super::context::Manifest, &str, &str, decode::Problem)) {
+    for m in &ctx.manifests {
+        let Some(v) = m.value() else { continue };
+        let api = v["apiVersion"].as_str().unwrap_or("");
+        let kind = v["kind"].as_str().unwrap_or("");
+        if apis::removed(api, kind).is_some() {
+            continue;
+        }
+        for p in decode::decode(api, kind, v) {
+            f(m, api, kind, p);
+        }
+    }
+}
+
+/// Missing required fields, wrong types, kinds that do not exist.
+pub fn schema(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    each_problem(ctx, |m, api, kind, p| {
+        let f = match p {
+            decode::Problem::Schema { path, message } => ctx
+                .finding(SCHEMA, m.line(&path))
+                .expected(format!("{} to decode as {api} {kind}", m.artifact.name))
+                .observed(format!("at `{}`: {message}", if path.is_empty() { "(top level)" } else { &path }))
+                .fix("give the field the type the Kubernetes API documents (kubectl explain)"),
+            decode::Problem::MissingField { path } => {
+                let field = path.rsplit('.').next().unwrap_or(&path).to_string();
+                ctx.finding(SCHEMA, m.line(&path))
+                    .expected(format!("the required field `{path}` in {}", m.label()))
+                    .observed(format!("`{field}` is missing"))
+                    .fix(format!("add `{field}` (kubectl explain {}.{path})", kind.to_ascii_lowercase()))
+            }
+            decode::Problem::UnknownKind => ctx
+                .finding(SCHEMA, m.line("kind"))
+                .expected(format!("a kind yadoc can verify (one of: {})", known_kinds()))
+                .observed(format!("apiVersion `{api}`, kind `{kind}`"))
+                .fix("check the kind's spelling and its apiVersion (kubectl api-resources)"),
+            decode::Problem::UnknownField { .. } => return,
+        };
+        out.push(f);
+    });
+    out
+}
+
+fn known_kinds() -> String {
+    decode::known().iter().map(|(a, k)| format!("{a} {k}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Fields the type does not have: typos, or a field of another kind.
+pub fn unknown_field(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    each_problem(ctx, |m, api, kind, p| {
+        if let decode::Problem::UnknownField { path } = p {
+            let field = path.rsplit('.').next().unwrap_or(&path).to_string();
+            out.push(
+                ctx.finding(UNKNOWN_FIELD, m.line(&path))
+                    .expected(format!("only fields of {api} {kind} in {}", m.artifact.name))
+                    .observed(format!("unknown field `{path}`; the API server rejects it (kubectl apply: strict decoding error: unknown field \"{path}\")"))
+                    .fix(format!("check the spelling of `{field}` (kubectl explain {}.{path})", kind.to_ascii_lowercase())),
+            );
+        }
+    });
+    out
+}
+
+/// apiVersions that current Kubernetes no longer serves.
+pub fn removed_api(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for m in &ctx.manifests {
+        let Some(v) = m.value() else { continue };
+        let api = v["apiVersion"].as_str().unwrap_or("");
+        let kind = v["kind"].as_str().unwrap_or("");
+        if let Some(r) = apis::removed(api, kind) {
+            out.push(
+                ctx.finding(REMOVED_API, m.line("apiVersion"))
+                    .expected(format!("an apiVersion that serves {kind} today ({})", r.replacement))
+                    .observed(format!("`{api}` {kind} was removed in Kubernetes {}", r.release))
+                    .fix(format!("use apiVersion {} and adapt the fields it changed", r.replacement)),
+            );
+        }
+    }
+    out
+}

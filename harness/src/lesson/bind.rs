@@ -1,0 +1,131 @@
+//! Which file each block becomes: from the prose before it ("create a new file named service.yaml",
+//! "here is our Dockerfile", "hpa.yaml:"), else from its content and the commands that use the file
+//! (`kind: Ingress` + `kubectl apply -f ingress.yaml`).
+
+use super::artifact::{Artifact, Body, Origin};
+use super::block::Block;
+use super::classify::Content;
+use super::dockerfile::{server_of, Dockerfile, Server};
+use super::steps::{Step, StepKind};
+
+/// Bind every file-like block to a file name.
+pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artifact> {
+    let applied: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StepKind::Apply { file, .. } => Some(file.as_str()),
+            _ => None,
+        })
+        .collect();
+    // The Dockerfile tells which script and requirements file the app blocks are.
+    let docker = blocks
+        .iter()
+        .zip(contents)
+        .filter(|(_, c)| **c == Content::Dockerfile)
+        .filter_map(|(b, _)| Dockerfile::parse(&b.text).ok())
+        .last();
+    let script = docker.as_ref().and_then(|d| d.cmd()).and_then(|(_, argv)| match server_of(&argv)? {
+        Server::Python { script } => Some(script),
+        Server::Gunicorn { module, .. } => Some(format!("{module}.py")),
+        Server::Other { .. } => None,
+    });
+
+    let mut files: Vec<Artifact> = Vec::new();
+    for (block, content) in blocks.iter().zip(contents) {
+        let names = file_names(&block.prose_before);
+        let pick = |pred: &dyn Fn(&str) -> bool| names.iter().rev().find(|n| pred(n)).cloned();
+        let bound = match content {
+            Content::Dockerfile => pick(&|n| n == "Dockerfile")
+                .map(|n| (n, "the prose before it names the file".to_string()))
+                .or(Some(("Dockerfile".into(), "its content starts with FROM".into()))),
+            Content::Python => pick(&|n| n.ends_with(".py"))
+                .map(|n| (n, "the prose before it names the file".to_string()))
+                .or_else(|| script.clone().map(|s| (s, "the Dockerfile's CMD runs it".into()))),
+            Content::Requirements => pick(&|n| n.ends_with(".txt") && n.contains("requirements"))
+                .map(|n| (n, "the prose before it names the file".to_string()))
+                .or(Some(("requirements.txt".into(), "it holds pinned pip requirements".into()))),
+            Content::Manifest { kind } => {
+                let k = kind.to_ascii_lowercase();
+                let short = short_name(&k);
+                let about_kind = |n: &str| n.contains(&k) || n.starts_with(short);
+                let yaml = |n: &str| n.ends_with(".yaml") || n.ends_with(".yml");
+                let unbound = |n: &str| !files.iter().any(|a| a.name == n);
+                let named: Vec<&String> = names.iter().filter(|n| yaml(n)).collect();
+                let prose = "the prose before it names the file".to_string();
+                if named.len() == 1 {
+                    Some((named[0].clone(), prose))
+                } else if let Some(n) = named.iter().find(|n| about_kind(n)) {
+                    Some(((*n).clone(), prose))
+                } else if let Some(n) = named.iter().rev().find(|n| unbound(n)) {
+                    Some(((*n).clone(), prose))
+                } else if let Some(f) = applied.iter().find(|f| about_kind(f) && unbound(f)) {
+                    Some((f.to_string(), format!("it is a {kind} and the lesson applies `{f}`")))
+                } else {
+                    Some((format!("{k}.yaml"), format!("it is a {kind} (no file name in the text)")))
+                }
+            }
+            _ => None,
+        };
+        if let Some((name, why)) = bound {
+            files.retain(|a| a.name != name);
+            files.push(Artifact {
+                name,
+                body: Body::Text(block.text.clone()),
+                origin: Origin::Read {
+                    block: block.index,
+                    first_line: block.open_line + 1,
+                    bound_by: why,
+                },
+            });
+        }
+    }
+    files
+}
+
+/// The kubectl short name of a kind (`hpa` for horizontalpodautoscaler).
+fn short_name(kind: &str) -> &str {
+    match kind {
+        "horizontalpodautoscaler" => "hpa",
+        "deployment" => "deploy",
+        "service" => "svc",
+        "ingress" => "ing",
+        "namespace" => "ns",
+        "configmap" => "cm",
+        other => other,
+    }
+}
+
+/// File names mentioned in prose: `app.py`, `deployment.yaml`, `requirements.txt`, `Dockerfile`.
+pub fn file_names(prose: &str) -> Vec<String> {
+    prose
+        .split(|c: char| c.is_whitespace() || ",;:()'\"`".contains(c))
+        .map(|w| w.trim_end_matches(['.', '!', '?']))
+        .filter(|w| {
+            *w == "Dockerfile"
+                || [".py", ".yaml", ".yml", ".txt"].iter().any(|ext| {
+                    w.len() > ext.len()
+                        && w.ends_with(ext)
+                        && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                })
+        })
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_file_names_in_prose() {
+        assert_eq!(
+            file_names("Next, create a new file named Dockerfile with the following contents:"),
+            vec!["Dockerfile"]
+        );
+        assert_eq!(
+            file_names("There are no big changes to the service.yaml and ingress.yaml files, besides"),
+            vec!["service.yaml", "ingress.yaml"]
+        );
+        assert_eq!(file_names("hpa.yaml:"), vec!["hpa.yaml"]);
+    }
+}

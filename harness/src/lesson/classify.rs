@@ -1,0 +1,168 @@
+//! What a block's content is, whatever its info string says.
+
+use super::block::Block;
+
+/// The kind of content a block holds, judged from the content itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Dockerfile,
+    Python,
+    Requirements,
+    /// A Kubernetes object (`apiVersion` + `kind`), with its kind.
+    Manifest { kind: String },
+    /// A kubeconfig shown as an example (`kind: Config`).
+    Kubeconfig,
+    /// YAML that is not a whole object: an excerpt of one.
+    YamlFragment,
+    /// Shell commands (at least one line starts with a command the lessons use).
+    Shell,
+    /// Anything else: example output, a file name, a diagram.
+    Other,
+}
+
+impl Content {
+    /// The info strings that render this content correctly.
+    pub fn expected_langs(&self) -> &'static [&'static str] {
+        match self {
+            Content::Dockerfile => &["dockerfile", "docker"],
+            Content::Python => &["python", "py", "python3"],
+            Content::Manifest { .. } | Content::Kubeconfig | Content::YamlFragment => {
+                &["yaml", "yml"]
+            }
+            Content::Shell => &["bash", "sh", "shell", "console", "zsh", ""],
+            Content::Requirements | Content::Other => &[],
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Content::Dockerfile => "a Dockerfile".into(),
+            Content::Python => "Python code".into(),
+            Content::Requirements => "a pip requirements file".into(),
+            Content::Manifest { kind } => format!("a Kubernetes {kind} manifest"),
+            Content::Kubeconfig => "a kubeconfig".into(),
+            Content::YamlFragment => "a YAML excerpt".into(),
+            Content::Shell => "shell commands".into(),
+            Content::Other => "example output or text".into(),
+        }
+    }
+}
+
+/// Programs whose lines make a block a shell block.
+pub const COMMANDS: &[&str] = &[
+    "k3d", "docker", "kubectl", "curl", "yq", "cat", "base64", "grep", "echo", "pip", "python",
+    "python3", "sudo", "export", "cd", "mkdir", "wget",
+];
+
+/// Classify a block by its content.
+pub fn classify(block: &Block) -> Content {
+    let lines: Vec<&str> = block
+        .text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let code: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with('#')).collect();
+    let lang = block.lang();
+    if code
+        .first()
+        .is_some_and(|l| upper_word(l) == "FROM" && !l.contains(" import "))
+    {
+        return Content::Dockerfile;
+    }
+    if !code.is_empty() && code.iter().all(|l| is_requirement(l)) {
+        return Content::Requirements;
+    }
+    if code.iter().any(|l| {
+        l.starts_with("import ")
+            || (l.starts_with("from ") && l.contains(" import "))
+            || l.starts_with("def ")
+    }) {
+        return Content::Python;
+    }
+    if code.iter().any(|l| is_command_line(l)) {
+        return Content::Shell;
+    }
+    let looks_yaml = lang == "yaml" || lang == "yml" || code.iter().any(|l| l.starts_with("apiVersion:"));
+    if looks_yaml {
+        let top = |key: &str| {
+            block
+                .text
+                .lines()
+                .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+        };
+        return match (top("apiVersion:"), top("kind:")) {
+            (Some(_), Some(kind)) if kind == "Config" => Content::Kubeconfig,
+            (Some(_), Some(kind)) => Content::Manifest {
+                kind: kind.split('#').next().unwrap_or("").trim().to_string(),
+            },
+            _ => Content::YamlFragment,
+        };
+    }
+    Content::Other
+}
+
+fn upper_word(line: &str) -> String {
+    line.split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+/// `Flask==2.1.0`, `gunicorn>=20`, `requests`-with-a-version: a pip requirement line.
+pub fn is_requirement(line: &str) -> bool {
+    let line = line.split('#').next().unwrap_or("").trim();
+    let Some(pos) = line.find(['=', '>', '<', '~', '!']) else {
+        return false;
+    };
+    let (name, spec) = line.split_at(pos);
+    let name = name.trim();
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.[]".contains(c))
+        && ["==", ">=", "<=", "~=", "!=", ">", "<"]
+            .iter()
+            .any(|op| spec.starts_with(op))
+        && !spec.contains(' ')
+}
+
+/// A line that starts with one of the lessons' commands (possibly inside parentheses).
+pub fn is_command_line(line: &str) -> bool {
+    let first = line
+        .trim_start_matches(['(', ' '])
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    COMMANDS.contains(&first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::block::FenceEnd;
+
+    fn block(info: &str, text: &str) -> Block {
+        Block {
+            index: 0,
+            info: info.into(),
+            text: text.into(),
+            open_line: 1,
+            end: FenceEnd::Closed { line: 3 },
+            prose_before: String::new(),
+            prose_line: 1,
+        }
+    }
+
+    #[test]
+    fn content_decides_not_the_info_string() {
+        assert_eq!(classify(&block("bash", "# c\nFROM python:3.9\n")), Content::Dockerfile);
+        assert_eq!(classify(&block("bash", "Flask==2.1.0\ngunicorn==20.1.0\n")), Content::Requirements);
+        assert_eq!(classify(&block("", "from flask import Flask\n")), Content::Python);
+        assert_eq!(classify(&block("yaml", "apiVersion: v1\nkind: Service\n")), Content::Manifest { kind: "Service".into() });
+        assert_eq!(classify(&block("yaml", "apiVersion: v1\nkind: Config\n")), Content::Kubeconfig);
+        assert_eq!(classify(&block("yaml", "namespace: hpa-test\n")), Content::YamlFragment);
+        assert_eq!(classify(&block("bash", "kubectl get ing\n")), Content::Shell);
+        assert_eq!(classify(&block("bash", "myapp:hpa-test\n")), Content::Other);
+    }
+}

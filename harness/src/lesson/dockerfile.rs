@@ -1,0 +1,213 @@
+//! A Dockerfile's instructions with their lines, and what its CMD runs.
+
+/// One instruction (`COPY . /app`), with its 1-based line within the Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    pub line: usize,
+    pub keyword: String,
+    pub args: String,
+}
+
+/// A Dockerfile syntax problem, located within the Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileError {
+    pub line: usize,
+    pub message: String,
+}
+
+const KEYWORDS: &[&str] = &[
+    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+    "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+];
+
+/// A parsed Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dockerfile {
+    pub instructions: Vec<Instruction>,
+}
+
+impl Dockerfile {
+    pub fn parse(text: &str) -> Result<Self, DockerfileError> {
+        let mut instructions = Vec::new();
+        let mut pending: Option<(usize, String)> = None;
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let trimmed = raw.trim();
+            if pending.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+                continue;
+            }
+            let (start, mut acc) = pending.take().unwrap_or((line, String::new()));
+            if let Some(cont) = trimmed.strip_suffix('\\') {
+                acc.push_str(cont);
+                acc.push(' ');
+                pending = Some((start, acc));
+                continue;
+            }
+            acc.push_str(trimmed);
+            let (kw, args) = acc.split_once(char::is_whitespace).unwrap_or((&acc, ""));
+            let keyword = kw.to_ascii_uppercase();
+            if !KEYWORDS.contains(&keyword.as_str()) {
+                return Err(DockerfileError {
+                    line: start,
+                    message: format!("unknown instruction `{kw}`"),
+                });
+            }
+            instructions.push(Instruction {
+                line: start,
+                keyword,
+                args: args.trim().to_string(),
+            });
+        }
+        if let Some((line, _)) = pending {
+            return Err(DockerfileError {
+                line,
+                message: "line continuation `\\` at the end of the file".into(),
+            });
+        }
+        match instructions.iter().find(|i| i.keyword != "ARG") {
+            Some(i) if i.keyword == "FROM" => Ok(Self { instructions }),
+            Some(i) => Err(DockerfileError {
+                line: i.line,
+                message: format!("the first instruction is {}; a Dockerfile must start with FROM", i.keyword),
+            }),
+            None => Err(DockerfileError {
+                line: 1,
+                message: "no FROM instruction".into(),
+            }),
+        }
+    }
+
+    pub fn all(&self, keyword: &str) -> impl Iterator<Item = &Instruction> {
+        let keyword = keyword.to_string();
+        self.instructions.iter().filter(move |i| i.keyword == keyword)
+    }
+
+    pub fn last(&self, keyword: &str) -> Option<&Instruction> {
+        self.all(keyword).last()
+    }
+
+    /// The base image (`python:3.9-alpine`).
+    pub fn base_image(&self) -> Option<&str> {
+        self.last("FROM")
+            .and_then(|i| i.args.split_whitespace().next())
+    }
+
+    /// The CMD as argv (exec form) or `sh -c` words (shell form), with its line.
+    pub fn cmd(&self) -> Option<(usize, Vec<String>)> {
+        let i = self.last("CMD")?;
+        let argv = if i.args.trim_start().starts_with('[') {
+            serde_json::from_str::<Vec<String>>(&i.args).ok()?
+        } else {
+            i.args.split_whitespace().map(String::from).collect()
+        };
+        Some((i.line, argv))
+    }
+
+    /// Ports of EXPOSE instructions, with their lines.
+    pub fn exposed(&self) -> Vec<(usize, u16)> {
+        self.all("EXPOSE")
+            .flat_map(|i| {
+                i.args
+                    .split_whitespace()
+                    .filter_map(|p| p.split('/').next()?.parse().ok())
+                    .map(move |p| (i.line, p))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Source paths of COPY/ADD instructions (not `--from` stages), with their lines.
+    pub fn copy_sources(&self) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for i in self.all("COPY").chain(self.all("ADD")) {
+            let words: Vec<&str> = i.args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+            if i.args.contains("--from") || words.len() < 2 {
+                continue;
+            }
+            for src in &words[..words.len() - 1] {
+                out.push((i.line, src.to_string()));
+            }
+        }
+        out
+    }
+}
+
+/// The port a CMD's server binds, and how it was derived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundPort {
+    pub port: u16,
+    pub host: String,
+    pub how: String,
+}
+
+/// What a CMD runs: `python app.py` or `gunicorn --bind H:P module:app`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Server {
+    Python { script: String },
+    Gunicorn { bind: Option<(String, u16)>, module: String, app: String },
+    Other { program: String },
+}
+
+pub fn server_of(argv: &[String]) -> Option<Server> {
+    let program = argv.first()?;
+    let base = program.rsplit('/').next().unwrap_or(program);
+    if base.starts_with("python") {
+        let script = argv.iter().skip(1).find(|a| !a.starts_with('-'))?.clone();
+        return Some(Server::Python { script });
+    }
+    if base == "gunicorn" {
+        let mut bind = None;
+        let mut target = None;
+        let mut it = argv.iter().skip(1);
+        while let Some(a) = it.next() {
+            let value = if a == "--bind" || a == "-b" {
+                it.next().cloned()
+            } else {
+                a.strip_prefix("--bind=").map(String::from)
+            };
+            if let Some(v) = value {
+                if let Some((h, p)) = v.rsplit_once(':') {
+                    bind = p.parse().ok().map(|p| (h.to_string(), p));
+                }
+            } else if !a.starts_with('-') {
+                target = Some(a.clone());
+            }
+        }
+        let (module, app) = target?.split_once(':').map(|(m, a)| (m.to_string(), a.to_string()))?;
+        return Some(Server::Gunicorn { bind, module, app });
+    }
+    Some(Server::Other {
+        program: program.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_instructions_cmd_and_ports() {
+        let d = Dockerfile::parse("# c\nFROM python:3.9\nWORKDIR /app\nCOPY requirements.txt /app\nEXPOSE 5000\nCMD [\"gunicorn\", \"--bind\", \"0.0.0.0:5000\", \"app:app\"]\n").unwrap();
+        assert_eq!(d.base_image(), Some("python:3.9"));
+        assert_eq!(d.exposed(), vec![(5, 5000)]);
+        assert_eq!(d.copy_sources(), vec![(4, "requirements.txt".to_string())]);
+        let (line, argv) = d.cmd().unwrap();
+        assert_eq!(line, 6);
+        assert_eq!(
+            server_of(&argv),
+            Some(Server::Gunicorn { bind: Some(("0.0.0.0".into(), 5000)), module: "app".into(), app: "app".into() })
+        );
+    }
+
+    #[test]
+    fn an_unknown_instruction_is_located() {
+        let e = Dockerfile::parse("FROM x\nCOPPY . .\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("COPPY"));
+    }
+
+    #[test]
+    fn a_dockerfile_without_from_is_an_error() {
+        assert_eq!(Dockerfile::parse("RUN x\n").unwrap_err().line, 1);
+    }
+}

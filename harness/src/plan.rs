@@ -1,0 +1,56 @@
+//! `yadoc plan LESSON`: the ordered steps and the files, each with where it comes from.
+
+use std::fmt::Write;
+
+use crate::lesson::artifact::{Body, Origin};
+use crate::lesson::steps::StepKind;
+use crate::lesson::Lesson;
+
+pub fn render(lesson: &Lesson) -> String {
+    let mut out = String::new();
+    let file = lesson.path.display();
+    let _ = writeln!(out, "plan for {file}\n\nfiles:");
+    for a in &lesson.files {
+        let size = match &a.body {
+            Body::Text(t) => format!("{} lines", t.lines().count()),
+            Body::Generated { size } => format!("{size} bytes"),
+        };
+        match &a.origin {
+            Origin::Read { first_line, bound_by, .. } => {
+                let _ = writeln!(out, "  {:<18} read     {file}:{first_line}  ({size}; bound because {bound_by})", a.name);
+            }
+            Origin::Derived { line, how } => {
+                let _ = writeln!(out, "  {:<18} DERIVED  {file}:{line}  ({size}; {how})", a.name);
+            }
+        }
+    }
+    let _ = writeln!(out, "\nsteps:");
+    let mut n = 0;
+    for s in &lesson.steps {
+        let what = match &s.kind {
+            StepKind::ClusterCreate(_) => "create cluster",
+            StepKind::ClusterDelete { .. } => "delete cluster",
+            StepKind::ImageImport { .. } => "import image",
+            StepKind::DockerBuild { .. } => "build image",
+            StepKind::Apply { .. } => "apply",
+            StepKind::CreateNamespace { .. } => "create namespace",
+            StepKind::RunPod { .. } => "run pod",
+            StepKind::Inspect { .. } => "inspect",
+            StepKind::Curl { .. } => "call API",
+            StepKind::ExtractKubeconfigField { .. } => "extract cert",
+            StepKind::ShowFile { .. } => "show file",
+            StepKind::EditHosts => "hosts file",
+            StepKind::HostsEntry { .. } => "hosts entry",
+            StepKind::Visit { .. } => "visit (prose)",
+            StepKind::Output => continue,
+            StepKind::Unmodelled { .. } => "unmodelled",
+        };
+        n += 1;
+        let _ = writeln!(out, "  {n:>2}. {file}:{:<4} {what:<16} {}", s.line, s.literal);
+    }
+    let outputs = lesson.steps.iter().filter(|s| matches!(s.kind, StepKind::Output)).count();
+    if outputs > 0 {
+        let _ = writeln!(out, "\n({outputs} line(s) of example output not listed)");
+    }
+    out
+}

@@ -1,0 +1,69 @@
+//! Terminal report: one line per check, failures expanded with the lesson snippet.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::checks::finding::{Finding, Status};
+use crate::lesson::Lesson;
+
+/// Render a report; `lessons` supplies the text for snippets.
+pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
+    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let mut out = String::new();
+    let mut current = None;
+    for o in &report.outcomes {
+        let key = (o.lesson.clone(), o.tier);
+        if current.as_ref() != Some(&key) {
+            let _ = writeln!(out, "\n{} · {}", paint("1", &o.lesson), o.tier.as_str());
+            current = Some(key);
+        }
+        let (mark, label) = match &o.status {
+            Status::Passed => (paint("32", "✓"), String::new()),
+            Status::Failed => (paint("31", "✗"), paint("31", "FAILED")),
+            Status::KnownDrift => (paint("33", "~"), paint("33", "known drift")),
+            Status::Skipped { reason } => (paint("36", "-"), paint("36", &format!("skipped: {reason}"))),
+        };
+        let _ = writeln!(out, "  {mark} {:<34} {} {label}", o.check, o.title);
+        for n in &o.notes {
+            let _ = writeln!(out, "      · {n}");
+        }
+        for f in &o.findings {
+            finding(&mut out, f, lessons, &paint);
+        }
+    }
+    let s = report.summary();
+    let _ = writeln!(
+        out,
+        "\n{} passed, {} failed, {} known drift, {} skipped ({} lesson(s))",
+        s.passed,
+        s.failed,
+        s.known_drift,
+        s.skipped,
+        report.lessons.len()
+    );
+    out
+}
+
+fn finding(out: &mut String, f: &Finding, lessons: &[Lesson], paint: &dyn Fn(&str, &str) -> String) {
+    let path = lessons
+        .iter()
+        .find(|l| l.file_name() == f.lesson)
+        .map(|l| l.path.display().to_string())
+        .unwrap_or_else(|| f.lesson.clone());
+    let _ = writeln!(out, "      {}", paint("1", &format!("{path}:{}", f.line)));
+    if let Some(l) = lessons.iter().find(|l| l.file_name() == f.lesson) {
+        for n in f.line.saturating_sub(1).max(1)..=(f.line + 1).min(l.source.line_count()) {
+            let marker = if n == f.line { ">" } else { " " };
+            let _ = writeln!(out, "      {marker} {n:>4} | {}", l.source.line(n));
+        }
+    }
+    let _ = writeln!(out, "        expected: {}", f.expected);
+    let _ = writeln!(out, "        observed: {}", f.observed);
+    if let Some(d) = &f.diagnosis {
+        let _ = writeln!(out, "        cause:    {d}");
+    }
+    let _ = writeln!(out, "        fix:      {}", f.fix);
+    if let Some(why) = &f.known_drift {
+        let _ = writeln!(out, "        {}", paint("33", &format!("known drift: {why}")));
+    }
+}
