@@ -1,1 +1,80 @@
+//! Lesson 1: a k3d cluster, a Flask app built into myapp:latest, imported, deployed behind traefik.
+//! `cargo test --test lesson1` runs every tier this machine can run; the cluster tier is ignored
+//! unless asked for (`-- --include-ignored`).
 
+mod support;
+
+use support::*;
+use yadoc::lesson::steps::StepKind;
+use yadoc::lesson::Lesson;
+
+fn lesson() -> Lesson {
+    Lesson::load(&lessons_dir().join("lesson1.md")).expect("lesson1.md loads")
+}
+
+#[test]
+fn lesson1_passes_the_static_tier_with_no_unexpected_finding() {
+    let outcomes = static_outcomes(&lessons_dir(), "lesson1.md");
+    assert!(
+        unexpected(&outcomes).is_empty(),
+        "{:?}",
+        located(&unexpected(&outcomes))
+    );
+    assert!(failed(&outcomes).is_empty());
+}
+
+#[test]
+fn lesson1_files_are_read_from_its_blocks_at_their_lines() {
+    let l = lesson();
+    let at = |name: &str| match &l
+        .file(name)
+        .unwrap_or_else(|| panic!("{name} bound"))
+        .origin
+    {
+        yadoc::lesson::artifact::Origin::Read { first_line, .. } => *first_line,
+        other => panic!("{name} should be read, is {other:?}"),
+    };
+    // app.py is never named by the prose: the Dockerfile's CMD ["python", "app.py"] names it
+    assert_eq!(at("app.py"), 18);
+    assert_eq!(at("Dockerfile"), 38);
+    assert_eq!(at("requirements.txt"), 54);
+    assert_eq!(at("deployment.yaml"), 73);
+    assert_eq!(at("service.yaml"), 99);
+    // the Ingress block has no file name: its kind and `kubectl apply -f ingress.yaml` bind it
+    assert_eq!(at("ingress.yaml"), 119);
+    assert!(l.files.iter().all(|f| !f.is_derived()));
+}
+
+#[test]
+fn lesson1_steps_follow_the_text_in_order() {
+    let l = lesson();
+    let commands: Vec<(usize, &str)> = l.commands().map(|s| (s.line, s.literal.as_str())).collect();
+    assert_eq!(
+        commands,
+        [
+            (
+                11,
+                r#"k3d cluster create yadoc-exposed -p "8081:80@loadbalancer" --agents 3"#
+            ),
+            (61, "docker build -t myapp:latest ."),
+            (140, "k3d image import myapp:latest -c yadoc-exposed"),
+            (146, "kubectl apply -f deployment.yaml"),
+            (147, "kubectl apply -f service.yaml"),
+            (148, "kubectl apply -f ingress.yaml"),
+            (152, "kubectl get deployments"),
+            (157, "kubectl get services"),
+            (162, "kubectl get ing"),
+        ]
+    );
+    assert!(l.steps.iter().any(|s| s.line == 174
+        && s.kind
+            == StepKind::HostsEntry {
+                ip: "127.0.0.1".into(),
+                host: "myapp.local".into()
+            }));
+    assert!(l.steps.iter().any(|s| s.line == 177
+        && s.kind
+            == StepKind::Visit {
+                url: "http://myapp.local:8081/".into()
+            }));
+}

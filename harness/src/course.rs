@@ -24,7 +24,11 @@ pub fn resolve(dir: &Path, name: &str) -> Result<PathBuf, LessonError> {
     if as_path.is_file() {
         return Ok(as_path);
     }
-    let file = if name.ends_with(".md") { name.to_string() } else { format!("{name}.md") };
+    let file = if name.ends_with(".md") {
+        name.to_string()
+    } else {
+        format!("{name}.md")
+    };
     let path = dir.join(&file);
     if path.is_file() {
         Ok(path)
@@ -48,7 +52,9 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LessonError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("```") || t.contains("~~~")))
+        .filter(|p| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.contains("```") || t.contains("~~~"))
+        })
         .collect();
     files.sort_by_key(|p| natural_key(&p.file_name().unwrap_or_default().to_string_lossy()));
     Ok(files)
@@ -65,7 +71,10 @@ pub fn load(dir: &Path, names: &[String]) -> Result<Vec<Lesson>, LessonError> {
     let paths = if names.is_empty() {
         discover(dir)?
     } else {
-        names.iter().map(|n| resolve(dir, n)).collect::<Result<_, _>>()?
+        names
+            .iter()
+            .map(|n| resolve(dir, n))
+            .collect::<Result<_, _>>()?
     };
     paths.iter().map(|p| Lesson::load(p)).collect()
 }

@@ -41,31 +41,53 @@ impl Register {
     pub fn load(dir: &Path) -> Result<Self, LessonError> {
         let path = dir.join("known-drift.yaml");
         if !path.exists() {
-            return Ok(Self { path, entries: Vec::new() });
+            return Ok(Self {
+                path,
+                entries: Vec::new(),
+            });
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| LessonError::Read { path: path.clone(), source })?;
-        let entries: Vec<serde_saphyr::Spanned<Entry>> = serde_saphyr::from_str(&text).map_err(|e| LessonError::Definition {
+        let text = std::fs::read_to_string(&path).map_err(|source| LessonError::Read {
             path: path.clone(),
-            line: e.location().map(|l| l.line() as usize).unwrap_or(1),
-            message: e.to_string().lines().next().unwrap_or("invalid register").to_string(),
+            source,
         })?;
+        let entries: Vec<serde_saphyr::Spanned<Entry>> =
+            serde_saphyr::from_str(&text).map_err(|e| LessonError::Definition {
+                path: path.clone(),
+                line: e.location().map(|l| l.line() as usize).unwrap_or(1),
+                message: e
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid register")
+                    .to_string(),
+            })?;
         for e in &entries {
             if Tier::parse(&e.value.tier).is_none() {
                 return Err(LessonError::Definition {
                     path: path.clone(),
                     line: e.referenced.line() as usize,
-                    message: format!("unknown tier `{}` (static, app, image, cluster)", e.value.tier),
+                    message: format!(
+                        "unknown tier `{}` (static, app, image, cluster)",
+                        e.value.tier
+                    ),
                 });
             }
         }
         Ok(Self {
             path,
-            entries: entries.into_iter().map(|e| (e.referenced.line() as usize, e.value)).collect(),
+            entries: entries
+                .into_iter()
+                .map(|e| (e.referenced.line() as usize, e.value))
+                .collect(),
         })
     }
 
     fn matches(e: &Entry, f: &Finding, tier: Tier) -> bool {
-        e.check == f.check && e.lesson == f.lesson && e.line == f.line && e.tier == tier.as_str() && f.observed.contains(&e.signature)
+        e.check == f.check
+            && e.lesson == f.lesson
+            && e.line == f.line
+            && e.tier == tier.as_str()
+            && f.observed.contains(&e.signature)
     }
 
     /// Mark expected findings, set each outcome's status, and add a failing outcome per stale entry of
@@ -77,12 +99,20 @@ impl Register {
                 continue;
             }
             for f in &mut o.findings {
-                if let Some(i) = self.entries.iter().position(|(_, e)| Self::matches(e, f, o.tier)) {
+                if let Some(i) = self
+                    .entries
+                    .iter()
+                    .position(|(_, e)| Self::matches(e, f, o.tier))
+                {
                     used[i] = true;
                     f.known_drift = Some(self.entries[i].1.why.clone());
                 }
             }
-            o.status = if o.findings.iter().all(|f| f.known_drift.is_some()) { Status::KnownDrift } else { Status::Failed };
+            o.status = if o.findings.iter().all(|f| f.known_drift.is_some()) {
+                Status::KnownDrift
+            } else {
+                Status::Failed
+            };
         }
         let ran: Vec<(String, Tier)> = outcomes
             .iter()
@@ -101,9 +131,19 @@ impl Register {
                 tier,
                 &e.lesson,
                 vec![Finding::new(STALE, &e.lesson, e.line)
-                    .expected(format!("{} at {}:{} with \"{}\" (registered at {}:{line})", e.check, e.lesson, e.line, e.signature, self.path.display()))
+                    .expected(format!(
+                        "{} at {}:{} with \"{}\" (registered at {}:{line})",
+                        e.check,
+                        e.lesson,
+                        e.line,
+                        e.signature,
+                        self.path.display()
+                    ))
                     .observed("no such finding any more: the defect is fixed or has moved")
-                    .fix(format!("remove (or move) the entry at {}:{line}", self.path.display()))],
+                    .fix(format!(
+                        "remove (or move) the entry at {}:{line}",
+                        self.path.display()
+                    ))],
             ));
         }
         outcomes.extend(stale);

@@ -54,7 +54,7 @@ pub enum TierError {
         lesson: String,
         what: String,
         #[source]
-        source: ProcessError,
+        source: Box<ProcessError>,
     },
     #[error("{lesson}: {what}")]
     Io {

@@ -9,7 +9,11 @@ use crate::lesson::Lesson;
 pub fn write(lesson: &Lesson, out: &Path) -> Result<Vec<PathBuf>, TierError> {
     let io = |what: String| {
         let lesson = lesson.file_name();
-        move |source| TierError::Io { lesson, what, source }
+        move |source| TierError::Io {
+            lesson,
+            what,
+            source,
+        }
     };
     std::fs::create_dir_all(out).map_err(io(format!("cannot create {}", out.display())))?;
     let mut written = Vec::new();

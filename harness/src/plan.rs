@@ -16,11 +16,23 @@ pub fn render(lesson: &Lesson) -> String {
             Body::Generated { size } => format!("{size} bytes"),
         };
         match &a.origin {
-            Origin::Read { first_line, bound_by, .. } => {
-                let _ = writeln!(out, "  {:<18} read     {file}:{first_line}  ({size}; bound because {bound_by})", a.name);
+            Origin::Read {
+                first_line,
+                bound_by,
+                ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "  {:<18} read     {file}:{first_line}  ({size}; bound because {bound_by})",
+                    a.name
+                );
             }
             Origin::Derived { line, how } => {
-                let _ = writeln!(out, "  {:<18} DERIVED  {file}:{line}  ({size}; {how})", a.name);
+                let _ = writeln!(
+                    out,
+                    "  {:<18} DERIVED  {file}:{line}  ({size}; {how})",
+                    a.name
+                );
             }
         }
     }
@@ -46,9 +58,17 @@ pub fn render(lesson: &Lesson) -> String {
             StepKind::Unmodelled { .. } => "unmodelled",
         };
         n += 1;
-        let _ = writeln!(out, "  {n:>2}. {file}:{:<4} {what:<16} {}", s.line, s.literal);
+        let _ = writeln!(
+            out,
+            "  {n:>2}. {file}:{:<4} {what:<16} {}",
+            s.line, s.literal
+        );
     }
-    let outputs = lesson.steps.iter().filter(|s| matches!(s.kind, StepKind::Output)).count();
+    let outputs = lesson
+        .steps
+        .iter()
+        .filter(|s| matches!(s.kind, StepKind::Output))
+        .count();
     if outputs > 0 {
         let _ = writeln!(out, "\n({outputs} line(s) of example output not listed)");
     }

@@ -146,7 +146,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-        Ok(i64::try_from(v).map(Node::Int).unwrap_or(Node::Float(v as f64)))
+        Ok(i64::try_from(v)
+            .map(Node::Int)
+            .unwrap_or(Node::Float(v as f64)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
         Ok(Node::Float(v))

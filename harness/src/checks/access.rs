@@ -17,7 +17,10 @@ pub fn split_url(url: &str) -> Option<(String, String, u16)> {
     let authority = rest.split('/').next()?;
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) => (h.to_string(), p.parse().ok()?),
-        None => (authority.to_string(), if scheme == "https" { 443 } else { 80 }),
+        None => (
+            authority.to_string(),
+            if scheme == "https" { 443 } else { 80 },
+        ),
     };
     Some((scheme.to_string(), host, port))
 }
@@ -33,7 +36,7 @@ fn clusters<'a>(ctx: &'a Ctx) -> Vec<(usize, &'a ClusterCreate)> {
 
 /// The cluster in use at a line: the last one created before it.
 fn cluster_at<'a>(ctx: &'a Ctx, line: usize) -> Option<(usize, &'a ClusterCreate)> {
-    clusters(ctx).into_iter().filter(|(l, _)| *l < line).last()
+    clusters(ctx).into_iter().rfind(|(l, _)| *l < line)
 }
 
 /// /etc/hosts line, URL host and port agree with the Ingress host and the load balancer mapping.
@@ -46,14 +49,22 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                 .into_iter()
                 .flatten()
                 .enumerate()
-                .filter_map(|(i, r)| r["host"].as_str().map(|h| (h.to_string(), m.line(&format!("spec.rules[{i}].host")))))
+                .filter_map(|(i, r)| {
+                    r["host"]
+                        .as_str()
+                        .map(|h| (h.to_string(), m.line(&format!("spec.rules[{i}].host"))))
+                })
                 .collect::<Vec<_>>()
         })
         .collect();
     if hosts.is_empty() {
         return Vec::new();
     }
-    let host_list = hosts.iter().map(|(h, l)| format!("{h} (line {l})")).collect::<Vec<_>>().join(", ");
+    let host_list = hosts
+        .iter()
+        .map(|(h, l)| format!("{h} (line {l})"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut out = Vec::new();
     for (s, k) in ctx.steps() {
         match k {
@@ -61,23 +72,39 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                 if !hosts.iter().any(|(h, _)| h == host) {
                     out.push(
                         ctx.finding(INGRESS_URL, s.line)
-                            .expected(format!("the /etc/hosts line to name the Ingress host: {host_list}"))
+                            .expected(format!(
+                                "the /etc/hosts line to name the Ingress host: {host_list}"
+                            ))
                             .observed(format!("`{}` names {host}", s.literal))
                             .fix(format!("write `127.0.0.1 {}`", hosts[0].0)),
                     );
                 } else if ip != "127.0.0.1" {
                     out.push(
                         ctx.finding(INGRESS_URL, s.line)
-                            .expected("127.0.0.1: k3d publishes the load balancer's ports on the host")
+                            .expected(
+                                "127.0.0.1: k3d publishes the load balancer's ports on the host",
+                            )
                             .observed(format!("`{}` points {host} at {ip}", s.literal))
                             .fix(format!("write `127.0.0.1 {host}`")),
                     );
                 }
             }
             StepKind::Visit { url } => {
-                let Some((scheme, host, port)) = split_url(url) else { continue };
-                let named: Vec<&String> = ctx.steps().filter_map(|(_, k)| match k { StepKind::HostsEntry { host, .. } => Some(host), _ => None }).collect();
-                if scheme != "http" || !(hosts.iter().any(|(h, _)| *h == host) || named.contains(&&host) || host.ends_with(".local")) {
+                let Some((scheme, host, port)) = split_url(url) else {
+                    continue;
+                };
+                let named: Vec<&String> = ctx
+                    .steps()
+                    .filter_map(|(_, k)| match k {
+                        StepKind::HostsEntry { host, .. } => Some(host),
+                        _ => None,
+                    })
+                    .collect();
+                if scheme != "http"
+                    || !(hosts.iter().any(|(h, _)| *h == host)
+                        || named.contains(&&host)
+                        || host.ends_with(".local"))
+                {
                     continue;
                 }
                 if !hosts.iter().any(|(h, _)| *h == host) {
@@ -89,8 +116,16 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                     );
                     continue;
                 }
-                let Some((cline, cluster)) = cluster_at(ctx, s.line).or_else(|| clusters(ctx).into_iter().last()) else { continue };
-                let lb: Vec<_> = cluster.ports.iter().filter(|p| p.container == 80 && p.node_filter.starts_with("loadbalancer")).collect();
+                let Some((cline, cluster)) =
+                    cluster_at(ctx, s.line).or_else(|| clusters(ctx).into_iter().last())
+                else {
+                    continue;
+                };
+                let lb: Vec<_> = cluster
+                    .ports
+                    .iter()
+                    .filter(|p| p.container == 80 && p.node_filter.starts_with("loadbalancer"))
+                    .collect();
                 if !lb.iter().any(|p| p.host == port) {
                     out.push(
                         ctx.finding(INGRESS_URL, s.line)
@@ -110,13 +145,20 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
 pub fn api_port(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut check = |line: usize, what: &str, url: &str| {
-        let Some((_, _, port)) = split_url(url) else { return };
-        let Some((cline, c)) = cluster_at(ctx, line) else { return };
+        let Some((_, _, port)) = split_url(url) else {
+            return;
+        };
+        let Some((cline, c)) = cluster_at(ctx, line) else {
+            return;
+        };
         let Some(api) = c.api_port else { return };
         if port != api {
             out.push(
                 ctx.finding(API_PORT, line)
-                    .expected(format!("port {api}, the --api-port of cluster {} (line {cline})", c.name))
+                    .expected(format!(
+                        "port {api}, the --api-port of cluster {} (line {cline})",
+                        c.name
+                    ))
                     .observed(format!("{what} uses {url}"))
                     .fix(format!("use port {api}")),
             );

@@ -36,7 +36,13 @@ pub fn apply_file(ctx: &Ctx) -> Vec<Finding> {
             if file.contains("://") || ctx.lesson.file(file).is_some() {
                 continue;
             }
-            let have: Vec<&str> = ctx.lesson.files.iter().map(|f| f.name.as_str()).filter(|n| n.ends_with(".yaml") || n.ends_with(".yml")).collect();
+            let have: Vec<&str> = ctx
+                .lesson
+                .files
+                .iter()
+                .map(|f| f.name.as_str())
+                .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+                .collect();
             out.push(
                 ctx.finding(APPLY_FILE, s.line)
                     .expected(format!("a block of the lesson that is `{file}`"))
@@ -63,7 +69,13 @@ pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
             || created.iter().any(|(n, l)| n == ns && *l <= line)
     };
     let mut out = Vec::new();
+    let mut reported: Vec<String> = Vec::new();
     let mut report = |line: usize, ns: &str, what: String| {
+        // one finding per namespace, at its first use
+        if reported.iter().any(|r| r == ns) {
+            return;
+        }
+        reported.push(ns.to_string());
         let later = created.iter().find(|(n, _)| n == ns).map(|(_, l)| *l);
         out.push(
             ctx.finding(NAMESPACE, line)
@@ -79,17 +91,26 @@ pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
         match k {
             StepKind::Apply { file, namespace } => {
                 let ns = namespace.clone().or_else(|| {
-                    ctx.manifests.iter().find(|m| &m.artifact.name == file).map(|m| m.namespace().to_string())
+                    ctx.manifests
+                        .iter()
+                        .find(|m| &m.artifact.name == file)
+                        .map(|m| m.namespace().to_string())
                 });
                 if let Some(ns) = ns.filter(|ns| !exists(ns, s.line)) {
                     report(s.line, &ns, format!("`{}`", s.literal));
                 }
             }
-            StepKind::RunPod { namespace: Some(ns), .. } | StepKind::Inspect { namespace: Some(ns), .. } => {
-                if !exists(ns, s.line) {
+            StepKind::RunPod {
+                namespace: Some(ns),
+                ..
+            }
+            | StepKind::Inspect {
+                namespace: Some(ns),
+                ..
+            }
+                if !exists(ns, s.line) => {
                     report(s.line, ns, format!("`{}`", s.literal));
                 }
-            }
             _ => {}
         }
     }
@@ -101,7 +122,12 @@ fn images(ctx: &Ctx) -> Vec<(String, Option<String>, usize, String)> {
     let mut out = Vec::new();
     for (m, tpl) in pod_templates(ctx) {
         let spec = join(&tpl, "spec");
-        for (i, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"].as_array().into_iter().flatten().enumerate() {
+        for (i, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if let Some(image) = c["image"].as_str() {
                 out.push((
                     image.to_string(),
@@ -116,7 +142,11 @@ fn images(ctx: &Ctx) -> Vec<(String, Option<String>, usize, String)> {
 }
 
 fn normalize(image: &str) -> String {
-    if image.rsplit('/').next().is_some_and(|last| last.contains(':') || last.contains('@')) {
+    if image
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':') || last.contains('@'))
+    {
         image.to_string()
     } else {
         format!("{image}:latest")
@@ -141,15 +171,25 @@ pub fn image_tag(ctx: &Ctx) -> Vec<Finding> {
             if !built.iter().any(|(t, _)| *t == normalize(image)) {
                 out.push(
                     ctx.finding(IMAGE_TAG, s.line)
-                        .expected(format!("to import the image the lesson builds ({})", built.iter().map(|(t, l)| format!("{t}, line {l}")).collect::<Vec<_>>().join("; ")))
-                        .observed(format!("`k3d image import {image}`: no such image was built"))
+                        .expected(format!(
+                            "to import the image the lesson builds ({})",
+                            built
+                                .iter()
+                                .map(|(t, l)| format!("{t}, line {l}"))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ))
+                        .observed(format!(
+                            "`k3d image import {image}`: no such image was built"
+                        ))
                         .fix(format!("import {}", built[0].0)),
                 );
             }
         }
     }
     for (image, policy, line, label) in images(ctx) {
-        if policy.as_deref() == Some("Never") && !built.iter().any(|(t, _)| *t == normalize(&image)) {
+        if policy.as_deref() == Some("Never") && !built.iter().any(|(t, _)| *t == normalize(&image))
+        {
             out.push(
                 ctx.finding(IMAGE_TAG, line)
                     .expected(format!("{label} to run the image the lesson builds ({})", built.iter().map(|(t, l)| format!("{t}, line {l}")).collect::<Vec<_>>().join("; ")))
@@ -190,7 +230,10 @@ pub fn image_pull_never(ctx: &Ctx) -> Vec<Finding> {
                     .observed("the lesson never imports it; the pod stays in ErrImageNeverPull / ErrImagePull")
                     .fix(format!("add `k3d image import {image} -c <cluster>` before kubectl apply")),
             );
-        } else if policy.as_deref() != Some("Never") && policy.as_deref() != Some("IfNotPresent") && image.ends_with(":latest") {
+        } else if policy.as_deref() != Some("Never")
+            && policy.as_deref() != Some("IfNotPresent")
+            && image.ends_with(":latest")
+        {
             out.push(
                 ctx.finding(IMAGE_PULL, line)
                     .expected(format!("imagePullPolicy: Never or IfNotPresent for the imported image {image}"))
@@ -208,17 +251,27 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
     let mut reported = Vec::new();
     let steps: Vec<_> = ctx.lesson.commands().collect();
     for (i, s) in steps.iter().enumerate() {
-        let StepKind::ClusterDelete { name } = &s.kind else { continue };
-        let Some(created) = steps[..i].iter().find(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name)) else {
+        let StepKind::ClusterDelete { name } = &s.kind else {
             continue;
         };
-        let recreated = steps[i + 1..].iter().position(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name));
+        let Some(created) = steps[..i]
+            .iter()
+            .find(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name))
+        else {
+            continue;
+        };
+        let recreated = steps[i + 1..]
+            .iter()
+            .position(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name));
         let after = &steps[i + 1..recreated.map(|r| i + 1 + r).unwrap_or(steps.len())];
         let users: Vec<String> = after
             .iter()
             .filter(|p| match &p.kind {
                 StepKind::ImageImport { cluster, .. } => cluster.as_deref() == Some(name.as_str()),
-                StepKind::Apply { .. } | StepKind::CreateNamespace { .. } | StepKind::RunPod { .. } | StepKind::Inspect { .. } => true,
+                StepKind::Apply { .. }
+                | StepKind::CreateNamespace { .. }
+                | StepKind::RunPod { .. }
+                | StepKind::Inspect { .. } => true,
                 _ => false,
             })
             .map(|p| format!("line {}", p.line))
@@ -239,13 +292,36 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
         match &s.kind {
             StepKind::ClusterCreate(c) => live.push(c.name.clone()),
             // a delete reported above is not counted again at every later use
-            StepKind::ClusterDelete { name } if !reported.contains(&s.line) => live.retain(|n| n != name),
-            StepKind::ImageImport { cluster: Some(c), .. } if !live.contains(c) && steps.iter().any(|p| matches!(&p.kind, StepKind::ClusterCreate(_))) => out.push(
-                ctx.finding(CLUSTER_LIFECYCLE, s.line)
-                    .expected(format!("cluster `{c}` to exist (created by this lesson: {})", steps.iter().filter_map(|p| match &p.kind { StepKind::ClusterCreate(cc) => Some(cc.name.clone()), _ => None }).collect::<Vec<_>>().join(", ")))
-                    .observed(format!("`{}` names a cluster that does not exist at this point", s.literal))
-                    .fix("use the name of the cluster the lesson created"),
-            ),
+            StepKind::ClusterDelete { name } if !reported.contains(&s.line) => {
+                live.retain(|n| n != name)
+            }
+            StepKind::ImageImport {
+                cluster: Some(c), ..
+            } if !live.contains(c)
+                && steps
+                    .iter()
+                    .any(|p| matches!(&p.kind, StepKind::ClusterCreate(_))) =>
+            {
+                out.push(
+                    ctx.finding(CLUSTER_LIFECYCLE, s.line)
+                        .expected(format!(
+                            "cluster `{c}` to exist (created by this lesson: {})",
+                            steps
+                                .iter()
+                                .filter_map(|p| match &p.kind {
+                                    StepKind::ClusterCreate(cc) => Some(cc.name.clone()),
+                                    _ => None,
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                        .observed(format!(
+                            "`{}` names a cluster that does not exist at this point",
+                            s.literal
+                        ))
+                        .fix("use the name of the cluster the lesson created"),
+                )
+            }
             _ => {}
         }
     }

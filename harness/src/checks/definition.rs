@@ -13,9 +13,16 @@ pub fn stale(ctx: &Ctx) -> Vec<Finding> {
         .iter()
         .map(|(d, seen)| {
             ctx.finding(STALE, d.because.line)
-                .expected(format!("\"{}\" at this line: the derivation of {} rests on it", d.because.quote, d.file))
+                .expected(format!(
+                    "\"{}\" at this line: the derivation of {} rests on it",
+                    d.because.quote, d.file
+                ))
                 .observed(format!("the line reads: \"{seen}\""))
-                .fix(format!("re-check the derivation of {} in {} and update its `because`", d.file, definition_file(ctx)))
+                .fix(format!(
+                    "re-check the derivation of {} in {} and update its `because`",
+                    d.file,
+                    definition_file(ctx)
+                ))
         })
         .collect();
     if let Some((_, def)) = &ctx.lesson.definition {
@@ -24,9 +31,15 @@ pub fn stale(ctx: &Ctx) -> Vec<Finding> {
             if !seen.contains(app.because.quote.as_str()) {
                 out.push(
                     ctx.finding(STALE, app.because.line)
-                        .expected(format!("\"{}\" at this line: the expected app answer rests on it", app.because.quote))
+                        .expected(format!(
+                            "\"{}\" at this line: the expected app answer rests on it",
+                            app.because.quote
+                        ))
                         .observed(format!("the line reads: \"{seen}\""))
-                        .fix(format!("re-check `app:` in {} and update its `because`", definition_file(ctx))),
+                        .fix(format!(
+                            "re-check `app:` in {} and update its `because`",
+                            definition_file(ctx)
+                        )),
                 );
             }
         }

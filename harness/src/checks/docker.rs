@@ -31,14 +31,38 @@ fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
     let (line, argv) = d.cmd()?;
     let line = a.lesson_line(line);
     match server_of(&argv)? {
-        Server::Gunicorn { bind: Some((host, port)), .. } => Some((port, host.clone(), line, format!("gunicorn --bind {host}:{port}"))),
-        Server::Gunicorn { bind: None, .. } => Some((8000, "127.0.0.1".into(), line, "gunicorn without --bind (default 127.0.0.1:8000)".into())),
+        Server::Gunicorn {
+            bind: Some((host, port)),
+            ..
+        } => Some((
+            port,
+            host.clone(),
+            line,
+            format!("gunicorn --bind {host}:{port}"),
+        )),
+        Server::Gunicorn { bind: None, .. } => Some((
+            8000,
+            "127.0.0.1".into(),
+            line,
+            "gunicorn without --bind (default 127.0.0.1:8000)".into(),
+        )),
         Server::Python { script } => {
             let app = ctx.lesson.file(&script)?;
-            let (run_line, call) = app.text().lines().enumerate().find(|(_, l)| l.contains(".run("))?;
-            let port = arg_of(call, "port").and_then(|p| p.parse().ok()).unwrap_or(5000);
+            let (run_line, call) = app
+                .text()
+                .lines()
+                .enumerate()
+                .find(|(_, l)| l.contains(".run("))?;
+            let port = arg_of(call, "port")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(5000);
             let host = arg_of(call, "host").unwrap_or_else(|| "127.0.0.1".into());
-            Some((port, host, app.lesson_line(run_line + 1), format!("{script}: {}", call.trim())))
+            Some((
+                port,
+                host,
+                app.lesson_line(run_line + 1),
+                format!("{script}: {}", call.trim()),
+            ))
         }
         Server::Other { .. } => None,
     }
@@ -48,19 +72,29 @@ fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
 fn arg_of(call: &str, name: &str) -> Option<String> {
     let i = call.find(&format!("{name}="))?;
     let rest = &call[i + name.len() + 1..];
-    let v: String = rest.trim_start().chars().take_while(|c| !",)".contains(*c)).collect();
+    let v: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| !",)".contains(*c))
+        .collect();
     Some(v.trim().trim_matches(['\'', '"']).to_string())
 }
 
 pub fn port(ctx: &Ctx) -> Vec<Finding> {
-    let Some((a, d)) = ctx.docker() else { return Vec::new() };
-    let Some((port, host, line, how)) = bound_port(ctx) else { return Vec::new() };
+    let Some((a, d)) = ctx.docker() else {
+        return Vec::new();
+    };
+    let Some((port, host, line, how)) = bound_port(ctx) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     if host != "0.0.0.0" && host != "::" && host != "[::]" {
         out.push(
             ctx.finding(PORT, line)
                 .expected("the app to listen on 0.0.0.0 inside the container")
-                .observed(format!("{how} listens on {host} only; nothing outside the container can connect"))
+                .observed(format!(
+                    "{how} listens on {host} only; nothing outside the container can connect"
+                ))
                 .fix("bind 0.0.0.0 (app.run(host='0.0.0.0') or gunicorn --bind 0.0.0.0:PORT)"),
         );
     }
@@ -68,20 +102,46 @@ pub fn port(ctx: &Ctx) -> Vec<Finding> {
     if !exposed.is_empty() && !exposed.iter().any(|(_, p)| *p == port) {
         out.push(
             ctx.finding(PORT, a.lesson_line(exposed[0].0))
-                .expected(format!("EXPOSE {port}, the port the app listens on ({how}, line {line})"))
-                .observed(format!("EXPOSE {}", exposed.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>().join(" ")))
+                .expected(format!(
+                    "EXPOSE {port}, the port the app listens on ({how}, line {line})"
+                ))
+                .observed(format!(
+                    "EXPOSE {}",
+                    exposed
+                        .iter()
+                        .map(|(_, p)| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ))
                 .fix(format!("EXPOSE {port}")),
         );
     }
-    let built: Vec<String> = ctx.steps().filter_map(|(_, k)| match k { StepKind::DockerBuild { tag, .. } => Some(tag.clone()), _ => None }).collect();
+    let built: Vec<String> = ctx
+        .steps()
+        .filter_map(|(_, k)| match k {
+            StepKind::DockerBuild { tag, .. } => Some(tag.clone()),
+            _ => None,
+        })
+        .collect();
     for (m, tpl) in pod_templates(ctx) {
         let spec = join(&tpl, "spec");
-        for (ci, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"].as_array().into_iter().flatten().enumerate() {
-            if !built.iter().any(|t| Some(t.as_str()) == c["image"].as_str()) {
+        for (ci, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if !built
+                .iter()
+                .any(|t| Some(t.as_str()) == c["image"].as_str())
+            {
                 continue;
             }
             for (pi, p) in c["ports"].as_array().into_iter().flatten().enumerate() {
-                if p["containerPort"].as_i64().is_some_and(|cp| cp != i64::from(port)) {
+                if p["containerPort"]
+                    .as_i64()
+                    .is_some_and(|cp| cp != i64::from(port))
+                {
                     out.push(
                         ctx.finding(PORT, m.line(&format!("{spec}.containers[{ci}].ports[{pi}].containerPort")))
                             .expected(format!("containerPort {port}, the port the app listens on ({how}, line {line})"))
@@ -100,25 +160,55 @@ fn requirement_names(ctx: &Ctx) -> Vec<String> {
         .files
         .iter()
         .filter(|f| f.name.ends_with(".txt") && f.name.contains("requirements"))
-        .flat_map(|f| f.text().lines().map(|l| l.split(['=', '<', '>', '~', '!', '[', ' ']).next().unwrap_or("").trim().to_ascii_lowercase()).collect::<Vec<_>>())
+        .flat_map(|f| {
+            f.text()
+                .lines()
+                .map(|l| {
+                    l.split(['=', '<', '>', '~', '!', '[', ' '])
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .collect::<Vec<_>>()
+        })
         .filter(|n| !n.is_empty())
         .collect()
 }
 
 /// The program the CMD starts (gunicorn) and the framework the app imports (flask) are installed.
 pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
-    let Some((a, d)) = ctx.docker() else { return Vec::new() };
+    let Some((a, d)) = ctx.docker() else {
+        return Vec::new();
+    };
     let reqs = requirement_names(ctx);
     let mut out = Vec::new();
     if let Some((line, argv)) = d.cmd() {
         let program = argv.first().cloned().unwrap_or_default();
-        if ["gunicorn", "uvicorn", "flask", "waitress-serve", "hypercorn"].contains(&program.as_str()) {
-            let package = if program == "waitress-serve" { "waitress".to_string() } else { program.clone() };
+        if [
+            "gunicorn",
+            "uvicorn",
+            "flask",
+            "waitress-serve",
+            "hypercorn",
+        ]
+        .contains(&program.as_str())
+        {
+            let package = if program == "waitress-serve" {
+                "waitress".to_string()
+            } else {
+                program.clone()
+            };
             if !reqs.contains(&package) {
                 out.push(
                     ctx.finding(CMD_INSTALLED, a.lesson_line(line))
-                        .expected(format!("{package} in requirements.txt: the CMD runs `{program}`"))
-                        .observed(format!("requirements.txt installs only: {}", reqs.join(", ")))
+                        .expected(format!(
+                            "{package} in requirements.txt: the CMD runs `{program}`"
+                        ))
+                        .observed(format!(
+                            "requirements.txt installs only: {}",
+                            reqs.join(", ")
+                        ))
                         .fix(format!("add `{package}==<version>` to requirements.txt")),
                 );
             }
@@ -126,13 +216,21 @@ pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
     }
     for f in ctx.lesson.files.iter().filter(|f| f.name.ends_with(".py")) {
         for (i, l) in f.text().lines().enumerate() {
-            let module = l.strip_prefix("from ").or_else(|| l.strip_prefix("import ")).and_then(|r| r.split([' ', '.', ',']).next());
-            if let Some(m) = module.filter(|m| ["flask", "gunicorn", "requests", "fastapi"].contains(m)) {
+            let module = l
+                .strip_prefix("from ")
+                .or_else(|| l.strip_prefix("import "))
+                .and_then(|r| r.split([' ', '.', ',']).next());
+            if let Some(m) =
+                module.filter(|m| ["flask", "gunicorn", "requests", "fastapi"].contains(m))
+            {
                 if !reqs.contains(&m.to_string()) {
                     out.push(
                         ctx.finding(CMD_INSTALLED, f.lesson_line(i + 1))
                             .expected(format!("{m} in requirements.txt: {} imports it", f.name))
-                            .observed(format!("requirements.txt installs only: {}", reqs.join(", ")))
+                            .observed(format!(
+                                "requirements.txt installs only: {}",
+                                reqs.join(", ")
+                            ))
                             .fix(format!("add `{m}==<version>` to requirements.txt")),
                     );
                 }
@@ -144,30 +242,59 @@ pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
 
 /// `python app.py` needs app.py; `gunicorn app:app` needs app.py defining `app`.
 pub fn cmd_target(ctx: &Ctx) -> Vec<Finding> {
-    let Some((a, d)) = ctx.docker() else { return Vec::new() };
-    let Some((line, argv)) = d.cmd() else { return Vec::new() };
+    let Some((a, d)) = ctx.docker() else {
+        return Vec::new();
+    };
+    let Some((line, argv)) = d.cmd() else {
+        return Vec::new();
+    };
     let line = a.lesson_line(line);
     let (file, var) = match server_of(&argv) {
         Some(Server::Python { script }) => (script, None),
-        Some(Server::Gunicorn { module, app, .. }) => (format!("{}.py", module.replace('.', "/")), Some(app)),
+        Some(Server::Gunicorn { module, app, .. }) => {
+            (format!("{}.py", module.replace('.', "/")), Some(app))
+        }
         _ => return Vec::new(),
     };
     let Some(f) = ctx.lesson.file(&file) else {
-        let py: Vec<&str> = ctx.lesson.files.iter().filter(|f| f.name.ends_with(".py")).map(|f| f.name.as_str()).collect();
+        let py: Vec<&str> = ctx
+            .lesson
+            .files
+            .iter()
+            .filter(|f| f.name.ends_with(".py"))
+            .map(|f| f.name.as_str())
+            .collect();
         return vec![ctx
             .finding(CMD_TARGET, line)
             .expected(format!("{file}, which the CMD runs"))
-            .observed(format!("the lesson's Python files: {}", if py.is_empty() { "(none)".into() } else { py.join(", ") }))
-            .fix(format!("name the app file {file} in the text, or change the CMD"))];
+            .observed(format!(
+                "the lesson's Python files: {}",
+                if py.is_empty() {
+                    "(none)".into()
+                } else {
+                    py.join(", ")
+                }
+            ))
+            .fix(format!(
+                "name the app file {file} in the text, or change the CMD"
+            ))];
     };
     if let Some(var) = var {
-        let defined = f.text().lines().any(|l| l.trim_start().starts_with(&format!("{var} =")) || l.trim_start().starts_with(&format!("{var}=")));
+        let defined = f.text().lines().any(|l| {
+            l.trim_start().starts_with(&format!("{var} ="))
+                || l.trim_start().starts_with(&format!("{var}="))
+        });
         if !defined {
             return vec![ctx
                 .finding(CMD_TARGET, line)
-                .expected(format!("{file} to define `{var}` (gunicorn loads {}:{var})", file.trim_end_matches(".py")))
+                .expected(format!(
+                    "{file} to define `{var}` (gunicorn loads {}:{var})",
+                    file.trim_end_matches(".py")
+                ))
                 .observed(format!("no top-level `{var} = …` in {file}"))
-                .fix(format!("name the Flask object `{var}` or change the CMD's module:variable"))];
+                .fix(format!(
+                    "name the Flask object `{var}` or change the CMD's module:variable"
+                ))];
         }
     }
     Vec::new()
@@ -175,7 +302,9 @@ pub fn cmd_target(ctx: &Ctx) -> Vec<Finding> {
 
 /// Files the Dockerfile COPYs are files of the lesson.
 pub fn copy_source(ctx: &Ctx) -> Vec<Finding> {
-    let Some((a, d)) = ctx.docker() else { return Vec::new() };
+    let Some((a, d)) = ctx.docker() else {
+        return Vec::new();
+    };
     d.copy_sources()
         .into_iter()
         .filter(|(_, src)| !matches!(src.as_str(), "." | "./") && !src.contains('*') && ctx.lesson.file(src.trim_start_matches("./")).is_none())

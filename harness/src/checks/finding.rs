@@ -94,7 +94,9 @@ pub enum Status {
     /// Every finding is expected by the known-drift register.
     KnownDrift,
     /// The check could not run; never counted as passed.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 /// One check (or tier step) for one lesson.
@@ -119,19 +121,31 @@ impl Outcome {
             title: title.into(),
             tier,
             lesson: lesson.into(),
-            status: if findings.is_empty() { Status::Passed } else { Status::Failed },
+            status: if findings.is_empty() {
+                Status::Passed
+            } else {
+                Status::Failed
+            },
             findings,
             notes: Vec::new(),
         }
     }
 
-    pub fn skipped(check: &str, title: &str, tier: Tier, lesson: &str, reason: impl Into<String>) -> Self {
+    pub fn skipped(
+        check: &str,
+        title: &str,
+        tier: Tier,
+        lesson: &str,
+        reason: impl Into<String>,
+    ) -> Self {
         Self {
             check: check.into(),
             title: title.into(),
             tier,
             lesson: lesson.into(),
-            status: Status::Skipped { reason: reason.into() },
+            status: Status::Skipped {
+                reason: reason.into(),
+            },
             findings: Vec::new(),
             notes: Vec::new(),
         }

@@ -39,7 +39,10 @@ pub fn yaml_syntax(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-fn each_problem(ctx: &Ctx, mut f: impl FnMut(&super::context::Manifest, &str, &str, decode::Problem)) {
+fn each_problem(
+    ctx: &Ctx,
+    mut f: impl FnMut(&super::context::Manifest, &str, &str, decode::Problem),
+) {
     for m in &ctx.manifests {
         let Some(v) = m.value() else { continue };
         let api = v["apiVersion"].as_str().unwrap_or("");
@@ -61,18 +64,31 @@ pub fn schema(ctx: &Ctx) -> Vec<Finding> {
             decode::Problem::Schema { path, message } => ctx
                 .finding(SCHEMA, m.line(&path))
                 .expected(format!("{} to decode as {api} {kind}", m.artifact.name))
-                .observed(format!("at `{}`: {message}", if path.is_empty() { "(top level)" } else { &path }))
+                .observed(format!(
+                    "at `{}`: {message}",
+                    if path.is_empty() {
+                        "(top level)"
+                    } else {
+                        &path
+                    }
+                ))
                 .fix("give the field the type the Kubernetes API documents (kubectl explain)"),
             decode::Problem::MissingField { path } => {
                 let field = path.rsplit('.').next().unwrap_or(&path).to_string();
                 ctx.finding(SCHEMA, m.line(&path))
                     .expected(format!("the required field `{path}` in {}", m.label()))
                     .observed(format!("`{field}` is missing"))
-                    .fix(format!("add `{field}` (kubectl explain {}.{path})", kind.to_ascii_lowercase()))
+                    .fix(format!(
+                        "add `{field}` (kubectl explain {}.{path})",
+                        kind.to_ascii_lowercase()
+                    ))
             }
             decode::Problem::UnknownKind => ctx
                 .finding(SCHEMA, m.line("kind"))
-                .expected(format!("a kind yadoc can verify (one of: {})", known_kinds()))
+                .expected(format!(
+                    "a kind yadoc can verify (one of: {})",
+                    known_kinds()
+                ))
                 .observed(format!("apiVersion `{api}`, kind `{kind}`"))
                 .fix("check the kind's spelling and its apiVersion (kubectl api-resources)"),
             decode::Problem::UnknownField { .. } => return,
@@ -83,7 +99,11 @@ pub fn schema(ctx: &Ctx) -> Vec<Finding> {
 }
 
 fn known_kinds() -> String {
-    decode::known().iter().map(|(a, k)| format!("{a} {k}")).collect::<Vec<_>>().join(", ")
+    decode::known()
+        .iter()
+        .map(|(a, k)| format!("{a} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Fields the type does not have: typos, or a field of another kind.
@@ -113,9 +133,18 @@ pub fn removed_api(ctx: &Ctx) -> Vec<Finding> {
         if let Some(r) = apis::removed(api, kind) {
             out.push(
                 ctx.finding(REMOVED_API, m.line("apiVersion"))
-                    .expected(format!("an apiVersion that serves {kind} today ({})", r.replacement))
-                    .observed(format!("`{api}` {kind} was removed in Kubernetes {}", r.release))
-                    .fix(format!("use apiVersion {} and adapt the fields it changed", r.replacement)),
+                    .expected(format!(
+                        "an apiVersion that serves {kind} today ({})",
+                        r.replacement
+                    ))
+                    .observed(format!(
+                        "`{api}` {kind} was removed in Kubernetes {}",
+                        r.release
+                    ))
+                    .fix(format!(
+                        "use apiVersion {} and adapt the fields it changed",
+                        r.replacement
+                    )),
             );
         }
     }

@@ -15,7 +15,8 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
         let (first, last) = b.span();
         let swallowed = first_prose_line(b);
         let intended = intended_close(b, swallowed.clone());
-        let indent = ctx.lesson.source.line(first).len() - ctx.lesson.source.line(first).trim_start().len();
+        let indent =
+            ctx.lesson.source.line(first).len() - ctx.lesson.source.line(first).trim_start().len();
         let close = match indent {
             0 => format!("add a closing fence line ``` after line {intended}"),
             n => format!("add a closing fence line ``` (indented {n} spaces, like the opening) after line {intended}"),
@@ -24,7 +25,7 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
             FenceEnd::Closed { .. } => {
                 if let Some((i, l)) = b.text.lines().enumerate().find(|(_, l)| {
                     let t = l.trim_start();
-                    t.starts_with("```") && t.trim_start_matches('`').trim().len() > 0
+                    t.starts_with("```") && !t.trim_start_matches('`').trim().is_empty()
                 }) {
                     let line = b.line_of_text_line(i);
                     out.push(
@@ -37,7 +38,11 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
             }
             FenceEnd::EndOfFile { line } => {
                 let what = match swallowed {
-                    Some((l, text)) => format!(", swallowing the prose from line {l} (\"{}\") and {} heading(s)", excerpt(&text), headings(b)),
+                    Some((l, text)) => format!(
+                        ", swallowing the prose from line {l} (\"{}\") and {} heading(s)",
+                        excerpt(&text),
+                        headings(b)
+                    ),
                     None => String::new(),
                 };
                 out.push(
@@ -77,14 +82,19 @@ fn intended_close(b: &Block, swallowed: Option<(usize, String)>) -> usize {
         .lines()
         .enumerate()
         .map(|(i, l)| (b.line_of_text_line(i), l))
-        .filter(|(line, l)| *line < stop && !l.trim().is_empty() && !l.trim_start().starts_with("```"))
+        .filter(|(line, l)| {
+            *line < stop && !l.trim().is_empty() && !l.trim_start().starts_with("```")
+        })
         .map(|(line, _)| line)
         .last()
         .unwrap_or(b.open_line)
 }
 
 fn headings(b: &Block) -> usize {
-    b.text.lines().filter(|l| l.trim_start().starts_with('#') && l.contains(' ')).count()
+    b.text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#') && l.contains(' '))
+        .count()
 }
 
 fn excerpt(s: &str) -> String {
@@ -108,7 +118,10 @@ pub fn block_language(ctx: &Ctx) -> Vec<Finding> {
             ctx.finding(BLOCK_LANGUAGE, b.open_line)
                 .expected(format!("```{} for {}", expected[0], content.describe()))
                 .observed(format!("```{lang} on {}", content.describe()))
-                .fix(format!("change the fence at line {} to ```{}", b.open_line, expected[0])),
+                .fix(format!(
+                    "change the fence at line {} to ```{}",
+                    b.open_line, expected[0]
+                )),
         );
     }
     out

@@ -22,7 +22,14 @@ fn show(v: &Value) -> String {
     match v.as_object() {
         Some(m) if !m.is_empty() => m
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| v.to_string())
+                )
+            })
             .collect::<Vec<_>>()
             .join(","),
         _ => "(none)".into(),
@@ -49,10 +56,23 @@ pub fn deployment_selector(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// The pod templates in a namespace whose labels a selector matches.
-fn selected<'c, 'a>(ctx: &'c Ctx<'a>, ns: &str, selector: &Value) -> Vec<(&'c Manifest<'a>, String)> {
+fn selected<'c, 'a>(
+    ctx: &'c Ctx<'a>,
+    ns: &str,
+    selector: &Value,
+) -> Vec<(&'c Manifest<'a>, String)> {
     pod_templates(ctx)
         .into_iter()
-        .filter(|(m, p)| m.namespace() == ns && labels_match(selector, &at(m.value().unwrap_or(&Value::Null), &join(p, "metadata.labels"))))
+        .filter(|(m, p)| {
+            m.namespace() == ns
+                && labels_match(
+                    selector,
+                    at(
+                        m.value().unwrap_or(&Value::Null),
+                        &join(p, "metadata.labels"),
+                    ),
+                )
+        })
         .collect()
 }
 
@@ -66,7 +86,17 @@ pub fn service_selector(ctx: &Ctx) -> Vec<Finding> {
         }
         let pods: Vec<String> = pod_templates(ctx)
             .iter()
-            .map(|(m, p)| format!("{} in namespace {} has labels {}", m.label(), m.namespace(), show(&at(m.value().unwrap_or(&Value::Null), &join(p, "metadata.labels")))))
+            .map(|(m, p)| {
+                format!(
+                    "{} in namespace {} has labels {}",
+                    m.label(),
+                    m.namespace(),
+                    show(at(
+                        m.value().unwrap_or(&Value::Null),
+                        &join(p, "metadata.labels")
+                    ))
+                )
+            })
             .collect();
         out.push(
             ctx.finding(SERVICE_SELECTOR, s.line("spec.selector"))
@@ -83,11 +113,20 @@ fn container_ports(m: &Manifest, template: &str) -> Vec<(i64, String, usize)> {
     let v = m.value().unwrap_or(&Value::Null);
     let spec = join(template, "spec");
     let mut out = Vec::new();
-    for (ci, c) in at(v, &spec)["containers"].as_array().into_iter().flatten().enumerate() {
+    for (ci, c) in at(v, &spec)["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         for (pi, p) in c["ports"].as_array().into_iter().flatten().enumerate() {
             if let Some(n) = p["containerPort"].as_i64() {
                 let path = format!("{spec}.containers[{ci}].ports[{pi}].containerPort");
-                out.push((n, p["name"].as_str().unwrap_or("").to_string(), m.line(&path)));
+                out.push((
+                    n,
+                    p["name"].as_str().unwrap_or("").to_string(),
+                    m.line(&path),
+                ));
             }
         }
     }
@@ -100,15 +139,29 @@ pub fn service_target_port(ctx: &Ctx) -> Vec<Finding> {
     for s in ctx.of_kind("Service") {
         let v = s.value().unwrap_or(&Value::Null);
         let pods = selected(ctx, s.namespace(), &v["spec"]["selector"]);
-        let declared: Vec<(i64, String, usize)> = pods.iter().flat_map(|(m, p)| container_ports(m, p)).collect();
+        let declared: Vec<(i64, String, usize)> = pods
+            .iter()
+            .flat_map(|(m, p)| container_ports(m, p))
+            .collect();
         if declared.is_empty() {
             continue;
         }
-        for (i, port) in v["spec"]["ports"].as_array().into_iter().flatten().enumerate() {
-            let target = if port["targetPort"].is_null() { &port["port"] } else { &port["targetPort"] };
+        for (i, port) in v["spec"]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let target = if port["targetPort"].is_null() {
+                &port["port"]
+            } else {
+                &port["targetPort"]
+            };
             let ok = match target {
                 Value::Number(n) => declared.iter().any(|(d, _, _)| Some(*d) == n.as_i64()),
-                Value::String(name) => declared.iter().any(|(d, n, _)| n == name || d.to_string() == *name),
+                Value::String(name) => declared
+                    .iter()
+                    .any(|(d, n, _)| n == name || d.to_string() == *name),
                 _ => true,
             };
             if !ok {
@@ -130,14 +183,29 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     for ing in ctx.of_kind("Ingress") {
         let v = ing.value().unwrap_or(&Value::Null);
-        for (ri, rule) in v["spec"]["rules"].as_array().into_iter().flatten().enumerate() {
-            for (pi, path) in rule["http"]["paths"].as_array().into_iter().flatten().enumerate() {
+        for (ri, rule) in v["spec"]["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (pi, path) in rule["http"]["paths"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let base = format!("spec.rules[{ri}].http.paths[{pi}].backend.service");
                 let b = &path["backend"]["service"];
                 let name = b["name"].as_str().unwrap_or("");
-                let svc = ctx.of_kind("Service").find(|s| s.name() == name && s.namespace() == ing.namespace());
+                let svc = ctx
+                    .of_kind("Service")
+                    .find(|s| s.name() == name && s.namespace() == ing.namespace());
                 let Some(svc) = svc else {
-                    let names: Vec<String> = ctx.of_kind("Service").map(|s| format!("{} in {}", s.name(), s.namespace())).collect();
+                    let names: Vec<String> = ctx
+                        .of_kind("Service")
+                        .map(|s| format!("{} in {}", s.name(), s.namespace()))
+                        .collect();
                     out.push(
                         ctx.finding(INGRESS_BACKEND, ing.line(&format!("{base}.name")))
                             .expected(format!("a Service named `{name}` in namespace {} (the Ingress's)", ing.namespace()))
@@ -146,17 +214,37 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
                     );
                     continue;
                 };
-                let ports = svc.value().unwrap_or(&Value::Null)["spec"]["ports"].as_array().cloned().unwrap_or_default();
+                let ports = svc.value().unwrap_or(&Value::Null)["spec"]["ports"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
                 let number = b["port"]["number"].as_i64();
                 let pname = b["port"]["name"].as_str();
-                let ok = ports.iter().any(|p| (number.is_some() && p["port"].as_i64() == number) || (pname.is_some() && p["name"].as_str() == pname));
+                let ok = ports.iter().any(|p| {
+                    (number.is_some() && p["port"].as_i64() == number)
+                        || (pname.is_some() && p["name"].as_str() == pname)
+                });
                 if !ok {
                     let have: Vec<String> = ports.iter().map(|p| p["port"].to_string()).collect();
                     out.push(
                         ctx.finding(INGRESS_BACKEND, ing.line(&format!("{base}.port")))
-                            .expected(format!("a port of Service {} ({}, line {})", svc.name(), have.join(", "), svc.line("spec.ports")))
-                            .observed(format!("backend port {}", number.map(|n| n.to_string()).or(pname.map(String::from)).unwrap_or_else(|| "(none)".into())))
-                            .fix(format!("set the backend's port.number to {}", have.first().cloned().unwrap_or_default())),
+                            .expected(format!(
+                                "a port of Service {} ({}, line {})",
+                                svc.name(),
+                                have.join(", "),
+                                svc.line("spec.ports")
+                            ))
+                            .observed(format!(
+                                "backend port {}",
+                                number
+                                    .map(|n| n.to_string())
+                                    .or(pname.map(String::from))
+                                    .unwrap_or_else(|| "(none)".into())
+                            ))
+                            .fix(format!(
+                                "set the backend's port.number to {}",
+                                have.first().cloned().unwrap_or_default()
+                            )),
                     );
                 }
             }
@@ -170,11 +258,21 @@ pub fn hpa_target(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
     for h in ctx.of_kind("HorizontalPodAutoscaler") {
         let r = &h.value().unwrap_or(&Value::Null)["spec"]["scaleTargetRef"];
-        let (kind, name, api) = (r["kind"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or(""), r["apiVersion"].as_str().unwrap_or(""));
-        let target = ctx.manifests.iter().find(|m| m.kind() == kind && m.name() == name && m.namespace() == h.namespace());
+        let (kind, name, api) = (
+            r["kind"].as_str().unwrap_or(""),
+            r["name"].as_str().unwrap_or(""),
+            r["apiVersion"].as_str().unwrap_or(""),
+        );
+        let target = ctx
+            .manifests
+            .iter()
+            .find(|m| m.kind() == kind && m.name() == name && m.namespace() == h.namespace());
         match target {
             None => {
-                let have: Vec<String> = pod_templates(ctx).iter().map(|(m, _)| format!("{} in {}", m.label(), m.namespace())).collect();
+                let have: Vec<String> = pod_templates(ctx)
+                    .iter()
+                    .map(|(m, _)| format!("{} in {}", m.label(), m.namespace()))
+                    .collect();
                 out.push(
                     ctx.finding(HPA_TARGET, h.line("spec.scaleTargetRef.name"))
                         .expected(format!("a {kind} named `{name}` in namespace {}", h.namespace()))
@@ -184,7 +282,12 @@ pub fn hpa_target(ctx: &Ctx) -> Vec<Finding> {
             }
             Some(t) if t.value().and_then(|v| v["apiVersion"].as_str()) != Some(api) => out.push(
                 ctx.finding(HPA_TARGET, h.line("spec.scaleTargetRef.apiVersion"))
-                    .expected(format!("scaleTargetRef.apiVersion {}", t.value().and_then(|v| v["apiVersion"].as_str()).unwrap_or("")))
+                    .expected(format!(
+                        "scaleTargetRef.apiVersion {}",
+                        t.value()
+                            .and_then(|v| v["apiVersion"].as_str())
+                            .unwrap_or("")
+                    ))
                     .observed(format!("`{api}`"))
                     .fix("use the target's apiVersion"),
             ),
@@ -200,17 +303,31 @@ pub fn hpa_requests(ctx: &Ctx) -> Vec<Finding> {
     for h in ctx.of_kind("HorizontalPodAutoscaler") {
         let hv = h.value().unwrap_or(&Value::Null);
         let r = &hv["spec"]["scaleTargetRef"];
-        let Some((t, tpl)) = pod_templates(ctx).into_iter().find(|(m, _)| Some(m.kind()) == r["kind"].as_str() && Some(m.name()) == r["name"].as_str() && m.namespace() == h.namespace()) else {
+        let Some((t, tpl)) = pod_templates(ctx).into_iter().find(|(m, _)| {
+            Some(m.kind()) == r["kind"].as_str()
+                && Some(m.name()) == r["name"].as_str()
+                && m.namespace() == h.namespace()
+        }) else {
             continue;
         };
         let spec = join(&tpl, "spec");
-        for (mi, metric) in hv["spec"]["metrics"].as_array().into_iter().flatten().enumerate() {
+        for (mi, metric) in hv["spec"]["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let res = &metric["resource"];
             if metric["type"] != "Resource" || res["target"]["type"] != "Utilization" {
                 continue;
             }
             let rname = res["name"].as_str().unwrap_or("");
-            for (ci, c) in at(t.value().unwrap_or(&Value::Null), &spec)["containers"].as_array().into_iter().flatten().enumerate() {
+            for (ci, c) in at(t.value().unwrap_or(&Value::Null), &spec)["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 if c["resources"]["requests"][rname].is_null() {
                     out.push(
                         ctx.finding(HPA_REQUESTS, h.line(&format!("spec.metrics[{mi}].resource.name")))

@@ -82,7 +82,11 @@ fn unknown_fields(input: &Value, back: &Value, path: String, out: &mut Vec<Probl
     match (input, back) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in a {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match b.get(k) {
                     Some(bv) => unknown_fields(v, bv, p, out),
                     None if v.is_null() => {}
@@ -90,7 +94,11 @@ fn unknown_fields(input: &Value, back: &Value, path: String, out: &mut Vec<Probl
                 }
             }
             for k in b.keys().filter(|k| !a.contains_key(*k)) {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 out.push(Problem::MissingField { path: p });
             }
         }
@@ -112,7 +120,12 @@ mod tests {
     fn a_typo_is_an_unknown_field_with_its_path() {
         let v = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
             "spec": {"selector": {"app": "x"}, "ports": [{"port": 80, "targetPrt": 5000}]}});
-        assert_eq!(decode("v1", "Service", &v), vec![Problem::UnknownField { path: "spec.ports[0].targetPrt".into() }]);
+        assert_eq!(
+            decode("v1", "Service", &v),
+            vec![Problem::UnknownField {
+                path: "spec.ports[0].targetPrt".into()
+            }]
+        );
     }
 
     #[test]
@@ -120,7 +133,12 @@ mod tests {
         let v = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"selector": {}, "template": {"spec": {"containers": [{"image": "x"}]}}}});
         let p = decode("apps/v1", "Deployment", &v);
-        assert_eq!(p, vec![Problem::MissingField { path: "spec.template.spec.containers[0].name".into() }]);
+        assert_eq!(
+            p,
+            vec![Problem::MissingField {
+                path: "spec.template.spec.containers[0].name".into()
+            }]
+        );
     }
 
     #[test]
@@ -128,7 +146,10 @@ mod tests {
         let v = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
             "spec": {"replicas": "one", "selector": {}, "template": {}}});
         let p = decode("apps/v1", "Deployment", &v);
-        assert!(matches!(&p[0], Problem::Schema { path, .. } if path == "spec.replicas"), "{p:?}");
+        assert!(
+            matches!(&p[0], Problem::Schema { path, .. } if path == "spec.replicas"),
+            "{p:?}"
+        );
     }
 
     #[test]

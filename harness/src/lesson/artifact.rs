@@ -24,7 +24,9 @@ pub enum Origin {
 pub enum Body {
     Text(String),
     /// Deterministic generated text of this many bytes (lesson 2's ~10 MB test.txt), made on demand.
-    Generated { size: usize },
+    Generated {
+        size: usize,
+    },
 }
 
 /// One file of a lesson.

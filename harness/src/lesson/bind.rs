@@ -23,12 +23,16 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
         .zip(contents)
         .filter(|(_, c)| **c == Content::Dockerfile)
         .filter_map(|(b, _)| Dockerfile::parse(&b.text).ok())
-        .last();
-    let script = docker.as_ref().and_then(|d| d.cmd()).and_then(|(_, argv)| match server_of(&argv)? {
-        Server::Python { script } => Some(script),
-        Server::Gunicorn { module, .. } => Some(format!("{module}.py")),
-        Server::Other { .. } => None,
-    });
+        .next_back();
+    let script =
+        docker
+            .as_ref()
+            .and_then(|d| d.cmd())
+            .and_then(|(_, argv)| match server_of(&argv)? {
+                Server::Python { script } => Some(script),
+                Server::Gunicorn { module, .. } => Some(format!("{module}.py")),
+                Server::Other { .. } => None,
+            });
 
     let mut files: Vec<Artifact> = Vec::new();
     for (block, content) in blocks.iter().zip(contents) {
@@ -37,13 +41,23 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
         let bound = match content {
             Content::Dockerfile => pick(&|n| n == "Dockerfile")
                 .map(|n| (n, "the prose before it names the file".to_string()))
-                .or(Some(("Dockerfile".into(), "its content starts with FROM".into()))),
+                .or(Some((
+                    "Dockerfile".into(),
+                    "its content starts with FROM".into(),
+                ))),
             Content::Python => pick(&|n| n.ends_with(".py"))
                 .map(|n| (n, "the prose before it names the file".to_string()))
-                .or_else(|| script.clone().map(|s| (s, "the Dockerfile's CMD runs it".into()))),
+                .or_else(|| {
+                    script
+                        .clone()
+                        .map(|s| (s, "the Dockerfile's CMD runs it".into()))
+                }),
             Content::Requirements => pick(&|n| n.ends_with(".txt") && n.contains("requirements"))
                 .map(|n| (n, "the prose before it names the file".to_string()))
-                .or(Some(("requirements.txt".into(), "it holds pinned pip requirements".into()))),
+                .or(Some((
+                    "requirements.txt".into(),
+                    "it holds pinned pip requirements".into(),
+                ))),
             Content::Manifest { kind } => {
                 let k = kind.to_ascii_lowercase();
                 let short = short_name(&k);
@@ -59,9 +73,15 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
                 } else if let Some(n) = named.iter().rev().find(|n| unbound(n)) {
                     Some(((*n).clone(), prose))
                 } else if let Some(f) = applied.iter().find(|f| about_kind(f) && unbound(f)) {
-                    Some((f.to_string(), format!("it is a {kind} and the lesson applies `{f}`")))
+                    Some((
+                        f.to_string(),
+                        format!("it is a {kind} and the lesson applies `{f}`"),
+                    ))
                 } else {
-                    Some((format!("{k}.yaml"), format!("it is a {kind} (no file name in the text)")))
+                    Some((
+                        format!("{k}.yaml"),
+                        format!("it is a {kind} (no file name in the text)"),
+                    ))
                 }
             }
             _ => None,
@@ -105,7 +125,8 @@ pub fn file_names(prose: &str) -> Vec<String> {
                 || [".py", ".yaml", ".yml", ".txt"].iter().any(|ext| {
                     w.len() > ext.len()
                         && w.ends_with(ext)
-                        && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                        && w.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
                 })
         })
         .map(String::from)
@@ -123,7 +144,9 @@ mod tests {
             vec!["Dockerfile"]
         );
         assert_eq!(
-            file_names("There are no big changes to the service.yaml and ingress.yaml files, besides"),
+            file_names(
+                "There are no big changes to the service.yaml and ingress.yaml files, besides"
+            ),
             vec!["service.yaml", "ingress.yaml"]
         );
         assert_eq!(file_names("hpa.yaml:"), vec!["hpa.yaml"]);

@@ -9,7 +9,9 @@ pub enum Content {
     Python,
     Requirements,
     /// A Kubernetes object (`apiVersion` + `kind`), with its kind.
-    Manifest { kind: String },
+    Manifest {
+        kind: String,
+    },
     /// A kubeconfig shown as an example (`kind: Config`).
     Kubeconfig,
     /// YAML that is not a whole object: an excerpt of one.
@@ -62,7 +64,11 @@ pub fn classify(block: &Block) -> Content {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let code: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with('#')).collect();
+    let code: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with('#'))
+        .collect();
     let lang = block.lang();
     if code
         .first()
@@ -83,7 +89,8 @@ pub fn classify(block: &Block) -> Content {
     if code.iter().any(|l| is_command_line(l)) {
         return Content::Shell;
     }
-    let looks_yaml = lang == "yaml" || lang == "yml" || code.iter().any(|l| l.starts_with("apiVersion:"));
+    let looks_yaml =
+        lang == "yaml" || lang == "yml" || code.iter().any(|l| l.starts_with("apiVersion:"));
     if looks_yaml {
         let top = |key: &str| {
             block
@@ -156,13 +163,36 @@ mod tests {
 
     #[test]
     fn content_decides_not_the_info_string() {
-        assert_eq!(classify(&block("bash", "# c\nFROM python:3.9\n")), Content::Dockerfile);
-        assert_eq!(classify(&block("bash", "Flask==2.1.0\ngunicorn==20.1.0\n")), Content::Requirements);
-        assert_eq!(classify(&block("", "from flask import Flask\n")), Content::Python);
-        assert_eq!(classify(&block("yaml", "apiVersion: v1\nkind: Service\n")), Content::Manifest { kind: "Service".into() });
-        assert_eq!(classify(&block("yaml", "apiVersion: v1\nkind: Config\n")), Content::Kubeconfig);
-        assert_eq!(classify(&block("yaml", "namespace: hpa-test\n")), Content::YamlFragment);
-        assert_eq!(classify(&block("bash", "kubectl get ing\n")), Content::Shell);
+        assert_eq!(
+            classify(&block("bash", "# c\nFROM python:3.9\n")),
+            Content::Dockerfile
+        );
+        assert_eq!(
+            classify(&block("bash", "Flask==2.1.0\ngunicorn==20.1.0\n")),
+            Content::Requirements
+        );
+        assert_eq!(
+            classify(&block("", "from flask import Flask\n")),
+            Content::Python
+        );
+        assert_eq!(
+            classify(&block("yaml", "apiVersion: v1\nkind: Service\n")),
+            Content::Manifest {
+                kind: "Service".into()
+            }
+        );
+        assert_eq!(
+            classify(&block("yaml", "apiVersion: v1\nkind: Config\n")),
+            Content::Kubeconfig
+        );
+        assert_eq!(
+            classify(&block("yaml", "namespace: hpa-test\n")),
+            Content::YamlFragment
+        );
+        assert_eq!(
+            classify(&block("bash", "kubectl get ing\n")),
+            Content::Shell
+        );
         assert_eq!(classify(&block("bash", "myapp:hpa-test\n")), Content::Other);
     }
 }

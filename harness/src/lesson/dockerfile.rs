@@ -16,8 +16,24 @@ pub struct DockerfileError {
 }
 
 const KEYWORDS: &[&str] = &[
-    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
-    "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "MAINTAINER",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
 ];
 
 /// A parsed Dockerfile.
@@ -68,7 +84,10 @@ impl Dockerfile {
             Some(i) if i.keyword == "FROM" => Ok(Self { instructions }),
             Some(i) => Err(DockerfileError {
                 line: i.line,
-                message: format!("the first instruction is {}; a Dockerfile must start with FROM", i.keyword),
+                message: format!(
+                    "the first instruction is {}; a Dockerfile must start with FROM",
+                    i.keyword
+                ),
             }),
             None => Err(DockerfileError {
                 line: 1,
@@ -79,7 +98,9 @@ impl Dockerfile {
 
     pub fn all(&self, keyword: &str) -> impl Iterator<Item = &Instruction> {
         let keyword = keyword.to_string();
-        self.instructions.iter().filter(move |i| i.keyword == keyword)
+        self.instructions
+            .iter()
+            .filter(move |i| i.keyword == keyword)
     }
 
     pub fn last(&self, keyword: &str) -> Option<&Instruction> {
@@ -120,7 +141,11 @@ impl Dockerfile {
     pub fn copy_sources(&self) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for i in self.all("COPY").chain(self.all("ADD")) {
-            let words: Vec<&str> = i.args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+            let words: Vec<&str> = i
+                .args
+                .split_whitespace()
+                .filter(|w| !w.starts_with("--"))
+                .collect();
             if i.args.contains("--from") || words.len() < 2 {
                 continue;
             }
@@ -143,9 +168,17 @@ pub struct BoundPort {
 /// What a CMD runs: `python app.py` or `gunicorn --bind H:P module:app`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Server {
-    Python { script: String },
-    Gunicorn { bind: Option<(String, u16)>, module: String, app: String },
-    Other { program: String },
+    Python {
+        script: String,
+    },
+    Gunicorn {
+        bind: Option<(String, u16)>,
+        module: String,
+        app: String,
+    },
+    Other {
+        program: String,
+    },
 }
 
 pub fn server_of(argv: &[String]) -> Option<Server> {
@@ -173,7 +206,9 @@ pub fn server_of(argv: &[String]) -> Option<Server> {
                 target = Some(a.clone());
             }
         }
-        let (module, app) = target?.split_once(':').map(|(m, a)| (m.to_string(), a.to_string()))?;
+        let (module, app) = target?
+            .split_once(':')
+            .map(|(m, a)| (m.to_string(), a.to_string()))?;
         return Some(Server::Gunicorn { bind, module, app });
     }
     Some(Server::Other {
@@ -195,7 +230,11 @@ mod tests {
         assert_eq!(line, 6);
         assert_eq!(
             server_of(&argv),
-            Some(Server::Gunicorn { bind: Some(("0.0.0.0".into(), 5000)), module: "app".into(), app: "app".into() })
+            Some(Server::Gunicorn {
+                bind: Some(("0.0.0.0".into(), 5000)),
+                module: "app".into(),
+                app: "app".into()
+            })
         );
     }
 

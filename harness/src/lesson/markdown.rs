@@ -2,7 +2,6 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
-
 use super::block::{Block, FenceEnd, Prose};
 use crate::source::SourceText;
 
@@ -88,7 +87,7 @@ fn fence_end(src: &SourceText, open_line: usize, end_offset: usize) -> FenceEnd 
     let fence_char = opening.chars().next().unwrap_or('`');
     let fence_len = opening.chars().take_while(|c| *c == fence_char).count();
     // the range ends just after the block's last line (or inside it, at the end of the file)
-    let last_line = src.line_of(end_offset.saturating_sub(1).max(0));
+    let last_line = src.line_of(end_offset.saturating_sub(1));
     let last = src.line(last_line).trim();
     let is_close = last_line > open_line
         && last.chars().all(|c| c == fence_char)

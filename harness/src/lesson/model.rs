@@ -61,7 +61,10 @@ impl Lesson {
         }
         let text = std::str::from_utf8(bytes).map_err(|e| LessonError::NotText {
             path: path.to_path_buf(),
-            line: 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count(),
+            line: 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count(),
             offset: e.valid_up_to(),
         })?;
         let source = SourceText::new(text.to_string());
@@ -140,7 +143,10 @@ impl Lesson {
                 return Err(LessonError::Definition {
                     path: def_path.to_path_buf(),
                     line: 1,
-                    message: format!("derivation of `{}` needs `from` or `generate_bytes`", d.file),
+                    message: format!(
+                        "derivation of `{}` needs `from` or `generate_bytes`",
+                        d.file
+                    ),
                 });
             };
             let how = match (&d.from, &d.set_namespace, d.generate_bytes) {
@@ -181,7 +187,11 @@ impl Lesson {
         other
             .file(file)
             .map(|a| a.text().to_string())
-            .ok_or_else(|| bad(format!("`from: {reference}`: {lesson} has no block bound to {file}")))
+            .ok_or_else(|| {
+                bad(format!(
+                    "`from: {reference}`: {lesson} has no block bound to {file}"
+                ))
+            })
     }
 }
 
@@ -214,16 +224,31 @@ mod tests {
 
     #[test]
     fn set_namespace_adds_the_line_under_metadata() {
-        let t = set_namespace("apiVersion: v1\nkind: Service\nmetadata:\n  name: s # c\nspec: {}\n", "hpa-test");
+        let t = set_namespace(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s # c\nspec: {}\n",
+            "hpa-test",
+        );
         assert_eq!(t, "apiVersion: v1\nkind: Service\nmetadata:\n  namespace: hpa-test\n  name: s # c\nspec: {}\n");
     }
 
     #[test]
     fn bad_input_gets_located_errors() {
         let p = Path::new("x.md");
-        assert!(matches!(Lesson::from_bytes(p, b"  \n"), Err(LessonError::Empty { .. })));
-        assert!(matches!(Lesson::from_bytes(p, b"ok\n\x00\x01"), Err(LessonError::Binary { line: 2, .. })));
-        assert!(matches!(Lesson::from_bytes(p, b"a\nb\n\xff\xfe"), Err(LessonError::NotText { line: 3, .. })));
-        assert!(matches!(Lesson::from_bytes(p, b"# just prose\n"), Err(LessonError::NoBlocks { .. })));
+        assert!(matches!(
+            Lesson::from_bytes(p, b"  \n"),
+            Err(LessonError::Empty { .. })
+        ));
+        assert!(matches!(
+            Lesson::from_bytes(p, b"ok\n\x00\x01"),
+            Err(LessonError::Binary { line: 2, .. })
+        ));
+        assert!(matches!(
+            Lesson::from_bytes(p, b"a\nb\n\xff\xfe"),
+            Err(LessonError::NotText { line: 3, .. })
+        ));
+        assert!(matches!(
+            Lesson::from_bytes(p, b"# just prose\n"),
+            Err(LessonError::NoBlocks { .. })
+        ));
     }
 }

@@ -126,7 +126,9 @@ pub fn pipeline(line: &str) -> Result<Pipeline, ShellError> {
             Token::Op(op) => {
                 return Err(ShellError {
                     column: line.find(op).unwrap_or(0),
-                    message: format!("`{op}` is not supported in a lesson step; put one command per line"),
+                    message: format!(
+                        "`{op}` is not supported in a lesson step; put one command per line"
+                    ),
                 })
             }
         }
@@ -144,7 +146,15 @@ mod tests {
     #[test]
     fn splits_words_quotes_and_pipes() {
         let p = pipeline(r#"(yq e '.users[0].user."client-key-data"' ~/.kube/config | base64 --decode) > client_key_data.key"#).unwrap();
-        assert_eq!(p.commands[0], ["yq", "e", r#".users[0].user."client-key-data""#, "~/.kube/config"]);
+        assert_eq!(
+            p.commands[0],
+            [
+                "yq",
+                "e",
+                r#".users[0].user."client-key-data""#,
+                "~/.kube/config"
+            ]
+        );
         assert_eq!(p.commands[1], ["base64", "--decode"]);
         assert_eq!(p.redirect.as_deref(), Some("client_key_data.key"));
     }

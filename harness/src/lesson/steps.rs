@@ -29,29 +29,71 @@ pub struct ClusterCreate {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum StepKind {
     ClusterCreate(ClusterCreate),
-    ClusterDelete { name: String },
-    ImageImport { image: String, cluster: Option<String> },
-    DockerBuild { tag: String, context: String },
-    Apply { file: String, namespace: Option<String> },
-    CreateNamespace { name: String },
-    RunPod { name: String, namespace: Option<String>, image: String },
+    ClusterDelete {
+        name: String,
+    },
+    ImageImport {
+        image: String,
+        cluster: Option<String>,
+    },
+    DockerBuild {
+        tag: String,
+        context: String,
+    },
+    Apply {
+        file: String,
+        namespace: Option<String>,
+    },
+    CreateNamespace {
+        name: String,
+    },
+    RunPod {
+        name: String,
+        namespace: Option<String>,
+        image: String,
+    },
     /// `kubectl get|describe …` (read-only).
-    Inspect { verb: String, args: Vec<String>, namespace: Option<String>, watch: bool, grep: Option<String> },
+    Inspect {
+        verb: String,
+        args: Vec<String>,
+        namespace: Option<String>,
+        watch: bool,
+        grep: Option<String>,
+    },
     /// `curl … URL`, with the TLS files it passes.
-    Curl { url: String, cacert: Option<String>, cert: Option<String>, key: Option<String>, grep: Option<String> },
+    Curl {
+        url: String,
+        cacert: Option<String>,
+        cert: Option<String>,
+        key: Option<String>,
+        grep: Option<String>,
+    },
     /// `(yq e EXPR KUBECONFIG | base64 --decode) > OUT`
-    ExtractKubeconfigField { expression: String, kubeconfig: String, out: String },
-    ShowFile { path: String },
+    ExtractKubeconfigField {
+        expression: String,
+        kubeconfig: String,
+        out: String,
+    },
+    ShowFile {
+        path: String,
+    },
     /// The lesson names `/etc/hosts` as the file to edit.
     EditHosts,
     /// A line to add to /etc/hosts.
-    HostsEntry { ip: String, host: String },
+    HostsEntry {
+        ip: String,
+        host: String,
+    },
     /// A URL the prose tells the reader to open.
-    Visit { url: String },
+    Visit {
+        url: String,
+    },
     /// A line of a shell block that is not a command: example output.
     Output,
     /// A command yadoc does not model; kept literally.
-    Unmodelled { program: String },
+    Unmodelled {
+        program: String,
+    },
 }
 
 /// One step of a lesson.
@@ -72,7 +114,10 @@ impl Step {
     pub fn is_command(&self) -> bool {
         !matches!(
             self.kind,
-            StepKind::Output | StepKind::EditHosts | StepKind::HostsEntry { .. } | StepKind::Visit { .. }
+            StepKind::Output
+                | StepKind::EditHosts
+                | StepKind::HostsEntry { .. }
+                | StepKind::Visit { .. }
         )
     }
 }
@@ -130,7 +175,9 @@ pub fn visits(prose: &str, line: usize) -> Vec<Step> {
             line,
             literal: url.to_string(),
             block: None,
-            kind: StepKind::Visit { url: url.to_string() },
+            kind: StepKind::Visit {
+                url: url.to_string(),
+            },
         })
         .collect()
 }
@@ -178,20 +225,35 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                     .collect::<Result<_, _>>()?,
                 api_port: flags
                     .one(&["--api-port"])
-                    .map(|v| v.rsplit(':').next().unwrap_or(v).parse().map_err(|_| format!("--api-port `{v}` is not a port")))
+                    .map(|v| {
+                        v.rsplit(':')
+                            .next()
+                            .unwrap_or(v)
+                            .parse()
+                            .map_err(|_| format!("--api-port `{v}` is not a port"))
+                    })
                     .transpose()?,
                 agents: flags
                     .one(&["--agents", "-a"])
-                    .map(|v| v.parse().map_err(|_| format!("--agents `{v}` is not a number")))
+                    .map(|v| {
+                        v.parse()
+                            .map_err(|_| format!("--agents `{v}` is not a number"))
+                    })
                     .transpose()?,
-                k3s_args: flags.all(&["--k3s-arg"]).iter().map(|s| s.to_string()).collect(),
+                k3s_args: flags
+                    .all(&["--k3s-arg"])
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
                 argv: cmd[1..].to_vec(),
             })
         }
         ["k3d", "cluster", "create", ..] => {
             return Err("`k3d cluster create` without a cluster name".into());
         }
-        ["k3d", "cluster", "delete", name, ..] => StepKind::ClusterDelete { name: name.to_string() },
+        ["k3d", "cluster", "delete", name, ..] => StepKind::ClusterDelete {
+            name: name.to_string(),
+        },
         ["k3d", "image", "import", image, ..] => StepKind::ImageImport {
             image: image.to_string(),
             cluster: flags.one(&["-c", "--cluster"]).map(String::from),
@@ -210,7 +272,9 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                 .to_string(),
             namespace: flags.one(&["-n", "--namespace"]).map(String::from),
         },
-        ["kubectl", "create", "ns" | "namespace", name, ..] => StepKind::CreateNamespace { name: name.to_string() },
+        ["kubectl", "create", "ns" | "namespace", name, ..] => StepKind::CreateNamespace {
+            name: name.to_string(),
+        },
         ["kubectl", "run", name, ..] => StepKind::RunPod {
             name: name.to_string(),
             namespace: flags.one(&["-n", "--namespace"]).map(String::from),
@@ -237,15 +301,23 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
             key: flags.one(&["--key"]).map(String::from),
             grep: grep_of(p),
         },
-        ["yq", _, expression, kubeconfig, ..] if p.commands.iter().any(|c| c.first().map(String::as_str) == Some("base64")) => {
+        ["yq", _, expression, kubeconfig, ..]
+            if p.commands
+                .iter()
+                .any(|c| c.first().map(String::as_str) == Some("base64")) =>
+        {
             StepKind::ExtractKubeconfigField {
                 expression: expression.to_string(),
                 kubeconfig: kubeconfig.to_string(),
                 out: p.redirect.clone().ok_or("yq | base64 without `> FILE`")?,
             }
         }
-        ["cat", path] => StepKind::ShowFile { path: path.to_string() },
-        [program, ..] => StepKind::Unmodelled { program: program.to_string() },
+        ["cat", path] => StepKind::ShowFile {
+            path: path.to_string(),
+        },
+        [program, ..] => StepKind::Unmodelled {
+            program: program.to_string(),
+        },
         [] => return Err("empty command".into()),
     };
     Ok(kind)
@@ -256,7 +328,14 @@ fn port_mapping(v: &str) -> Result<PortMapping, String> {
     let parts: Vec<&str> = ports.split(':').collect();
     let bad = || format!("port mapping `{v}` is not HOST:CONTAINER@NODEFILTER");
     let (host, container) = match parts.as_slice() {
-        [h, c] | [_, h, c] => (h.parse().map_err(|_| bad())?, c.split('/').next().unwrap_or(c).parse().map_err(|_| bad())?),
+        [h, c] | [_, h, c] => (
+            h.parse().map_err(|_| bad())?,
+            c.split('/')
+                .next()
+                .unwrap_or(c)
+                .parse()
+                .map_err(|_| bad())?,
+        ),
         _ => return Err(bad()),
     };
     Ok(PortMapping {
@@ -301,7 +380,11 @@ impl Flags<'_> {
         while i < self.0.len() {
             let w = self.0[i];
             if w.starts_with('-') {
-                if !w.contains('=') && i + 1 < self.0.len() && !self.0[i + 1].starts_with('-') && w.len() <= 3 {
+                if !w.contains('=')
+                    && i + 1 < self.0.len()
+                    && !self.0[i + 1].starts_with('-')
+                    && w.len() <= 3
+                {
                     i += 1;
                 }
             } else {
@@ -328,24 +411,62 @@ mod tests {
 
     #[test]
     fn k3d_create_keeps_ports_agents_and_k3s_args() {
-        let StepKind::ClusterCreate(c) = one(r#"k3d cluster create yadoc-with-etcd --api-port 6551 -p "8082:80@loadbalancer" --agents 3 --k3s-arg "--cluster-init@server:0""#) else { panic!() };
+        let StepKind::ClusterCreate(c) = one(
+            r#"k3d cluster create yadoc-with-etcd --api-port 6551 -p "8082:80@loadbalancer" --agents 3 --k3s-arg "--cluster-init@server:0""#,
+        ) else {
+            panic!()
+        };
         assert_eq!(c.name, "yadoc-with-etcd");
         assert_eq!(c.api_port, Some(6551));
-        assert_eq!(c.ports, vec![PortMapping { host: 8082, container: 80, node_filter: "loadbalancer".into() }]);
+        assert_eq!(
+            c.ports,
+            vec![PortMapping {
+                host: 8082,
+                container: 80,
+                node_filter: "loadbalancer".into()
+            }]
+        );
         assert_eq!(c.agents, Some(3));
         assert_eq!(c.k3s_args, vec!["--cluster-init@server:0"]);
     }
 
     #[test]
     fn kubectl_docker_and_curl_lines_become_typed_steps() {
-        assert_eq!(one("docker build -t myapp:latest ."), StepKind::DockerBuild { tag: "myapp:latest".into(), context: ".".into() });
-        assert_eq!(one("kubectl apply -f hpa.yaml"), StepKind::Apply { file: "hpa.yaml".into(), namespace: None });
-        assert_eq!(one("kubectl create ns hpa-test"), StepKind::CreateNamespace { name: "hpa-test".into() });
+        assert_eq!(
+            one("docker build -t myapp:latest ."),
+            StepKind::DockerBuild {
+                tag: "myapp:latest".into(),
+                context: ".".into()
+            }
+        );
+        assert_eq!(
+            one("kubectl apply -f hpa.yaml"),
+            StepKind::Apply {
+                file: "hpa.yaml".into(),
+                namespace: None
+            }
+        );
+        assert_eq!(
+            one("kubectl create ns hpa-test"),
+            StepKind::CreateNamespace {
+                name: "hpa-test".into()
+            }
+        );
         assert_eq!(
             one("kubectl run nginx -n api-test --image=nginx:latest"),
-            StepKind::RunPod { name: "nginx".into(), namespace: Some("api-test".into()), image: "nginx:latest".into() }
+            StepKind::RunPod {
+                name: "nginx".into(),
+                namespace: Some("api-test".into()),
+                image: "nginx:latest".into()
+            }
         );
-        assert_eq!(one("k3d image import myapp:hpa-test -c yadoc-exposed"), StepKind::ImageImport { image: "myapp:hpa-test".into(), cluster: Some("yadoc-exposed".into()) });
+        assert_eq!(
+            one("k3d image import myapp:hpa-test -c yadoc-exposed"),
+            StepKind::ImageImport {
+                image: "myapp:hpa-test".into(),
+                cluster: Some("yadoc-exposed".into())
+            }
+        );
         let StepKind::Curl { url, cacert, grep, .. } = one("curl --cacert ca.crt --cert c.crt --key c.key https://0.0.0.0:6550/api/v1/namespaces/api-test/pods | grep volumes -C 2") else { panic!() };
         assert_eq!(url, "https://0.0.0.0:6550/api/v1/namespaces/api-test/pods");
         assert_eq!(cacert.as_deref(), Some("ca.crt"));
@@ -354,7 +475,13 @@ mod tests {
 
     #[test]
     fn hosts_lines_and_output_are_not_commands() {
-        assert_eq!(one("127.0.0.1        myapp.local"), StepKind::HostsEntry { ip: "127.0.0.1".into(), host: "myapp.local".into() });
+        assert_eq!(
+            one("127.0.0.1        myapp.local"),
+            StepKind::HostsEntry {
+                ip: "127.0.0.1".into(),
+                host: "myapp.local".into()
+            }
+        );
         assert_eq!(one("/etc/hosts"), StepKind::EditHosts);
         assert_eq!(one("NAME   READY   STATUS"), StepKind::Output);
     }

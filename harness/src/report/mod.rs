@@ -27,7 +27,11 @@ pub struct Summary {
 
 impl Report {
     pub fn new(lessons: Vec<String>, outcomes: Vec<Outcome>) -> Self {
-        Self { schema: 1, lessons, outcomes }
+        Self {
+            schema: 1,
+            lessons,
+            outcomes,
+        }
     }
 
     pub fn summary(&self) -> Summary {

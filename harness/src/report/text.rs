@@ -8,7 +8,13 @@ use crate::lesson::Lesson;
 
 /// Render a report; `lessons` supplies the text for snippets.
 pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
-    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     let mut out = String::new();
     let mut current = None;
     for o in &report.outcomes {
@@ -21,7 +27,9 @@ pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
             Status::Passed => (paint("32", "✓"), String::new()),
             Status::Failed => (paint("31", "✗"), paint("31", "FAILED")),
             Status::KnownDrift => (paint("33", "~"), paint("33", "known drift")),
-            Status::Skipped { reason } => (paint("36", "-"), paint("36", &format!("skipped: {reason}"))),
+            Status::Skipped { reason } => {
+                (paint("36", "-"), paint("36", &format!("skipped: {reason}")))
+            }
         };
         let _ = writeln!(out, "  {mark} {:<34} {} {label}", o.check, o.title);
         for n in &o.notes {
@@ -44,7 +52,12 @@ pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
     out
 }
 
-fn finding(out: &mut String, f: &Finding, lessons: &[Lesson], paint: &dyn Fn(&str, &str) -> String) {
+fn finding(
+    out: &mut String,
+    f: &Finding,
+    lessons: &[Lesson],
+    paint: &dyn Fn(&str, &str) -> String,
+) {
     let path = lessons
         .iter()
         .find(|l| l.file_name() == f.lesson)
@@ -64,6 +77,10 @@ fn finding(out: &mut String, f: &Finding, lessons: &[Lesson], paint: &dyn Fn(&st
     }
     let _ = writeln!(out, "        fix:      {}", f.fix);
     if let Some(why) = &f.known_drift {
-        let _ = writeln!(out, "        {}", paint("33", &format!("known drift: {why}")));
+        let _ = writeln!(
+            out,
+            "        {}",
+            paint("33", &format!("known drift: {why}"))
+        );
     }
 }

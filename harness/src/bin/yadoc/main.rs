@@ -11,7 +11,11 @@ use yadoc::checks::finding::Tier;
 use yadoc::report::{self, Report};
 
 #[derive(Parser)]
-#[command(name = "yadoc", version, about = "Turns each YADOC lesson into an executable conformance test")]
+#[command(
+    name = "yadoc",
+    version,
+    about = "Turns each YADOC lesson into an executable conformance test"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,28 +79,51 @@ fn run() -> anyhow::Result<ExitCode> {
         }
     };
     match cli.command {
-        Command::Check { names, lessons_dir, tier, format } => {
+        Command::Check {
+            names,
+            lessons_dir,
+            tier,
+            format,
+        } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let tiers = tier
                 .iter()
-                .map(|t| Tier::parse(t).with_context(|| format!("unknown tier `{t}` (static, app, image, cluster)")))
+                .map(|t| {
+                    Tier::parse(t).with_context(|| {
+                        format!("unknown tier `{t}` (static, app, image, cluster)")
+                    })
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let loaded = yadoc::course::load(&dir, &names)?;
             let outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
             let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes);
             match format {
-                Format::Text => print!("{}", report::text::render(&report, &loaded, std::io::stdout().is_terminal())),
+                Format::Text => print!(
+                    "{}",
+                    report::text::render(&report, &loaded, std::io::stdout().is_terminal())
+                ),
                 Format::Json => print!("{}", report::json::render(&report)),
             }
-            Ok(if report.has_failures() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if report.has_failures() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Plan { lesson, lessons_dir } => {
+        Command::Plan {
+            lesson,
+            lessons_dir,
+        } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             print!("{}", yadoc::plan::render(&l));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { lesson, out, lessons_dir } => {
+        Command::Extract {
+            lesson,
+            out,
+            lessons_dir,
+        } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             let written = yadoc::extract::write(&l, &out)?;

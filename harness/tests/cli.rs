@@ -1,0 +1,169 @@
+//! The `yadoc` binary as a user runs it: exit codes, formats, plan, extract, unseen lessons.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn lessons_dir() -> PathBuf {
+    root().join("lessons")
+}
+
+fn yadoc(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args(args)
+        .env("YADOC_QUIET", "1")
+        .output()
+        .expect("yadoc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn lessons() -> String {
+    lessons_dir().display().to_string()
+}
+
+#[test]
+fn check_on_the_course_exits_0_with_known_drift_and_names_each_at_its_line() {
+    let (code, out, _) = yadoc(&["check", "--lessons", &lessons(), "--tier", "static"]);
+    assert_eq!(code, 0, "{out}");
+    for at in [
+        "lesson2.md:64",
+        "lesson2.md:264",
+        "lesson2.md:27",
+        "lesson3.md:155",
+    ] {
+        assert!(out.contains(at), "{at} missing in:\n{out}");
+    }
+    assert!(out.contains("0 failed, 4 known drift, 0 skipped"), "{out}");
+}
+
+#[test]
+fn json_output_has_the_schema_summary_and_located_findings() {
+    let (code, out, _) = yadoc(&[
+        "check",
+        "lesson3",
+        "--lessons",
+        &lessons(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["summary"]["known_drift"], 1);
+    let f = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["findings"].as_array().unwrap().clone())
+        .next()
+        .unwrap();
+    assert_eq!(
+        (
+            f["check"].as_str(),
+            f["lesson"].as_str(),
+            f["line"].as_u64()
+        ),
+        (
+            Some("markdown.unclosed-fence"),
+            Some("lesson3.md"),
+            Some(155)
+        )
+    );
+}
+
+#[test]
+fn a_failure_exits_1_and_usage_or_environment_errors_exit_2() {
+    let (code, out, _) = yadoc(&[
+        "check",
+        "--lessons",
+        &root().join("fixtures/generic").display().to_string(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let (code, _, err) = yadoc(&["check", "--tier", "warp"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown tier `warp`"), "{err}");
+    let (code, _, err) = yadoc(&["check", "lesson9", "--lessons", &lessons()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("lesson9"), "{err}");
+    let (code, _, _) = yadoc(&["frobnicate"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn an_unseen_lesson_is_checked_generically() {
+    let (_, out, _) = yadoc(&[
+        "check",
+        "--lessons",
+        &root().join("fixtures/generic").display().to_string(),
+    ]);
+    // its own mistakes are found: a namespace never created, a targetPort no container declares
+    assert!(
+        out.contains("redis-cache.md:46") && out.contains("namespace caching to exist"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("redis-cache.md:47"),
+        "one finding per namespace, at its first use:\n{out}"
+    );
+    assert!(
+        out.contains("redis-cache.md:40") && out.contains("targetPort 6379"),
+        "{out}"
+    );
+}
+
+#[test]
+fn extract_writes_the_lessons_files_including_derived_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = yadoc(&[
+        "extract",
+        "lesson2",
+        "--lessons",
+        &lessons(),
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for f in [
+        "app.py",
+        "Dockerfile",
+        "requirements.txt",
+        "deployment.yaml",
+        "hpa.yaml",
+        "service.yaml",
+        "ingress.yaml",
+        "test.txt",
+    ] {
+        assert!(
+            dir.path().join(f).is_file(),
+            "{f} not written; stdout: {out}"
+        );
+    }
+    assert_eq!(
+        std::fs::metadata(dir.path().join("test.txt"))
+            .unwrap()
+            .len(),
+        10 * 1024 * 1024
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("requirements.txt")).unwrap(),
+        "Flask==2.1.0\ngunicorn==20.1.0\n"
+    );
+}
+
+#[test]
+fn plan_marks_derived_files() {
+    let (code, out, _) = yadoc(&["plan", "lesson2", "--lessons", &lessons()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("service.yaml       DERIVED")
+            && out.contains("lesson1.md#service.yaml with metadata.namespace: hpa-test"),
+        "{out}"
+    );
+}

@@ -1,0 +1,216 @@
+//! The static checks against deliberately broken lessons (fixtures/broken.yaml), the corrected course
+//! (fixtures/corrected/), the known-drift register and malformed input.
+
+mod support;
+
+use std::path::Path;
+
+use serde::Deserialize;
+use support::*;
+use yadoc::checks::finding::Status;
+use yadoc::error::LessonError;
+use yadoc::lesson::Lesson;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    lesson: String,
+    edit: Edit,
+    expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    line: usize,
+    from: String,
+    to: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    check: String,
+    line: usize,
+}
+
+fn cases() -> Vec<Case> {
+    let text =
+        std::fs::read_to_string(root().join("fixtures/broken.yaml")).expect("fixtures/broken.yaml");
+    serde_saphyr::from_str(&text).expect("fixtures/broken.yaml parses")
+}
+
+/// Write the corrected course with one edit applied to a scratch directory.
+fn broken(case: &Case) -> tempfile::TempDir {
+    let dir = scratch_copy(&corrected_dir());
+    let path = dir.path().join(&case.lesson);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.split('\n').map(String::from).collect();
+    let line = &mut lines[case.edit.line - 1];
+    assert!(
+        line.contains(&case.edit.from),
+        "fixture `{}`: {}:{} does not contain {:?}; it reads {:?}",
+        case.name,
+        case.lesson,
+        case.edit.line,
+        case.edit.from,
+        line
+    );
+    *line = line.replacen(&case.edit.from, &case.edit.to, 1);
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    dir
+}
+
+#[test]
+fn the_corrected_course_passes_every_static_check() {
+    for lesson in ["lesson1.md", "lesson2.md", "lesson3.md"] {
+        let outcomes = static_outcomes(&corrected_dir(), lesson);
+        assert!(
+            failed(&outcomes).is_empty(),
+            "{lesson}: {:#?}",
+            failed(&outcomes)
+        );
+        assert!(
+            findings(&outcomes).is_empty(),
+            "{lesson}: {:?}",
+            located(&findings(&outcomes))
+        );
+        assert!(outcomes.iter().all(|o| o.status == Status::Passed));
+    }
+}
+
+#[test]
+fn every_broken_fixture_is_caught_by_its_check_at_its_line() {
+    let mut misses = Vec::new();
+    for case in cases() {
+        let dir = broken(&case);
+        let outcomes = static_outcomes(dir.path(), &case.lesson);
+        let all = findings(&outcomes);
+        let hit = all
+            .iter()
+            .find(|f| f.check == case.expect.check && f.line == case.expect.line);
+        match hit {
+            Some(f) => {
+                assert_eq!(f.lesson, case.lesson);
+                assert!(
+                    !f.expected.is_empty() && !f.observed.is_empty() && !f.fix.is_empty(),
+                    "{}: {f:?}",
+                    case.name
+                );
+            }
+            None => misses.push(format!(
+                "`{}`: expected {}@{}:{}, got {:?}",
+                case.name,
+                case.expect.check,
+                case.lesson,
+                case.expect.line,
+                located(&all)
+            )),
+        }
+    }
+    assert!(misses.is_empty(), "\n{}", misses.join("\n"));
+}
+
+#[test]
+fn every_static_check_has_a_broken_fixture() {
+    let covered: Vec<String> = cases().into_iter().map(|c| c.expect.check).collect();
+    let missing: Vec<&str> = yadoc::checks::all_ids()
+        .into_iter()
+        .filter(|id| !covered.iter().any(|c| c == id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "checks without a broken fixture: {missing:?}"
+    );
+}
+
+#[test]
+fn a_known_drift_entry_that_no_longer_reproduces_fails_as_stale() {
+    // the corrected course with the real register: every entry is fixed, so every entry is stale
+    let dir = scratch_copy(&corrected_dir());
+    std::fs::copy(
+        lessons_dir().join("known-drift.yaml"),
+        dir.path().join("known-drift.yaml"),
+    )
+    .unwrap();
+    let mut stale = Vec::new();
+    for lesson in ["lesson1.md", "lesson2.md", "lesson3.md"] {
+        let outcomes = static_outcomes(dir.path(), lesson);
+        stale.extend(
+            outcomes
+                .into_iter()
+                .filter(|o| o.check == yadoc::drift::STALE && o.status == Status::Failed)
+                .map(|o| format!("{}:{}", o.lesson, o.findings[0].line)),
+        );
+    }
+    stale.sort();
+    assert_eq!(
+        stale,
+        [
+            "lesson2.md:264",
+            "lesson2.md:27",
+            "lesson2.md:64",
+            "lesson3.md:155"
+        ]
+    );
+}
+
+#[test]
+fn malformed_lessons_get_located_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let err = |p: &Path| Lesson::load(p).unwrap_err();
+    assert!(matches!(
+        err(&write("empty.md", b"")),
+        LessonError::Empty { .. }
+    ));
+    assert!(matches!(
+        err(&write("junk.md", &[0x89, b'P', b'N', b'G', 0, 1, 2, 0xff])),
+        LessonError::Binary { line: 1, .. }
+    ));
+    assert!(matches!(
+        err(&write("latin1.md", b"# ok\n\ncaf\xe9\n")),
+        LessonError::NotText { line: 3, .. }
+    ));
+    assert!(matches!(
+        err(&write("prose.md", b"# Only prose\n\nNo blocks here.\n")),
+        LessonError::NoBlocks { .. }
+    ));
+    let missing = err(&dir.path().join("nope.md"));
+    assert!(missing.to_string().contains("nope.md"), "{missing}");
+    // a lesson whose YAML block is broken still loads; the finding is located inside the block
+    let p = write("badyaml.md", b"Create a new file named d.yaml:\n\n```yaml\napiVersion: v1\nkind: Service\nmetadata: {name: [x\n```\n");
+    let outcomes = yadoc::run::check(
+        dir.path(),
+        &[Lesson::load(&p).unwrap()],
+        &[yadoc::checks::finding::Tier::Static],
+    )
+    .unwrap();
+    let f = findings(&outcomes);
+    assert!(
+        f.iter().any(|f| f.check == "yaml.syntax" && f.line >= 6),
+        "{:?}",
+        located(&f)
+    );
+}
+
+#[test]
+fn a_definition_with_an_unknown_field_is_a_located_error() {
+    let dir = scratch_copy(&corrected_dir());
+    std::fs::write(
+        dir.path().join("lesson2.yaml"),
+        "derive:\n  - file: x.txt\n    generate_bytes: 10\n    becuse: {line: 1, quote: x}\n",
+    )
+    .unwrap();
+    let e = Lesson::load(&dir.path().join("lesson2.md")).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("lesson2.yaml:") && msg.contains("becuse"),
+        "{msg}"
+    );
+}
