@@ -4,7 +4,9 @@
 //! artifacts and steps → a tier's checks → findings → reporters.
 
 pub mod checks;
+pub mod cleanup;
 pub mod course;
+pub mod diagnose;
 pub mod drift;
 pub mod error;
 pub mod extract;
@@ -15,4 +17,5 @@ pub mod process;
 pub mod report;
 pub mod run;
 pub mod source;
+pub mod tiers;
 pub mod yaml;

@@ -21,6 +21,7 @@ pub struct Cmd {
     env: Vec<(OsString, OsString)>,
     deadline: Duration,
     echo: bool,
+    shown: Option<String>,
 }
 
 /// What a finished command printed.
@@ -98,6 +99,7 @@ impl Cmd {
             env: Vec::new(),
             deadline: Duration::from_secs(60),
             echo: std::env::var_os("YADOC_QUIET").is_none(),
+            shown: None,
         }
     }
 
@@ -127,6 +129,12 @@ impl Cmd {
 
     pub fn deadline(mut self, d: Duration) -> Self {
         self.deadline = d;
+        self
+    }
+
+    /// Echo and report the command as `shown` (for a command line too long to read, like an inline script).
+    pub fn shown_as(mut self, shown: impl Into<String>) -> Self {
+        self.shown = Some(shown.into());
         self
     }
 
@@ -223,8 +231,8 @@ impl Cmd {
         }
         let handle = self
             .expression()
-            .stdout_path(log)
             .stderr_to_stdout()
+            .stdout_path(log)
             .stdin_null()
             .unchecked()
             .start()
@@ -232,16 +240,24 @@ impl Cmd {
                 cmd: self.to_string(),
                 source,
             })?;
+        let guard = handle
+            .pids()
+            .first()
+            .map(|pid| crate::cleanup::register(crate::cleanup::Resource::ProcessGroup(*pid)));
         Ok(Background {
             cmd: self.to_string(),
             handle: Some(handle),
             log: log.to_path_buf(),
+            _guard: guard,
         })
     }
 }
 
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = &self.shown {
+            return f.write_str(s);
+        }
         write!(f, "{}", quote(&self.program.to_string_lossy()))?;
         for a in &self.args {
             write!(f, " {}", quote(&a.to_string_lossy()))?;
@@ -284,6 +300,8 @@ pub struct Background {
     cmd: String,
     handle: Option<duct::Handle>,
     log: PathBuf,
+    /// Kills the process group on SIGINT/SIGTERM too.
+    _guard: Option<crate::cleanup::Guard>,
 }
 
 impl Background {

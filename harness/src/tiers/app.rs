@@ -1,0 +1,223 @@
+//! The app tier: install the lesson's requirements.txt as written into a cached venv, start the app the
+//! way the Dockerfile's CMD starts it (on a free port on 127.0.0.1), and check it answers as the
+//! lesson says.
+
+use std::time::Duration;
+
+use super::expect::mismatch;
+use super::http::{free_port, wait_for, Target, WaitFailure};
+use super::prereq;
+use super::spec::{pip_package, AppSpec};
+use super::venv::{self, VenvError};
+use crate::checks::finding::{Finding, Outcome, Tier};
+use crate::cleanup;
+use crate::diagnose::diagnose;
+use crate::lesson::dockerfile::Server;
+use crate::lesson::Lesson;
+use crate::process::{tail, Cmd};
+
+pub const INSTALL: &str = "app.install";
+pub const SERVE: &str = "app.serve";
+const INSTALL_TITLE: &str = "requirements.txt installs as written";
+const SERVE_TITLE: &str = "the app answers as the lesson says";
+
+/// Deadlines of the app tier.
+const PIP_DEADLINE: Duration = Duration::from_secs(600);
+const READY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Runs a Flask script as `python app.py` does, with `app.run()` bound to 127.0.0.1:$YADOC_PORT and
+/// no reloader; if Flask itself does not import, the script runs unpatched and fails as it would.
+const LAUNCHER: &str = r#"
+import os, runpy, sys
+script = sys.argv[1]
+try:
+    import flask
+    _run = flask.Flask.run
+    def run(self, host=None, port=None, debug=None, load_dotenv=True, **options):
+        options["use_reloader"] = False
+        return _run(self, host="127.0.0.1", port=int(os.environ["YADOC_PORT"]), debug=debug, load_dotenv=load_dotenv, **options)
+    flask.Flask.run = run
+except Exception:
+    pass
+sys.argv = [script]
+runpy.run_path(script, run_name="__main__")
+"#;
+
+pub fn run(lesson: &Lesson) -> Vec<Outcome> {
+    let name = lesson.file_name();
+    let spec = match AppSpec::of(lesson) {
+        Ok(s) => s,
+        Err(why) => return vec![Outcome::skipped(SERVE, SERVE_TITLE, Tier::App, &name, format!("not applicable: {why}"))],
+    };
+    let python = match prereq::python() {
+        Ok(p) => p,
+        Err(reason) => return vec![prereq::unavailable(INSTALL, INSTALL_TITLE, Tier::App, &name, spec.cmd_line, &reason)],
+    };
+    let mut notes = vec![match spec.base_python() {
+        Some(v) if !python.version.starts_with(&format!("{v}.")) => format!(
+            "Python {} from {} on this machine; the lesson's image has Python {v} (FROM {} at {name}:{})",
+            python.version, python.exe, spec.base_image, spec.from_line
+        ),
+        _ => format!("Python {} from {} (FROM {} at {name}:{})", python.version, python.exe, spec.base_image, spec.from_line),
+    }];
+    let requirements = spec.requirements.map(|r| r.text().to_string()).unwrap_or_default();
+
+    // requirements.txt, exactly as the lesson writes it
+    let venv = match venv::ensure(&requirements, &python.exe, &python.version, PIP_DEADLINE) {
+        Ok(v) => v,
+        Err(e) => {
+            let output = match &e {
+                VenvError::Install(p) | VenvError::Create(p) => p.output(),
+                other => other.to_string(),
+            };
+            let d = diagnose(&output);
+            let package = d.as_ref().and_then(|d| d.requirement.clone()).or_else(|| pip_package(&output));
+            let f = Finding::new(INSTALL, &name, spec.requirement_line(package.as_deref()))
+                .expected(format!("`pip install -r requirements.txt` to succeed with Python {}", python.version))
+                .observed(format!("{e}: {}", last_error_line(&output)))
+                .fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| format!("read pip's output:\n{}", tail(&output, 12))))
+                .diagnosis(d.map(|d| d.line()));
+            return vec![Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes)];
+        }
+    };
+    let installed: Vec<&str> = venv.freeze.lines().collect();
+    notes.push(format!(
+        "venv {} ({}): {}",
+        venv.dir.display(),
+        if venv.cached { "cache hit" } else { "created" },
+        installed.join(" ")
+    ));
+    let install = Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, Vec::new()).with_notes(notes);
+    vec![install, serve(&spec, &venv)]
+}
+
+fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
+    let name = spec.lesson.file_name();
+    let fail = |f: Finding, notes: Vec<String>| Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, vec![f]).with_notes(notes);
+    let here = |line| Finding::new(SERVE, &name, line);
+    let (dir, _dir_guard) = match cleanup::temp_dir("app") {
+        Ok(d) => d,
+        Err(e) => return fail(here(spec.cmd_line).expected("a temp dir for the app").observed(e.to_string()).fix("free disk space in the temp dir"), vec![]),
+    };
+    if let Err(e) = crate::extract::write(spec.lesson, &dir) {
+        return fail(here(spec.cmd_line).expected("the lesson's files written to a temp dir").observed(e.to_string()).fix("free disk space"), vec![]);
+    }
+    let port = match free_port() {
+        Ok(p) => p,
+        Err(e) => return fail(here(spec.cmd_line).expected("a free port on 127.0.0.1").observed(e.to_string()).fix("free a port"), vec![]),
+    };
+    let literal = spec.argv.join(" ");
+    let (cmd, how) = match &spec.server {
+        Server::Python { script } => (
+            Cmd::new(venv.bin("python"))
+                .args(["-c", LAUNCHER])
+                .arg(script)
+                .env("YADOC_PORT", port.to_string())
+                .shown_as(format!("{} -c <yadoc launcher: app.run → 127.0.0.1:{port}> {script}", venv.bin("python").display())),
+            format!("`{literal}` with app.run() bound to 127.0.0.1:{port} and the reloader off (yadoc only listens on loopback)"),
+        ),
+        Server::Gunicorn { .. } => {
+            let mut args: Vec<String> = spec.argv[1..].to_vec();
+            rewrite_bind(&mut args, &format!("127.0.0.1:{port}"));
+            let shown = format!("gunicorn {}", args.join(" "));
+            (Cmd::new(venv.bin("gunicorn")).args(args), format!("`{shown}` (the lesson's CMD `{literal}`, bound to loopback on a free port)"))
+        }
+        Server::Other { program } => {
+            return Outcome::skipped(SERVE, SERVE_TITLE, Tier::App, &name, format!("not applicable: the CMD runs `{program}`, which yadoc cannot start natively (the image tier runs it)"));
+        }
+    };
+    let mut notes = vec![format!("started as {how}")];
+    let log = dir.join(".yadoc-app.log");
+    let mut server = match cmd.dir(&dir).spawn(&log) {
+        Ok(s) => s,
+        Err(e) => return fail(here(spec.cmd_line).expected(format!("{} to start", spec.argv[0])).observed(e.to_string()).fix("check the venv"), notes),
+    };
+    let target = Target::local(format!("http://127.0.0.1:{port}{}", spec.expected.path));
+    let waited = wait_for(&target, READY_DEADLINE, |_| true, || server.exited());
+    let output = server.log();
+    server.stop();
+    let reply = match waited {
+        Ok(r) => r,
+        Err(failure) => {
+            let d = diagnose(&output);
+            let line = d.as_ref().and_then(|d| d.requirement.as_deref().map(|p| spec.requirement_line(Some(p)))).unwrap_or(spec.cmd_line);
+            let observed = match failure {
+                WaitFailure::Exited(status) => format!("the app exited ({status}) before answering: {}", last_error_line(&output)),
+                WaitFailure::Deadline { after, last } => format!("no answer within {after:?} (last: {last}); app output ends: {}", last_error_line(&output)),
+                WaitFailure::Refused(e) => e,
+            };
+            notes.push(format!("app output (last lines):\n{}", tail(&output, 15)));
+            return fail(
+                here(line)
+                    .expected(format!("GET {} to answer with {}", spec.expected.path, spec.expected.what))
+                    .observed(observed)
+                    .fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| "read the app output below".into()))
+                    .diagnosis(d.map(|d| d.line())),
+                notes,
+            );
+        }
+    };
+    notes.push(format!("GET {} → HTTP {}, {} bytes in {:?}", spec.expected.path, reply.status, reply.body.len(), reply.elapsed));
+    match mismatch(&spec.expected, &reply) {
+        None => Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, Vec::new()).with_notes(notes),
+        Some(what) => fail(
+            here(spec.expected.line)
+                .expected(format!("GET {} to answer HTTP 200 with {}", spec.expected.path, spec.expected.what))
+                .observed(what)
+                .fix("make the app serve what the lesson says (or correct the lesson's text)")
+                .diagnosis(diagnose(&String::from_utf8_lossy(&reply.body)).map(|d| d.line())),
+            notes,
+        ),
+    }
+}
+
+/// Replace gunicorn's bind address (`--bind X`, `-b X`, `--bind=X`), or add one.
+pub fn rewrite_bind(args: &mut Vec<String>, to: &str) {
+    let mut i = 0;
+    while i < args.len() {
+        if (args[i] == "--bind" || args[i] == "-b") && i + 1 < args.len() {
+            args[i + 1] = to.to_string();
+            return;
+        }
+        if args[i].starts_with("--bind=") {
+            args[i] = format!("--bind={to}");
+            return;
+        }
+        i += 1;
+    }
+    args.insert(0, to.to_string());
+    args.insert(0, "--bind".into());
+}
+
+/// The most telling line of a failure's output: the last `Error`/`Exception` line, else the last line.
+pub fn last_error_line(output: &str) -> String {
+    output
+        .lines()
+        .rev()
+        .find(|l| l.contains("Error") || l.contains("error:") || l.contains("Exception"))
+        .or_else(|| output.lines().rev().find(|l| !l.trim().is_empty()))
+        .unwrap_or("(no output)")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_the_gunicorn_bind_to_loopback() {
+        let mut a: Vec<String> = ["--bind", "0.0.0.0:5000", "app:app"].map(String::from).to_vec();
+        rewrite_bind(&mut a, "127.0.0.1:9");
+        assert_eq!(a, ["--bind", "127.0.0.1:9", "app:app"]);
+        let mut b: Vec<String> = vec!["app:app".into()];
+        rewrite_bind(&mut b, "127.0.0.1:9");
+        assert_eq!(b, ["--bind", "127.0.0.1:9", "app:app"]);
+    }
+
+    #[test]
+    fn the_last_error_line_is_the_telling_one() {
+        assert_eq!(last_error_line("a\nImportError: x\n  \n"), "ImportError: x");
+        assert_eq!(last_error_line("just\nlines\n"), "lines");
+    }
+}

@@ -1,0 +1,8 @@
+//! The tiers that run things: the app natively, the image in docker (and, on machines with k3d, the cluster).
+
+pub mod app;
+pub mod expect;
+pub mod http;
+pub mod prereq;
+pub mod spec;
+pub mod venv;

@@ -1,0 +1,82 @@
+//! Prerequisites of the tiers that run things, and `YADOC_REQUIRE`: where a prerequisite is missing
+//! the tier is skipped with the reason, unless the environment requires it (CI), then it fails.
+
+use std::time::Duration;
+
+use crate::checks::finding::{Finding, Outcome, Status, Tier};
+use crate::process::Cmd;
+
+/// Tiers that must run (`YADOC_REQUIRE=app,image`; `all` for every tier).
+pub fn required(tier: Tier) -> bool {
+    std::env::var("YADOC_REQUIRE").is_ok_and(|v| {
+        v.split(',').map(str::trim).any(|t| t == "all" || t == tier.as_str())
+    })
+}
+
+/// The host's Python, as the app tier uses it.
+#[derive(Debug, Clone)]
+pub struct Python {
+    pub exe: String,
+    /// `3.11.7`
+    pub version: String,
+}
+
+pub fn python() -> Result<Python, String> {
+    let exe = std::env::var("YADOC_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Cmd::new(&exe)
+        .args(["-c", "import sys, venv, ensurepip; print('%d.%d.%d' % sys.version_info[:3])"])
+        .quiet()
+        .deadline(Duration::from_secs(20))
+        .run();
+    match out {
+        Ok(o) => Ok(Python { exe, version: o.stdout.trim().to_string() }),
+        Err(e) if e.is_missing_program() => Err(format!("{exe} not found (install python3 and python3-venv)")),
+        Err(e) => Err(format!("{exe} cannot create venvs (install python3-venv): {}", crate::process::tail(&e.output(), 2))),
+    }
+}
+
+/// The docker engine, as the image tier uses it.
+#[derive(Debug, Clone)]
+pub struct Docker {
+    pub server_version: String,
+    pub api_version: String,
+}
+
+pub fn docker() -> Result<Docker, String> {
+    let out = Cmd::new("docker")
+        .args(["version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}"])
+        .quiet()
+        .deadline(Duration::from_secs(20))
+        .run();
+    match out {
+        Ok(o) => {
+            let mut w = o.stdout.split_whitespace();
+            Ok(Docker {
+                server_version: w.next().unwrap_or("").to_string(),
+                api_version: w.next().unwrap_or("").to_string(),
+            })
+        }
+        Err(e) if e.is_missing_program() => Err("docker not found (install docker.io and start the engine)".into()),
+        Err(e) => Err(format!("the docker engine does not answer: {}", crate::process::tail(&e.output(), 1))),
+    }
+}
+
+/// The outcome of a tier that cannot run here: skipped with the reason, or failed when required.
+pub fn unavailable(check: &str, title: &str, tier: Tier, lesson: &str, line: usize, reason: &str) -> Outcome {
+    if required(tier) {
+        let mut o = Outcome::new(
+            check,
+            title,
+            tier,
+            lesson,
+            vec![Finding::new(check, lesson, line)
+                .expected(format!("the {} tier to run (YADOC_REQUIRE includes it)", tier.as_str()))
+                .observed(reason.to_string())
+                .fix("install the prerequisite (yadoc doctor lists them), or unset YADOC_REQUIRE to allow skipping")],
+        );
+        o.status = Status::Failed;
+        o
+    } else {
+        Outcome::skipped(check, title, tier, lesson, reason)
+    }
+}

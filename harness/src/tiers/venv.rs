@@ -1,0 +1,144 @@
+//! Python venvs cached by the hash of (requirements.txt, Python version): created once, reused by
+//! every later run; a lock file keeps two concurrent runs from building the same one twice.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::cleanup::{self, Resource};
+use crate::process::{Cmd, ProcessError};
+
+/// A ready venv.
+#[derive(Debug, Clone)]
+pub struct Venv {
+    pub dir: PathBuf,
+    /// Reused from an earlier run.
+    pub cached: bool,
+    /// `pip freeze` of the venv (what was really installed).
+    pub freeze: String,
+}
+
+impl Venv {
+    pub fn bin(&self, program: &str) -> PathBuf {
+        self.dir.join("bin").join(program)
+    }
+}
+
+/// Why a venv could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum VenvError {
+    #[error("cannot prepare the venv cache at {dir}")]
+    Io {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("creating the venv failed")]
+    Create(#[source] ProcessError),
+    #[error("pip install -r requirements.txt failed")]
+    Install(#[source] ProcessError),
+    #[error("another run has been building {dir} for longer than {waited:?}")]
+    Locked { dir: PathBuf, waited: Duration },
+}
+
+/// `$YADOC_CACHE`, else `$XDG_CACHE_HOME/yadoc`, else `~/.cache/yadoc`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("YADOC_CACHE") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(d).join("yadoc");
+    }
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".cache/yadoc"))
+        .unwrap_or_else(|| std::env::temp_dir().join("yadoc-cache"))
+}
+
+pub fn key(requirements: &str, python_version: &str) -> String {
+    let digest = Sha256::digest(format!("{python_version}\n{requirements}").as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A venv with `requirements` installed, from the cache when it is there.
+pub fn ensure(requirements: &str, python: &str, python_version: &str, deadline: Duration) -> Result<Venv, VenvError> {
+    let root = cache_dir().join("venvs");
+    std::fs::create_dir_all(&root).map_err(|source| VenvError::Io { dir: root.clone(), source })?;
+    let dir = root.join(key(requirements, python_version));
+    let done = dir.join(".yadoc-complete");
+    if done.exists() {
+        return Ok(Venv { freeze: std::fs::read_to_string(&done).unwrap_or_default(), dir, cached: true });
+    }
+    let _lock = Lock::acquire(&dir.with_extension("lock"), deadline)?;
+    if done.exists() {
+        // another run finished it while we waited
+        return Ok(Venv { freeze: std::fs::read_to_string(&done).unwrap_or_default(), dir, cached: true });
+    }
+    // an incomplete dir is a leftover of an interrupted run: start over
+    let _ = std::fs::remove_dir_all(&dir);
+    // removed again if this run is interrupted or fails before the venv is complete
+    let building = cleanup::register(Resource::Dir(dir.clone()));
+    Cmd::new(python).args(["-m", "venv"]).arg(&dir).deadline(Duration::from_secs(120)).run().map_err(VenvError::Create)?;
+    let req = dir.join("requirements.txt");
+    std::fs::write(&req, requirements).map_err(|source| VenvError::Io { dir: dir.clone(), source })?;
+    Cmd::new(dir.join("bin/pip"))
+        .args(["install", "--disable-pip-version-check", "--no-input", "-r"])
+        .arg(&req)
+        .deadline(deadline)
+        .run()
+        .map_err(VenvError::Install)?;
+    let freeze = Cmd::new(dir.join("bin/pip"))
+        .args(["freeze", "--disable-pip-version-check"])
+        .quiet()
+        .deadline(Duration::from_secs(60))
+        .run()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    std::fs::write(&done, &freeze).map_err(|source| VenvError::Io { dir: dir.clone(), source })?;
+    // complete: the cache keeps it
+    forget_registration(&dir);
+    drop(building);
+    Ok(Venv { dir, cached: false, freeze })
+}
+
+/// The venv is complete: take it out of the cleanup registry without removing it.
+fn forget_registration(dir: &Path) {
+    cleanup::unregister(&Resource::Dir(dir.to_path_buf()));
+}
+
+/// An exclusive lock file holding the owner's pid; a lock whose owner is dead is taken over.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn acquire(path: &Path, deadline: Duration) -> Result<Self, VenvError> {
+        let started = Instant::now();
+        loop {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(_) => {
+                    let _ = std::fs::write(path, std::process::id().to_string());
+                    return Ok(Lock(path.to_path_buf()));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let owner: Option<i32> = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse().ok());
+                    // SAFETY: kill(pid, 0) only checks that the process exists.
+                    let alive = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0);
+                    if !alive && owner.is_some() {
+                        let _ = std::fs::remove_file(path);
+                        continue;
+                    }
+                    if started.elapsed() > deadline {
+                        return Err(VenvError::Locked { dir: path.to_path_buf(), waited: deadline });
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(source) => return Err(VenvError::Io { dir: path.to_path_buf(), source }),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
