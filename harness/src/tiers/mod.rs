@@ -1,8 +1,10 @@
 //! The tiers that run things: the app natively, the image in docker (and, on machines with k3d, the cluster).
 
 pub mod app;
+pub mod docker;
 pub mod expect;
 pub mod http;
+pub mod image;
 pub mod prereq;
 pub mod spec;
 pub mod venv;
