@@ -5,6 +5,7 @@
 mod support;
 
 use support::*;
+use yadoc::checks::finding::{Status, Tier};
 use yadoc::lesson::steps::StepKind;
 use yadoc::lesson::Lesson;
 
@@ -77,4 +78,85 @@ fn lesson1_steps_follow_the_text_in_order() {
             == StepKind::Visit {
                 url: "http://myapp.local:8081/".into()
             }));
+}
+
+#[test]
+fn lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drift() {
+    let Some(outcomes) = tier(&lessons_dir(), "lesson1.md", Tier::App) else {
+        return;
+    };
+    assert_eq!(
+        outcome(&outcomes, "app.install").status,
+        Status::Passed,
+        "{outcomes:#?}"
+    );
+    let serve = outcome(&outcomes, "app.serve");
+    assert_eq!(serve.status, Status::KnownDrift, "{serve:#?}");
+    let f = &serve.findings[0];
+    assert_eq!(
+        (f.lesson.as_str(), f.line),
+        ("lesson1.md", 54),
+        "located at Flask==2.1.0"
+    );
+    assert!(
+        f.diagnosis
+            .as_deref()
+            .is_some_and(|d| d.contains("[werkzeug-url-quote]")),
+        "{f:?}"
+    );
+    assert!(f.fix.contains("Werkzeug==2.1.2"), "{f:?}");
+}
+
+#[test]
+fn lesson1_corrected_app_answers_the_decoded_text() {
+    let Some(outcomes) = tier(&corrected_dir(), "lesson1.md", Tier::App) else {
+        return;
+    };
+    let serve = outcome(&outcomes, "app.serve");
+    assert_eq!(serve.status, Status::Passed, "{serve:#?}");
+    assert!(
+        serve.notes.iter().any(|n| n.contains("HTTP 200, 27 bytes")),
+        "{:?}",
+        serve.notes
+    );
+    let install = outcome(&outcomes, "app.install");
+    assert!(install.notes.iter().any(|n| n.contains("the lesson's image has Python 3.9") || n.starts_with("Python 3.9")), "{:?}", install.notes);
+}
+
+#[test]
+fn lesson1_image_as_written_exits_at_import_and_is_known_drift() {
+    let Some(outcomes) = tier(&lessons_dir(), "lesson1.md", Tier::Image) else {
+        return;
+    };
+    assert_eq!(
+        outcome(&outcomes, "image.build").status,
+        Status::Passed,
+        "{outcomes:#?}"
+    );
+    let serve = outcome(&outcomes, "image.serve");
+    assert_eq!(serve.status, Status::KnownDrift, "{serve:#?}");
+    assert!(
+        serve.findings[0]
+            .observed
+            .contains("container exited with code"),
+        "{serve:#?}"
+    );
+}
+
+#[test]
+fn lesson1_corrected_image_answers_the_decoded_text_on_loopback() {
+    let Some(outcomes) = tier(&corrected_dir(), "lesson1.md", Tier::Image) else {
+        return;
+    };
+    let serve = outcome(&outcomes, "image.serve");
+    assert_eq!(serve.status, Status::Passed, "{serve:#?}");
+    assert!(serve
+        .notes
+        .iter()
+        .any(|n| n.contains("published on 127.0.0.1 only")));
+    assert!(
+        serve.notes.iter().any(|n| n.contains("HTTP 200, 27 bytes")),
+        "{:?}",
+        serve.notes
+    );
 }

@@ -4,6 +4,7 @@
 mod support;
 
 use support::*;
+use yadoc::checks::finding::{Status, Tier};
 use yadoc::lesson::artifact::{Body, Origin};
 use yadoc::lesson::Lesson;
 
@@ -102,4 +103,68 @@ fn lesson2_plan_lists_every_step_in_order_with_its_line() {
             "expected {at} {text}, got {got}"
         );
     }
+}
+
+#[test]
+fn lesson2_app_as_written_fails_to_boot_gunicorn_and_is_known_werkzeug_drift() {
+    let Some(outcomes) = tier(&lessons_dir(), "lesson2.md", Tier::App) else {
+        return;
+    };
+    let serve = outcome(&outcomes, "app.serve");
+    assert_eq!(serve.status, Status::KnownDrift, "{serve:#?}");
+    assert_eq!(serve.findings[0].line, 92, "located at Flask==2.1.0");
+    assert!(serve.findings[0]
+        .diagnosis
+        .as_deref()
+        .is_some_and(|d| d.contains("[werkzeug-url-quote]")));
+}
+
+#[test]
+fn lesson2_corrected_app_serves_the_exact_10_mb_test_txt_under_gunicorn() {
+    let Some(outcomes) = tier(&corrected_dir(), "lesson2.md", Tier::App) else {
+        return;
+    };
+    let serve = outcome(&outcomes, "app.serve");
+    assert_eq!(serve.status, Status::Passed, "{serve:#?}");
+    assert!(
+        serve
+            .notes
+            .iter()
+            .any(|n| n.contains("gunicorn --bind 127.0.0.1:")),
+        "{:?}",
+        serve.notes
+    );
+    assert!(
+        serve
+            .notes
+            .iter()
+            .any(|n| n.contains("HTTP 200, 10485760 bytes")),
+        "{:?}",
+        serve.notes
+    );
+}
+
+#[test]
+fn lesson2_image_as_written_is_known_drift_and_corrected_serves_10_mb() {
+    let Some(outcomes) = tier(&lessons_dir(), "lesson2.md", Tier::Image) else {
+        return;
+    };
+    assert_eq!(
+        outcome(&outcomes, "image.serve").status,
+        Status::KnownDrift,
+        "{outcomes:#?}"
+    );
+    let Some(outcomes) = tier(&corrected_dir(), "lesson2.md", Tier::Image) else {
+        return;
+    };
+    let serve = outcome(&outcomes, "image.serve");
+    assert_eq!(serve.status, Status::Passed, "{serve:#?}");
+    assert!(
+        serve
+            .notes
+            .iter()
+            .any(|n| n.contains("HTTP 200, 10485760 bytes")),
+        "{:?}",
+        serve.notes
+    );
 }

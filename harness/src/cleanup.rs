@@ -15,8 +15,13 @@ use crate::process::Cmd;
 pub enum Resource {
     Dir(PathBuf),
     ProcessGroup(u32),
+    /// A container, by id or by the name it is created under (registered before `docker run`).
     Container(String),
+    /// An image, by id or by the tag it is built under (registered before `docker build`).
     Image(String),
+    /// Everything docker holds with the label `org.yadoc.job=<job>`: what an interrupted build or run
+    /// left half-made (an intermediate build container, an image tagged as the client was killed).
+    DockerJob(String),
 }
 
 static REGISTRY: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
@@ -33,6 +38,13 @@ pub struct Guard {
 impl Guard {
     pub fn resource(&self) -> &Resource {
         &self.resource
+    }
+
+    /// The resource is already gone (a process that exited): forget it without releasing it.
+    pub fn disarm(self) {
+        if let Ok(mut r) = REGISTRY.lock() {
+            r.retain(|(id, _)| *id != self.id);
+        }
     }
 }
 
@@ -54,24 +66,62 @@ fn release(r: &Resource) {
         eprintln!("yadoc: YADOC_KEEP=1, keeping {r:?}");
         return;
     }
-    let quiet = |c: Cmd| c.quiet().deadline(Duration::from_secs(60)).run().map(|_| ());
     let result = match r {
-        Resource::Dir(p) => std::fs::remove_dir_all(p).or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }).map_err(|e| e.to_string()),
+        Resource::Dir(p) => std::fs::remove_dir_all(p)
+            .or_else(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| e.to_string()),
         Resource::ProcessGroup(pid) => {
             // SAFETY: signalling a process group this run created; ESRCH (gone) is fine.
+            let group = -(*pid as i32);
             unsafe {
-                libc::kill(-(*pid as i32), libc::SIGTERM);
+                libc::kill(group, libc::SIGTERM);
             }
-            std::thread::sleep(Duration::from_millis(200));
+            for _ in 0..20 {
+                // SAFETY: signal 0 only asks whether the group still exists.
+                if unsafe { libc::kill(group, 0) } != 0 {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
             unsafe {
-                libc::kill(-(*pid as i32), libc::SIGKILL);
+                libc::kill(group, libc::SIGKILL);
             }
             Ok(())
         }
-        Resource::Container(id) => quiet(Cmd::new("docker").args(["rm", "-f", "-v", id])).map_err(|e| e.to_string()),
+        Resource::Container(id) => {
+            let r = Cmd::new("docker")
+                .args(["rm", "-f", "-v", id])
+                .quiet()
+                .deadline(Duration::from_secs(60))
+                .run();
+            match r {
+                Err(e) if e.output().contains("No such container") => Ok(()),
+                other => other.map(|_| ()).map_err(|e| e.to_string()),
+            }
+        }
         // --no-prune keeps the untagged parent layers: they are docker's build cache, which makes a
         // warm rebuild fast; the image the run tagged is removed.
-        Resource::Image(id) => quiet(Cmd::new("docker").args(["rmi", "-f", "--no-prune", id])).map_err(|e| e.to_string()),
+        Resource::Image(id) => {
+            let r = Cmd::new("docker")
+                .args(["rmi", "-f", "--no-prune", id])
+                .quiet()
+                .deadline(Duration::from_secs(60))
+                .run();
+            match r {
+                Err(e) if e.output().contains("No such image") => Ok(()),
+                other => other.map(|_| ()).map_err(|e| e.to_string()),
+            }
+        }
+        Resource::DockerJob(job) => {
+            sweep_docker_job(job);
+            Ok(())
+        }
     };
     if let Err(e) = result {
         eprintln!("yadoc: could not remove {r:?}: {e}");
@@ -102,11 +152,62 @@ pub fn unregister(resource: &Resource) {
     }
 }
 
+/// Remove containers, then images, labelled with this job, until two sweeps in a row find none (the
+/// daemon may still be finishing a build whose client was killed), for at most 15 s.
+fn sweep_docker_job(job: &str) {
+    let filter = format!("label=org.yadoc.job={job}");
+    let list = |args: &[&str]| -> Vec<String> {
+        Cmd::new("docker")
+            .args(args)
+            .quiet()
+            .deadline(Duration::from_secs(30))
+            .run()
+            .map(|o| o.stdout.split_whitespace().map(String::from).collect())
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut quiet_sweeps = 0;
+    while quiet_sweeps < 2 && std::time::Instant::now() < deadline {
+        let containers = list(&["ps", "-aq", "--filter", &filter]);
+        let images = list(&["images", "-q", "--filter", &filter]);
+        if containers.is_empty() && images.is_empty() {
+            quiet_sweeps += 1;
+        } else {
+            quiet_sweeps = 0;
+            for c in containers {
+                release(&Resource::Container(c));
+            }
+            for i in images {
+                release(&Resource::Image(i));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// Release everything still registered (newest first: containers before their images).
 pub fn release_all() {
-    let all: Vec<(u64, Resource)> = REGISTRY.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+    let all: Vec<(u64, Resource)> = REGISTRY
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
     for (_, r) in all.iter().rev() {
         release(r);
+    }
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True once SIGINT/SIGTERM arrived: the run's results are void, the handler is cleaning up and
+/// will exit the process; callers must not report or exit on their own.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Block forever if interrupted (the signal handler exits the process when cleanup is done).
+pub fn wait_if_interrupted() {
+    while interrupted() {
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -119,6 +220,7 @@ pub fn install_signal_handlers() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
+            INTERRUPTED.store(true, Ordering::SeqCst);
             eprintln!("\nyadoc: interrupted, cleaning up");
             release_all();
             std::process::exit(128 + sig);
@@ -132,13 +234,26 @@ pub fn run_id() -> &'static str {
     ID.get_or_init(|| {
         // a caller (a test, a CI job) may name the run, to find what it made by label
         if let Ok(id) = std::env::var("YADOC_RUN_ID") {
-            if !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if !id.is_empty()
+                && id.len() <= 40
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
                 return id.to_ascii_lowercase();
             }
         }
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         format!("{}-{:06x}", std::process::id(), nanos & 0xff_ffff)
     })
+}
+
+/// A name unique within the run and across runs: `<run id>-<n>` (two lessons, or two tests in one
+/// process, never share a tag or a container name).
+pub fn unique() -> String {
+    static N: AtomicU64 = AtomicU64::new(1);
+    format!("{}-{}", run_id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A temp dir registered for cleanup (`/tmp/yadoc-<what>-<run>-XXXX`).

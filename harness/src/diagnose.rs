@@ -47,7 +47,11 @@ fn catalogue() -> &'static [(Entry, Regex)] {
         let entries: Vec<Entry> = serde_saphyr::from_str(CATALOGUE).unwrap_or_default();
         entries
             .into_iter()
-            .filter_map(|e| Regex::new(&format!("(?m){}", e.pattern)).ok().map(|r| (e, r)))
+            .filter_map(|e| {
+                Regex::new(&format!("(?m){}", e.pattern))
+                    .ok()
+                    .map(|r| (e, r))
+            })
             .collect()
     })
 }
@@ -70,7 +74,9 @@ pub fn diagnose(output: &str) -> Option<Diagnosis> {
             id: e.id.clone(),
             cause: subst(&e.cause),
             fix: subst(&e.fix),
-            requirement: (e.locate.as_deref() == Some("requirements")).then(|| e.package.clone()).flatten(),
+            requirement: (e.locate.as_deref() == Some("requirements"))
+                .then(|| e.package.clone())
+                .flatten(),
         })
     })
 }
@@ -92,16 +98,24 @@ mod tests {
     #[test]
     fn every_example_is_diagnosed_by_its_own_entry() {
         for e in entries() {
-            let d = diagnose(&e.example).unwrap_or_else(|| panic!("{}: its example matches nothing", e.id));
+            let d = diagnose(&e.example)
+                .unwrap_or_else(|| panic!("{}: its example matches nothing", e.id));
             assert_eq!(d.id, e.id, "{}'s example is diagnosed as {}", e.id, d.id);
-            assert!(!d.cause.contains("$1") && !d.fix.contains("$1"), "{}: unexpanded group in {d:?}", e.id);
+            assert!(
+                !d.cause.contains("$1") && !d.fix.contains("$1"),
+                "{}: unexpanded group in {d:?}",
+                e.id
+            );
         }
     }
 
     #[test]
     fn groups_are_substituted_into_the_cause() {
         let d = diagnose("ModuleNotFoundError: No module named 'gunicorn'").unwrap();
-        assert_eq!(d.cause, "the app imports `gunicorn` but requirements.txt does not install it");
+        assert_eq!(
+            d.cause,
+            "the app imports `gunicorn` but requirements.txt does not install it"
+        );
     }
 
     #[test]

@@ -174,9 +174,17 @@ impl Cmd {
                 cmd: self.to_string(),
                 source,
             })?;
+        // an interrupt kills the command's process group too (a docker client mid-build, say)
+        let guard = handle
+            .pids()
+            .first()
+            .map(|pid| crate::cleanup::register(crate::cleanup::Resource::ProcessGroup(*pid)));
         loop {
             match handle.try_wait() {
                 Ok(Some(out)) => {
+                    if let Some(g) = guard {
+                        g.disarm();
+                    }
                     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
                     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
                     if out.status.success() {

@@ -68,3 +68,37 @@ pub fn located(findings: &[&Finding]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Run one tier on one lesson of `dir`, with the known-drift register of `dir`. Returns None (and
+/// says why on stderr) when the tier's prerequisites are missing and YADOC_REQUIRE does not require
+/// it: yadoc reports that as skipped, and so does this test, by printing it; with YADOC_REQUIRE
+/// set (CI) a missing prerequisite is a failed outcome and the test fails.
+pub fn tier(dir: &Path, lesson: &str, tier: Tier) -> Option<Vec<Outcome>> {
+    let l = Lesson::load(&dir.join(lesson)).unwrap_or_else(|e| panic!("{lesson}: {e}"));
+    let outcomes = yadoc::run::check(dir, &[l], &[tier]).expect("check runs");
+    let skipped: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| match &o.status {
+            Status::Skipped { reason } if !reason.starts_with("not applicable") => {
+                Some(reason.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if !skipped.is_empty() {
+        eprintln!(
+            "SKIPPED {} tier of {lesson}: {}",
+            tier.as_str(),
+            skipped.join("; ")
+        );
+        return None;
+    }
+    Some(outcomes)
+}
+
+pub fn outcome<'a>(outcomes: &'a [Outcome], check: &str) -> &'a Outcome {
+    outcomes
+        .iter()
+        .find(|o| o.check == check)
+        .unwrap_or_else(|| panic!("no outcome {check} in {outcomes:#?}"))
+}

@@ -107,10 +107,9 @@ pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
             | StepKind::Inspect {
                 namespace: Some(ns),
                 ..
+            } if !exists(ns, s.line) => {
+                report(s.line, ns, format!("`{}`", s.literal));
             }
-                if !exists(ns, s.line) => {
-                    report(s.line, ns, format!("`{}`", s.literal));
-                }
             _ => {}
         }
     }

@@ -47,11 +47,28 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     let name = lesson.file_name();
     let spec = match AppSpec::of(lesson) {
         Ok(s) => s,
-        Err(why) => return vec![Outcome::skipped(SERVE, SERVE_TITLE, Tier::App, &name, format!("not applicable: {why}"))],
+        Err(why) => {
+            return vec![Outcome::skipped(
+                SERVE,
+                SERVE_TITLE,
+                Tier::App,
+                &name,
+                format!("not applicable: {why}"),
+            )]
+        }
     };
     let python = match prereq::python() {
         Ok(p) => p,
-        Err(reason) => return vec![prereq::unavailable(INSTALL, INSTALL_TITLE, Tier::App, &name, spec.cmd_line, &reason)],
+        Err(reason) => {
+            return vec![prereq::unavailable(
+                INSTALL,
+                INSTALL_TITLE,
+                Tier::App,
+                &name,
+                spec.cmd_line,
+                &reason,
+            )]
+        }
     };
     let mut notes = vec![match spec.base_python() {
         Some(v) if !python.version.starts_with(&format!("{v}.")) => format!(
@@ -60,7 +77,10 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         ),
         _ => format!("Python {} from {} (FROM {} at {name}:{})", python.version, python.exe, spec.base_image, spec.from_line),
     }];
-    let requirements = spec.requirements.map(|r| r.text().to_string()).unwrap_or_default();
+    let requirements = spec
+        .requirements
+        .map(|r| r.text().to_string())
+        .unwrap_or_default();
 
     // requirements.txt, exactly as the lesson writes it
     let venv = match venv::ensure(&requirements, &python.exe, &python.version, PIP_DEADLINE) {
@@ -71,13 +91,25 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
                 other => other.to_string(),
             };
             let d = diagnose(&output);
-            let package = d.as_ref().and_then(|d| d.requirement.clone()).or_else(|| pip_package(&output));
+            let package = d
+                .as_ref()
+                .and_then(|d| d.requirement.clone())
+                .or_else(|| pip_package(&output));
             let f = Finding::new(INSTALL, &name, spec.requirement_line(package.as_deref()))
-                .expected(format!("`pip install -r requirements.txt` to succeed with Python {}", python.version))
+                .expected(format!(
+                    "`pip install -r requirements.txt` to succeed with Python {}",
+                    python.version
+                ))
                 .observed(format!("{e}: {}", last_error_line(&output)))
-                .fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| format!("read pip's output:\n{}", tail(&output, 12))))
+                .fix(
+                    d.as_ref()
+                        .map(|d| d.fix.clone())
+                        .unwrap_or_else(|| format!("read pip's output:\n{}", tail(&output, 12))),
+                )
                 .diagnosis(d.map(|d| d.line()));
-            return vec![Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes)];
+            return vec![
+                Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes),
+            ];
         }
     };
     let installed: Vec<&str> = venv.freeze.lines().collect();
@@ -87,24 +119,49 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         if venv.cached { "cache hit" } else { "created" },
         installed.join(" ")
     ));
-    let install = Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, Vec::new()).with_notes(notes);
+    let install =
+        Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, Vec::new()).with_notes(notes);
     vec![install, serve(&spec, &venv)]
 }
 
 fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     let name = spec.lesson.file_name();
-    let fail = |f: Finding, notes: Vec<String>| Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, vec![f]).with_notes(notes);
+    let fail = |f: Finding, notes: Vec<String>| {
+        Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, vec![f]).with_notes(notes)
+    };
     let here = |line| Finding::new(SERVE, &name, line);
     let (dir, _dir_guard) = match cleanup::temp_dir("app") {
         Ok(d) => d,
-        Err(e) => return fail(here(spec.cmd_line).expected("a temp dir for the app").observed(e.to_string()).fix("free disk space in the temp dir"), vec![]),
+        Err(e) => {
+            return fail(
+                here(spec.cmd_line)
+                    .expected("a temp dir for the app")
+                    .observed(e.to_string())
+                    .fix("free disk space in the temp dir"),
+                vec![],
+            )
+        }
     };
     if let Err(e) = crate::extract::write(spec.lesson, &dir) {
-        return fail(here(spec.cmd_line).expected("the lesson's files written to a temp dir").observed(e.to_string()).fix("free disk space"), vec![]);
+        return fail(
+            here(spec.cmd_line)
+                .expected("the lesson's files written to a temp dir")
+                .observed(e.to_string())
+                .fix("free disk space"),
+            vec![],
+        );
     }
     let port = match free_port() {
         Ok(p) => p,
-        Err(e) => return fail(here(spec.cmd_line).expected("a free port on 127.0.0.1").observed(e.to_string()).fix("free a port"), vec![]),
+        Err(e) => {
+            return fail(
+                here(spec.cmd_line)
+                    .expected("a free port on 127.0.0.1")
+                    .observed(e.to_string())
+                    .fix("free a port"),
+                vec![],
+            )
+        }
     };
     let literal = spec.argv.join(" ");
     let (cmd, how) = match &spec.server {
@@ -130,7 +187,15 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     let log = dir.join(".yadoc-app.log");
     let mut server = match cmd.dir(&dir).spawn(&log) {
         Ok(s) => s,
-        Err(e) => return fail(here(spec.cmd_line).expected(format!("{} to start", spec.argv[0])).observed(e.to_string()).fix("check the venv"), notes),
+        Err(e) => {
+            return fail(
+                here(spec.cmd_line)
+                    .expected(format!("{} to start", spec.argv[0]))
+                    .observed(e.to_string())
+                    .fix("check the venv"),
+                notes,
+            )
+        }
     };
     let target = Target::local(format!("http://127.0.0.1:{port}{}", spec.expected.path));
     let waited = wait_for(&target, READY_DEADLINE, |_| true, || server.exited());
@@ -140,29 +205,58 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
         Ok(r) => r,
         Err(failure) => {
             let d = diagnose(&output);
-            let line = d.as_ref().and_then(|d| d.requirement.as_deref().map(|p| spec.requirement_line(Some(p)))).unwrap_or(spec.cmd_line);
+            let line = d
+                .as_ref()
+                .and_then(|d| {
+                    d.requirement
+                        .as_deref()
+                        .map(|p| spec.requirement_line(Some(p)))
+                })
+                .unwrap_or(spec.cmd_line);
             let observed = match failure {
-                WaitFailure::Exited(status) => format!("the app exited ({status}) before answering: {}", last_error_line(&output)),
-                WaitFailure::Deadline { after, last } => format!("no answer within {after:?} (last: {last}); app output ends: {}", last_error_line(&output)),
+                WaitFailure::Exited(status) => format!(
+                    "the app exited ({status}) before answering: {}",
+                    last_error_line(&output)
+                ),
+                WaitFailure::Deadline { after, last } => format!(
+                    "no answer within {after:?} (last: {last}); app output ends: {}",
+                    last_error_line(&output)
+                ),
                 WaitFailure::Refused(e) => e,
             };
             notes.push(format!("app output (last lines):\n{}", tail(&output, 15)));
             return fail(
                 here(line)
-                    .expected(format!("GET {} to answer with {}", spec.expected.path, spec.expected.what))
+                    .expected(format!(
+                        "GET {} to answer with {}",
+                        spec.expected.path, spec.expected.what
+                    ))
                     .observed(observed)
-                    .fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| "read the app output below".into()))
+                    .fix(
+                        d.as_ref()
+                            .map(|d| d.fix.clone())
+                            .unwrap_or_else(|| "read the app output below".into()),
+                    )
                     .diagnosis(d.map(|d| d.line())),
                 notes,
             );
         }
     };
-    notes.push(format!("GET {} → HTTP {}, {} bytes in {:?}", spec.expected.path, reply.status, reply.body.len(), reply.elapsed));
+    notes.push(format!(
+        "GET {} → HTTP {}, {} bytes in {:?}",
+        spec.expected.path,
+        reply.status,
+        reply.body.len(),
+        reply.elapsed
+    ));
     match mismatch(&spec.expected, &reply) {
         None => Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, Vec::new()).with_notes(notes),
         Some(what) => fail(
             here(spec.expected.line)
-                .expected(format!("GET {} to answer HTTP 200 with {}", spec.expected.path, spec.expected.what))
+                .expected(format!(
+                    "GET {} to answer HTTP 200 with {}",
+                    spec.expected.path, spec.expected.what
+                ))
                 .observed(what)
                 .fix("make the app serve what the lesson says (or correct the lesson's text)")
                 .diagnosis(diagnose(&String::from_utf8_lossy(&reply.body)).map(|d| d.line())),
@@ -207,7 +301,9 @@ mod tests {
 
     #[test]
     fn rewrites_the_gunicorn_bind_to_loopback() {
-        let mut a: Vec<String> = ["--bind", "0.0.0.0:5000", "app:app"].map(String::from).to_vec();
+        let mut a: Vec<String> = ["--bind", "0.0.0.0:5000", "app:app"]
+            .map(String::from)
+            .to_vec();
         rewrite_bind(&mut a, "127.0.0.1:9");
         assert_eq!(a, ["--bind", "127.0.0.1:9", "app:app"]);
         let mut b: Vec<String> = vec!["app:app".into()];

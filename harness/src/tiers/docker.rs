@@ -9,6 +9,8 @@ use crate::process::{Cmd, ProcessError};
 
 pub const RUN_LABEL: &str = "org.yadoc.run";
 pub const LESSON_LABEL: &str = "org.yadoc.lesson";
+/// One build-and-run of one lesson (several per run: lessons, or tests in one process).
+pub const JOB_LABEL: &str = "org.yadoc.job";
 
 const BUILD_DEADLINE: Duration = Duration::from_secs(900);
 const SHORT: Duration = Duration::from_secs(60);
@@ -17,34 +19,62 @@ fn docker() -> Cmd {
     Cmd::new("docker")
 }
 
-fn labels(lesson: &str) -> Vec<String> {
-    vec!["--label".into(), format!("{RUN_LABEL}={}", run_id()), "--label".into(), format!("{LESSON_LABEL}={lesson}")]
+fn labels(lesson: &str, job: &str) -> Vec<String> {
+    [
+        format!("{RUN_LABEL}={}", run_id()),
+        format!("{LESSON_LABEL}={lesson}"),
+        format!("{JOB_LABEL}={job}"),
+    ]
+    .into_iter()
+    .flat_map(|l| ["--label".to_string(), l])
+    .collect()
 }
 
 pub fn image_present(image: &str) -> bool {
-    docker().args(["image", "inspect", "--format", "{{.Id}}", image]).quiet().deadline(SHORT).run().is_ok()
+    docker()
+        .args(["image", "inspect", "--format", "{{.Id}}", image])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .is_ok()
 }
 
 /// `docker build` → (image id, build output).
-pub fn build(context: &Path, dockerfile: &Path, tag: &str, lesson: &str, iidfile: &Path) -> Result<(String, String), ProcessError> {
+pub fn build(
+    context: &Path,
+    dockerfile: &Path,
+    tag: &str,
+    lesson: &str,
+    job: &str,
+    iidfile: &Path,
+) -> Result<(String, String), ProcessError> {
     let out = docker()
         .args(["build", "--force-rm", "--iidfile"])
         .arg(iidfile)
-        .args(labels(lesson))
+        .args(labels(lesson, job))
         .args(["-t", tag, "-f"])
         .arg(dockerfile)
         .arg(context)
         .deadline(BUILD_DEADLINE)
         .run()?;
-    let id = std::fs::read_to_string(iidfile).unwrap_or_default().trim().to_string();
+    let id = std::fs::read_to_string(iidfile)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     Ok((id, out.stdout))
 }
 
 /// `docker run -d` with the container port published on 127.0.0.1 only → container id.
-pub fn run_detached(image: &str, name: &str, container_port: u16, lesson: &str) -> Result<String, ProcessError> {
+pub fn run_detached(
+    image: &str,
+    name: &str,
+    container_port: u16,
+    lesson: &str,
+    job: &str,
+) -> Result<String, ProcessError> {
     let out = docker()
         .args(["run", "-d", "--name", name])
-        .args(labels(lesson))
+        .args(labels(lesson, job))
         .args(["-p", &format!("127.0.0.1::{container_port}"), image])
         .deadline(SHORT)
         .run()?;
@@ -53,14 +83,31 @@ pub fn run_detached(image: &str, name: &str, container_port: u16, lesson: &str) 
 
 /// The host port docker published for `container_port`.
 pub fn host_port(container: &str, container_port: u16) -> Option<u16> {
-    let out = docker().args(["port", container, &format!("{container_port}/tcp")]).quiet().deadline(SHORT).run().ok()?;
-    out.stdout.lines().find(|l| l.starts_with("127.0.0.1:"))?.rsplit(':').next()?.trim().parse().ok()
+    let out = docker()
+        .args(["port", container, &format!("{container_port}/tcp")])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .ok()?;
+    out.stdout
+        .lines()
+        .find(|l| l.starts_with("127.0.0.1:"))?
+        .rsplit(':')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `exited with code N` when the container is no longer running.
 pub fn exited(container: &str) -> Option<String> {
     let out = docker()
-        .args(["inspect", "--format", "{{.State.Running}} {{.State.ExitCode}}", container])
+        .args([
+            "inspect",
+            "--format",
+            "{{.State.Running}} {{.State.ExitCode}}",
+            container,
+        ])
         .quiet()
         .deadline(SHORT)
         .run()
@@ -73,11 +120,22 @@ pub fn exited(container: &str) -> Option<String> {
 }
 
 pub fn image_of(container: &str) -> Option<String> {
-    docker().args(["inspect", "--format", "{{.Image}}", container]).quiet().deadline(SHORT).run().ok().map(|o| o.stdout.trim().to_string())
+    docker()
+        .args(["inspect", "--format", "{{.Image}}", container])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .ok()
+        .map(|o| o.stdout.trim().to_string())
 }
 
 pub fn logs(container: &str) -> String {
-    match docker().args(["logs", "--tail", "200", container]).quiet().deadline(SHORT).run() {
+    match docker()
+        .args(["logs", "--tail", "200", container])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+    {
         Ok(o) => format!("{}{}", o.stdout, o.stderr),
         Err(e) => e.output(),
     }
@@ -90,7 +148,16 @@ pub fn labelled(run: Option<&str>) -> (Vec<String>, Vec<String>) {
         None => format!("label={RUN_LABEL}"),
     };
     let ids = |args: &[&str]| {
-        docker().args(args).quiet().deadline(SHORT).run().map(|o| o.stdout.split_whitespace().map(String::from).collect()).unwrap_or_default()
+        docker()
+            .args(args)
+            .quiet()
+            .deadline(SHORT)
+            .run()
+            .map(|o| o.stdout.split_whitespace().map(String::from).collect())
+            .unwrap_or_default()
     };
-    (ids(&["ps", "-aq", "--filter", &filter]), ids(&["images", "-q", "--filter", &filter]))
+    (
+        ids(&["ps", "-aq", "--filter", &filter]),
+        ids(&["images", "-q", "--filter", &filter]),
+    )
 }

@@ -15,7 +15,11 @@ impl Reply {
     /// The start of the body as text, for reports.
     pub fn body_excerpt(&self) -> String {
         let s = String::from_utf8_lossy(&self.body[..self.body.len().min(200)]).into_owned();
-        if self.body.len() > 200 { format!("{s}… ({} bytes)", self.body.len()) } else { s }
+        if self.body.len() > 200 {
+            format!("{s}… ({} bytes)", self.body.len())
+        } else {
+            s
+        }
     }
 }
 
@@ -29,17 +33,31 @@ pub struct Target {
 
 impl Target {
     pub fn local(url: impl Into<String>) -> Self {
-        Self { url: url.into(), connect: None }
+        Self {
+            url: url.into(),
+            connect: None,
+        }
     }
 
     pub fn client(&self, timeout: Duration) -> Result<reqwest::Client, String> {
-        let host = reqwest::Url::parse(&self.url).map_err(|e| format!("bad URL {}: {e}", self.url))?.host_str().unwrap_or("").to_string();
+        let host = reqwest::Url::parse(&self.url)
+            .map_err(|e| format!("bad URL {}: {e}", self.url))?
+            .host_str()
+            .unwrap_or("")
+            .to_string();
         let mut b = reqwest::Client::builder().timeout(timeout).no_proxy();
         match &self.connect {
             Some((h, addr)) if addr.ip().is_loopback() => b = b.resolve(h, *addr),
-            Some((_, addr)) => return Err(format!("refusing to connect to {addr}: yadoc only talks to loopback")),
+            Some((_, addr)) => {
+                return Err(format!(
+                    "refusing to connect to {addr}: yadoc only talks to loopback"
+                ))
+            }
             None if !(host == "127.0.0.1" || host == "localhost" || host == "[::1]") => {
-                return Err(format!("refusing {}: yadoc only talks to 127.0.0.1", self.url))
+                return Err(format!(
+                    "refusing {}: yadoc only talks to 127.0.0.1",
+                    self.url
+                ))
             }
             None => {}
         }
@@ -52,7 +70,11 @@ async fn get_async(client: &reqwest::Client, url: &str) -> Result<Reply, String>
     let resp = client.get(url).send().await.map_err(|e| describe(&e))?;
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map_err(|e| describe(&e))?.to_vec();
-    Ok(Reply { status, body, elapsed: started.elapsed() })
+    Ok(Reply {
+        status,
+        body,
+        elapsed: started.elapsed(),
+    })
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -67,7 +89,10 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// Why waiting for an answer ended without one.
@@ -76,7 +101,10 @@ pub enum WaitFailure {
     /// The server process exited (its status).
     Exited(String),
     /// The deadline passed; the last thing seen (an error or a status and body).
-    Deadline { after: Duration, last: String },
+    Deadline {
+        after: Duration,
+        last: String,
+    },
     Refused(String),
 }
 
@@ -89,7 +117,9 @@ pub fn wait_for(
     mut exited: impl FnMut() -> Option<String>,
 ) -> Result<Reply, WaitFailure> {
     let rt = runtime().map_err(WaitFailure::Refused)?;
-    let client = target.client(Duration::from_secs(60)).map_err(WaitFailure::Refused)?;
+    let client = target
+        .client(Duration::from_secs(60))
+        .map_err(WaitFailure::Refused)?;
     let started = Instant::now();
     let mut last: String;
     loop {
@@ -102,7 +132,10 @@ pub fn wait_for(
             Err(e) => last = e,
         }
         if started.elapsed() >= deadline {
-            return Err(WaitFailure::Deadline { after: deadline, last });
+            return Err(WaitFailure::Deadline {
+                after: deadline,
+                last,
+            });
         }
         std::thread::sleep(Duration::from_millis(250));
     }
@@ -110,7 +143,9 @@ pub fn wait_for(
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 #[cfg(test)]
@@ -119,18 +154,37 @@ mod tests {
 
     #[test]
     fn refuses_anything_but_loopback() {
-        assert!(Target::local("http://10.0.0.1:80/").client(Duration::from_secs(1)).is_err());
-        assert!(Target::local("http://example.com/").client(Duration::from_secs(1)).is_err());
-        let vhost = Target { url: "http://myapp.local:8081/".into(), connect: Some(("myapp.local".into(), "192.168.1.2:8081".parse().unwrap())) };
+        assert!(Target::local("http://10.0.0.1:80/")
+            .client(Duration::from_secs(1))
+            .is_err());
+        assert!(Target::local("http://example.com/")
+            .client(Duration::from_secs(1))
+            .is_err());
+        let vhost = Target {
+            url: "http://myapp.local:8081/".into(),
+            connect: Some(("myapp.local".into(), "192.168.1.2:8081".parse().unwrap())),
+        };
         assert!(vhost.client(Duration::from_secs(1)).is_err());
-        let ok = Target { url: "http://myapp.local:8081/".into(), connect: Some(("myapp.local".into(), "127.0.0.1:8081".parse().unwrap())) };
+        let ok = Target {
+            url: "http://myapp.local:8081/".into(),
+            connect: Some(("myapp.local".into(), "127.0.0.1:8081".parse().unwrap())),
+        };
         assert!(ok.client(Duration::from_secs(1)).is_ok());
     }
 
     #[test]
     fn waiting_on_a_closed_port_ends_at_the_deadline_with_the_last_error() {
         let port = free_port().unwrap();
-        let e = wait_for(&Target::local(format!("http://127.0.0.1:{port}/")), Duration::from_millis(300), |_| true, || None).unwrap_err();
-        assert!(matches!(&e, WaitFailure::Deadline { last, .. } if last.contains("onnect")), "{e:?}");
+        let e = wait_for(
+            &Target::local(format!("http://127.0.0.1:{port}/")),
+            Duration::from_millis(300),
+            |_| true,
+            || None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, WaitFailure::Deadline { last, .. } if last.contains("onnect")),
+            "{e:?}"
+        );
     }
 }

@@ -11,7 +11,7 @@ use super::http::{wait_for, Target, WaitFailure};
 use super::prereq;
 use super::spec::AppSpec;
 use crate::checks::finding::{Finding, Outcome, Tier};
-use crate::cleanup::{self, run_id, Resource};
+use crate::cleanup::{self, Resource};
 use crate::diagnose::diagnose;
 use crate::lesson::steps::StepKind;
 use crate::lesson::Lesson;
@@ -49,23 +49,63 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     let name = lesson.file_name();
     let spec = match AppSpec::of(lesson) {
         Ok(s) => s,
-        Err(why) => return vec![Outcome::skipped(SERVE, SERVE_TITLE, Tier::Image, &name, format!("not applicable: {why}"))],
+        Err(why) => {
+            return vec![Outcome::skipped(
+                SERVE,
+                SERVE_TITLE,
+                Tier::Image,
+                &name,
+                format!("not applicable: {why}"),
+            )]
+        }
     };
     let engine = match prereq::docker() {
         Ok(d) => d,
-        Err(reason) => return vec![prereq::unavailable(BUILD, BUILD_TITLE, Tier::Image, &name, spec.from_line, &reason)],
+        Err(reason) => {
+            return vec![prereq::unavailable(
+                BUILD,
+                BUILD_TITLE,
+                Tier::Image,
+                &name,
+                spec.from_line,
+                &reason,
+            )]
+        }
     };
     let here = |check: &str, line: usize| Finding::new(check, &name, line);
-    let fail = |check: &str, title: &str, f: Finding, notes: Vec<String>| Outcome::new(check, title, Tier::Image, &name, vec![f]).with_notes(notes);
-    let mut notes = vec![format!("docker engine {} (API {})", engine.server_version, engine.api_version)];
+    let fail = |check: &str, title: &str, f: Finding, notes: Vec<String>| {
+        Outcome::new(check, title, Tier::Image, &name, vec![f]).with_notes(notes)
+    };
+    let mut notes = vec![format!(
+        "docker engine {} (API {})",
+        engine.server_version, engine.api_version
+    )];
 
     let (work, _work_guard) = match cleanup::temp_dir("image") {
         Ok(d) => d,
-        Err(e) => return vec![fail(BUILD, BUILD_TITLE, here(BUILD, spec.from_line).expected("a temp dir").observed(e.to_string()).fix("free disk space"), notes)],
+        Err(e) => {
+            return vec![fail(
+                BUILD,
+                BUILD_TITLE,
+                here(BUILD, spec.from_line)
+                    .expected("a temp dir")
+                    .observed(e.to_string())
+                    .fix("free disk space"),
+                notes,
+            )]
+        }
     };
     let context = work.join("context");
     if let Err(e) = crate::extract::write(lesson, &context) {
-        return vec![fail(BUILD, BUILD_TITLE, here(BUILD, spec.from_line).expected("the lesson's files in a build context").observed(e.to_string()).fix("free disk space"), notes)];
+        return vec![fail(
+            BUILD,
+            BUILD_TITLE,
+            here(BUILD, spec.from_line)
+                .expected("the lesson's files in a build context")
+                .observed(e.to_string())
+                .fix("free disk space"),
+            notes,
+        )];
     }
     // The lesson's Dockerfile, unedited, except FROM when a stand-in replaces an unreachable base image.
     let (base, substituted) = base_for(&spec.base_image);
@@ -75,14 +115,42 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         None => spec.dockerfile.text().to_string(),
     };
     if let Err(e) = std::fs::write(&dockerfile, text) {
-        return vec![fail(BUILD, BUILD_TITLE, here(BUILD, spec.from_line).expected("the Dockerfile written").observed(e.to_string()).fix("free disk space"), notes)];
+        return vec![fail(
+            BUILD,
+            BUILD_TITLE,
+            here(BUILD, spec.from_line)
+                .expected("the Dockerfile written")
+                .observed(e.to_string())
+                .fix("free disk space"),
+            notes,
+        )];
     }
     notes.extend(substituted);
-    let lesson_tag = lesson.steps.iter().find_map(|s| match &s.kind { StepKind::DockerBuild { tag, .. } => Some(tag.clone()), _ => None }).unwrap_or_else(|| "app:latest".into());
-    let tag = format!("yadoc/{}:{}", lesson.name, run_id());
-    notes.push(format!("tagged {tag} instead of the lesson's {lesson_tag} (a run never touches the user's images)"));
+    let lesson_tag = lesson
+        .steps
+        .iter()
+        .find_map(|s| match &s.kind {
+            StepKind::DockerBuild { tag, .. } => Some(tag.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "app:latest".into());
+    let job = cleanup::unique();
+    // registered before anything exists: an interrupt at any moment sweeps what this job made
+    let _job_guard = cleanup::register(Resource::DockerJob(job.clone()));
+    let tag = format!("yadoc/{}:{job}", lesson.name);
+    notes.push(format!(
+        "tagged {tag} instead of the lesson's {lesson_tag} (a run never touches the user's images)"
+    ));
 
-    let built = docker::build(&context, &dockerfile, &tag, &lesson.name, &work.join("iid"));
+    let _tag_guard = cleanup::register(Resource::Image(tag.clone()));
+    let built = docker::build(
+        &context,
+        &dockerfile,
+        &tag,
+        &lesson.name,
+        &job,
+        &work.join("iid"),
+    );
     let image = match built {
         Ok((id, _)) => id,
         Err(e) => {
@@ -90,82 +158,159 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             let d = diagnose(&output);
             if d.as_ref().is_some_and(|d| d.id == "base-image-unreachable") {
                 let reason = format!("FROM {} cannot be pulled here and YADOC_BASE_IMAGES maps no local stand-in (bash ci/base-images.sh builds one)", spec.base_image);
-                return vec![prereq::unavailable(BUILD, BUILD_TITLE, Tier::Image, &name, spec.from_line, &reason).with_notes(notes)];
+                return vec![prereq::unavailable(
+                    BUILD,
+                    BUILD_TITLE,
+                    Tier::Image,
+                    &name,
+                    spec.from_line,
+                    &reason,
+                )
+                .with_notes(notes)];
             }
             let line = failing_step_line(&spec, &output);
-            let line = d.as_ref().and_then(|d| d.requirement.as_deref()).map(|p| spec.requirement_line(Some(p))).unwrap_or(line);
+            let line = d
+                .as_ref()
+                .and_then(|d| d.requirement.as_deref())
+                .map(|p| spec.requirement_line(Some(p)))
+                .unwrap_or(line);
             notes.push(format!("build output (last lines):\n{}", tail(&output, 15)));
             return vec![fail(
                 BUILD,
                 BUILD_TITLE,
                 here(BUILD, line)
                     .expected("`docker build` of the lesson's Dockerfile and files to succeed")
-                    .observed(format!("{}", super::app::last_error_line(&output)))
-                    .fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| "read the build output below".into()))
+                    .observed(super::app::last_error_line(&output))
+                    .fix(
+                        d.as_ref()
+                            .map(|d| d.fix.clone())
+                            .unwrap_or_else(|| "read the build output below".into()),
+                    )
                     .diagnosis(d.map(|d| d.line())),
                 notes,
             )];
         }
     };
-    let _image_guard = cleanup::register(Resource::Image(image.clone()));
     let build = Outcome::new(BUILD, BUILD_TITLE, Tier::Image, &name, Vec::new()).with_notes(notes);
-    vec![build, serve(&spec, &image)]
+    vec![build, serve(&spec, &image, &job)]
 }
 
-fn serve(spec: &AppSpec, image: &str) -> Outcome {
+fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
     let name = spec.lesson.file_name();
     let here = |line: usize| Finding::new(SERVE, &name, line);
-    let fail = |f: Finding, notes: Vec<String>| Outcome::new(SERVE, SERVE_TITLE, Tier::Image, &name, vec![f]).with_notes(notes);
-    let container_name = format!("yadoc-{}-{}", spec.lesson.name, run_id());
-    let container = match docker::run_detached(image, &container_name, spec.port, &spec.lesson.name) {
-        Ok(c) => c,
-        Err(e) => {
-            let d = diagnose(&e.output());
-            return fail(
-                here(spec.cmd_line).expected("the container to start").observed(super::app::last_error_line(&e.output())).fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| "read the docker error".into())).diagnosis(d.map(|d| d.line())),
-                vec![],
-            );
-        }
+    let fail = |f: Finding, notes: Vec<String>| {
+        Outcome::new(SERVE, SERVE_TITLE, Tier::Image, &name, vec![f]).with_notes(notes)
     };
-    let _container_guard = cleanup::register(Resource::Container(container.clone()));
-    let mut notes = vec![format!("container {container_name}: port {} published on 127.0.0.1 only", spec.port)];
+    let container_name = format!("yadoc-{}-{job}", spec.lesson.name);
+    let _name_guard = cleanup::register(Resource::Container(container_name.clone()));
+    let container =
+        match docker::run_detached(image, &container_name, spec.port, &spec.lesson.name, job) {
+            Ok(c) => c,
+            Err(e) => {
+                let d = diagnose(&e.output());
+                return fail(
+                    here(spec.cmd_line)
+                        .expected("the container to start")
+                        .observed(super::app::last_error_line(&e.output()))
+                        .fix(
+                            d.as_ref()
+                                .map(|d| d.fix.clone())
+                                .unwrap_or_else(|| "read the docker error".into()),
+                        )
+                        .diagnosis(d.map(|d| d.line())),
+                    vec![],
+                );
+            }
+        };
+    let mut notes = vec![format!(
+        "container {container_name}: port {} published on 127.0.0.1 only",
+        spec.port
+    )];
     if docker::image_of(&container).as_deref() != Some(image) {
-        return fail(here(spec.cmd_line).expected(format!("the container to run the image just built ({image})")).observed(format!("it runs {:?}", docker::image_of(&container))).fix("check for a concurrent run re-using the tag"), notes);
+        return fail(
+            here(spec.cmd_line)
+                .expected(format!(
+                    "the container to run the image just built ({image})"
+                ))
+                .observed(format!("it runs {:?}", docker::image_of(&container)))
+                .fix("check for a concurrent run re-using the tag"),
+            notes,
+        );
     }
     let Some(port) = docker::host_port(&container, spec.port) else {
         let logs = docker::logs(&container);
-        return fail(here(spec.cmd_line).expected(format!("port {} published", spec.port)).observed(format!("no published port; container log: {}", super::app::last_error_line(&logs))).fix("read the container log"), notes);
+        return fail(
+            here(spec.cmd_line)
+                .expected(format!("port {} published", spec.port))
+                .observed(format!(
+                    "no published port; container log: {}",
+                    super::app::last_error_line(&logs)
+                ))
+                .fix("read the container log"),
+            notes,
+        );
     };
     let target = Target::local(format!("http://127.0.0.1:{port}{}", spec.expected.path));
-    let waited = wait_for(&target, READY_DEADLINE, |_| true, || docker::exited(&container));
+    let waited = wait_for(
+        &target,
+        READY_DEADLINE,
+        |_| true,
+        || docker::exited(&container),
+    );
     let reply = match waited {
         Ok(r) => r,
         Err(failure) => {
             let logs = docker::logs(&container);
             let d = diagnose(&logs);
-            let line = d.as_ref().and_then(|d| d.requirement.as_deref()).map(|p| spec.requirement_line(Some(p))).unwrap_or(spec.cmd_line);
+            let line = d
+                .as_ref()
+                .and_then(|d| d.requirement.as_deref())
+                .map(|p| spec.requirement_line(Some(p)))
+                .unwrap_or(spec.cmd_line);
             let observed = match failure {
-                WaitFailure::Exited(status) => format!("the {status} before answering: {}", super::app::last_error_line(&logs)),
-                WaitFailure::Deadline { after, last } => format!("no answer within {after:?} (last: {last}); container log ends: {}", super::app::last_error_line(&logs)),
+                WaitFailure::Exited(status) => format!(
+                    "the {status} before answering: {}",
+                    super::app::last_error_line(&logs)
+                ),
+                WaitFailure::Deadline { after, last } => format!(
+                    "no answer within {after:?} (last: {last}); container log ends: {}",
+                    super::app::last_error_line(&logs)
+                ),
                 WaitFailure::Refused(e) => e,
             };
             notes.push(format!("container log (last lines):\n{}", tail(&logs, 15)));
             return fail(
                 here(line)
-                    .expected(format!("GET {} to answer with {}", spec.expected.path, spec.expected.what))
+                    .expected(format!(
+                        "GET {} to answer with {}",
+                        spec.expected.path, spec.expected.what
+                    ))
                     .observed(observed)
-                    .fix(d.as_ref().map(|d| d.fix.clone()).unwrap_or_else(|| "read the container log below".into()))
+                    .fix(
+                        d.as_ref()
+                            .map(|d| d.fix.clone())
+                            .unwrap_or_else(|| "read the container log below".into()),
+                    )
                     .diagnosis(d.map(|d| d.line())),
                 notes,
             );
         }
     };
-    notes.push(format!("GET {} → HTTP {}, {} bytes in {:?}", spec.expected.path, reply.status, reply.body.len(), reply.elapsed));
+    notes.push(format!(
+        "GET {} → HTTP {}, {} bytes in {:?}",
+        spec.expected.path,
+        reply.status,
+        reply.body.len(),
+        reply.elapsed
+    ));
     match mismatch(&spec.expected, &reply) {
         None => Outcome::new(SERVE, SERVE_TITLE, Tier::Image, &name, Vec::new()).with_notes(notes),
         Some(what) => fail(
             here(spec.expected.line)
-                .expected(format!("GET {} to answer HTTP 200 with {}", spec.expected.path, spec.expected.what))
+                .expected(format!(
+                    "GET {} to answer HTTP 200 with {}",
+                    spec.expected.path, spec.expected.what
+                ))
                 .observed(what)
                 .fix("make the app serve what the lesson says (or correct the lesson's text)"),
             notes,
@@ -178,7 +323,10 @@ pub fn substitute_from(text: &str, from: &str, to: &str) -> String {
     text.lines()
         .map(|l| {
             let t = l.trim_start();
-            if t.len() > 5 && t[..5].eq_ignore_ascii_case("FROM ") && t[5..].split_whitespace().next() == Some(from) {
+            if t.len() > 5
+                && t[..5].eq_ignore_ascii_case("FROM ")
+                && t[5..].split_whitespace().next() == Some(from)
+            {
                 l.replacen(from, to, 1)
             } else {
                 l.to_string()
@@ -191,10 +339,13 @@ pub fn substitute_from(text: &str, from: &str, to: &str) -> String {
 
 /// The lesson line of the instruction the legacy builder was running when it failed (`Step 4/7 : RUN …`).
 fn failing_step_line(spec: &AppSpec, output: &str) -> usize {
-    let step = output
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("Step ")?.split('/').next()?.parse::<usize>().ok());
+    let step = output.lines().rev().find_map(|l| {
+        l.strip_prefix("Step ")?
+            .split('/')
+            .next()?
+            .parse::<usize>()
+            .ok()
+    });
     step.and_then(|n| spec.parsed.instructions.get(n - 1))
         .map(|i| spec.dockerfile.lesson_line(i.line))
         .unwrap_or(spec.from_line)
@@ -206,7 +357,14 @@ mod tests {
 
     #[test]
     fn substitutes_only_the_from_image() {
-        let t = substitute_from("# FROM python:3.9\nFROM python:3.9\nRUN echo python:3.9\n", "python:3.9", "local/py:3.9");
-        assert_eq!(t, "# FROM python:3.9\nFROM local/py:3.9\nRUN echo python:3.9\n");
+        let t = substitute_from(
+            "# FROM python:3.9\nFROM python:3.9\nRUN echo python:3.9\n",
+            "python:3.9",
+            "local/py:3.9",
+        );
+        assert_eq!(
+            t,
+            "# FROM python:3.9\nFROM local/py:3.9\nRUN echo python:3.9\n"
+        );
     }
 }

@@ -9,7 +9,9 @@ use crate::process::Cmd;
 /// Tiers that must run (`YADOC_REQUIRE=app,image`; `all` for every tier).
 pub fn required(tier: Tier) -> bool {
     std::env::var("YADOC_REQUIRE").is_ok_and(|v| {
-        v.split(',').map(str::trim).any(|t| t == "all" || t == tier.as_str())
+        v.split(',')
+            .map(str::trim)
+            .any(|t| t == "all" || t == tier.as_str())
     })
 }
 
@@ -24,14 +26,25 @@ pub struct Python {
 pub fn python() -> Result<Python, String> {
     let exe = std::env::var("YADOC_PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Cmd::new(&exe)
-        .args(["-c", "import sys, venv, ensurepip; print('%d.%d.%d' % sys.version_info[:3])"])
+        .args([
+            "-c",
+            "import sys, venv, ensurepip; print('%d.%d.%d' % sys.version_info[:3])",
+        ])
         .quiet()
         .deadline(Duration::from_secs(20))
         .run();
     match out {
-        Ok(o) => Ok(Python { exe, version: o.stdout.trim().to_string() }),
-        Err(e) if e.is_missing_program() => Err(format!("{exe} not found (install python3 and python3-venv)")),
-        Err(e) => Err(format!("{exe} cannot create venvs (install python3-venv): {}", crate::process::tail(&e.output(), 2))),
+        Ok(o) => Ok(Python {
+            exe,
+            version: o.stdout.trim().to_string(),
+        }),
+        Err(e) if e.is_missing_program() => Err(format!(
+            "{exe} not found (install python3 and python3-venv)"
+        )),
+        Err(e) => Err(format!(
+            "{exe} cannot create venvs (install python3-venv): {}",
+            crate::process::tail(&e.output(), 2)
+        )),
     }
 }
 
@@ -44,7 +57,11 @@ pub struct Docker {
 
 pub fn docker() -> Result<Docker, String> {
     let out = Cmd::new("docker")
-        .args(["version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}"])
+        .args([
+            "version",
+            "--format",
+            "{{.Server.Version}} {{.Server.APIVersion}}",
+        ])
         .quiet()
         .deadline(Duration::from_secs(20))
         .run();
@@ -56,13 +73,25 @@ pub fn docker() -> Result<Docker, String> {
                 api_version: w.next().unwrap_or("").to_string(),
             })
         }
-        Err(e) if e.is_missing_program() => Err("docker not found (install docker.io and start the engine)".into()),
-        Err(e) => Err(format!("the docker engine does not answer: {}", crate::process::tail(&e.output(), 1))),
+        Err(e) if e.is_missing_program() => {
+            Err("docker not found (install docker.io and start the engine)".into())
+        }
+        Err(e) => Err(format!(
+            "the docker engine does not answer: {}",
+            crate::process::tail(&e.output(), 1)
+        )),
     }
 }
 
 /// The outcome of a tier that cannot run here: skipped with the reason, or failed when required.
-pub fn unavailable(check: &str, title: &str, tier: Tier, lesson: &str, line: usize, reason: &str) -> Outcome {
+pub fn unavailable(
+    check: &str,
+    title: &str,
+    tier: Tier,
+    lesson: &str,
+    line: usize,
+    reason: &str,
+) -> Outcome {
     if required(tier) {
         let mut o = Outcome::new(
             check,

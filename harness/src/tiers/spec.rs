@@ -30,19 +30,41 @@ impl<'a> AppSpec<'a> {
     /// The lesson's app, or why there is none to run (not applicable, or the lesson is broken in a
     /// way the static tier reports).
     pub fn of(lesson: &'a Lesson) -> Result<Self, String> {
-        let dockerfile = lesson.file("Dockerfile").ok_or("the lesson builds no app (no Dockerfile)")?;
-        let parsed = Dockerfile::parse(dockerfile.text()).map_err(|e| format!("its Dockerfile does not parse (line {}): see the static tier", dockerfile.lesson_line(e.line)))?;
+        let dockerfile = lesson
+            .file("Dockerfile")
+            .ok_or("the lesson builds no app (no Dockerfile)")?;
+        let parsed = Dockerfile::parse(dockerfile.text()).map_err(|e| {
+            format!(
+                "its Dockerfile does not parse (line {}): see the static tier",
+                dockerfile.lesson_line(e.line)
+            )
+        })?;
         let (line, argv) = parsed.cmd().ok_or("its Dockerfile has no CMD")?;
         let server = server_of(&argv).ok_or("its Dockerfile's CMD is empty")?;
         let from = parsed.last("FROM").ok_or("no FROM")?;
         let base_image = parsed.base_image().unwrap_or("").to_string();
         let port = match &server {
-            Server::Gunicorn { bind: Some((_, p)), .. } => *p,
+            Server::Gunicorn {
+                bind: Some((_, p)), ..
+            } => *p,
             Server::Gunicorn { bind: None, .. } => 8000,
             Server::Python { script } => lesson
                 .file(script)
-                .and_then(|f| f.text().lines().find(|l| l.contains(".run(")).map(String::from))
-                .and_then(|call| call.split("port=").nth(1).and_then(|r| r.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()))
+                .and_then(|f| {
+                    f.text()
+                        .lines()
+                        .find(|l| l.contains(".run("))
+                        .map(String::from)
+                })
+                .and_then(|call| {
+                    call.split("port=").nth(1).and_then(|r| {
+                        r.chars()
+                            .take_while(char::is_ascii_digit)
+                            .collect::<String>()
+                            .parse()
+                            .ok()
+                    })
+                })
                 .unwrap_or(5000),
             Server::Other { .. } => parsed.exposed().first().map(|(_, p)| *p).unwrap_or(80),
         };
@@ -64,16 +86,23 @@ impl<'a> AppSpec<'a> {
     /// `3.9` for `python:3.9-alpine`.
     pub fn base_python(&self) -> Option<String> {
         let tag = self.base_image.strip_prefix("python:")?;
-        let v: String = tag.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let v: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
         (!v.is_empty()).then_some(v)
     }
 
     /// Lesson line of the requirement naming `package` (case-insensitive), else of the file's first line.
     pub fn requirement_line(&self, package: Option<&str>) -> usize {
-        let Some(req) = self.requirements else { return self.cmd_line };
+        let Some(req) = self.requirements else {
+            return self.cmd_line;
+        };
         let found = package.and_then(|p| {
             req.text().lines().position(|l| {
-                l.split(['=', '<', '>', '~', '!', '[', ' ']).next().is_some_and(|n| n.trim().eq_ignore_ascii_case(p))
+                l.split(['=', '<', '>', '~', '!', '[', ' '])
+                    .next()
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(p))
             })
         });
         req.lesson_line(found.map(|i| i + 1).unwrap_or(1))
@@ -84,5 +113,9 @@ impl<'a> AppSpec<'a> {
 pub fn pip_package(output: &str) -> Option<String> {
     let rest = output.split("No matching distribution found for ").nth(1)?;
     let spec = rest.split_whitespace().next()?;
-    Some(spec.split(['=', '<', '>', '~', '!', '[']).next()?.to_string())
+    Some(
+        spec.split(['=', '<', '>', '~', '!', '['])
+            .next()?
+            .to_string(),
+    )
 }

@@ -61,26 +61,50 @@ pub fn key(requirements: &str, python_version: &str) -> String {
 }
 
 /// A venv with `requirements` installed, from the cache when it is there.
-pub fn ensure(requirements: &str, python: &str, python_version: &str, deadline: Duration) -> Result<Venv, VenvError> {
+pub fn ensure(
+    requirements: &str,
+    python: &str,
+    python_version: &str,
+    deadline: Duration,
+) -> Result<Venv, VenvError> {
     let root = cache_dir().join("venvs");
-    std::fs::create_dir_all(&root).map_err(|source| VenvError::Io { dir: root.clone(), source })?;
+    std::fs::create_dir_all(&root).map_err(|source| VenvError::Io {
+        dir: root.clone(),
+        source,
+    })?;
     let dir = root.join(key(requirements, python_version));
     let done = dir.join(".yadoc-complete");
     if done.exists() {
-        return Ok(Venv { freeze: std::fs::read_to_string(&done).unwrap_or_default(), dir, cached: true });
+        return Ok(Venv {
+            freeze: std::fs::read_to_string(&done).unwrap_or_default(),
+            dir,
+            cached: true,
+        });
     }
     let _lock = Lock::acquire(&dir.with_extension("lock"), deadline)?;
     if done.exists() {
         // another run finished it while we waited
-        return Ok(Venv { freeze: std::fs::read_to_string(&done).unwrap_or_default(), dir, cached: true });
+        return Ok(Venv {
+            freeze: std::fs::read_to_string(&done).unwrap_or_default(),
+            dir,
+            cached: true,
+        });
     }
     // an incomplete dir is a leftover of an interrupted run: start over
     let _ = std::fs::remove_dir_all(&dir);
     // removed again if this run is interrupted or fails before the venv is complete
     let building = cleanup::register(Resource::Dir(dir.clone()));
-    Cmd::new(python).args(["-m", "venv"]).arg(&dir).deadline(Duration::from_secs(120)).run().map_err(VenvError::Create)?;
+    Cmd::new(python)
+        .args(["-m", "venv"])
+        .arg(&dir)
+        .deadline(Duration::from_secs(120))
+        .run()
+        .map_err(VenvError::Create)?;
     let req = dir.join("requirements.txt");
-    std::fs::write(&req, requirements).map_err(|source| VenvError::Io { dir: dir.clone(), source })?;
+    std::fs::write(&req, requirements).map_err(|source| VenvError::Io {
+        dir: dir.clone(),
+        source,
+    })?;
     Cmd::new(dir.join("bin/pip"))
         .args(["install", "--disable-pip-version-check", "--no-input", "-r"])
         .arg(&req)
@@ -94,11 +118,18 @@ pub fn ensure(requirements: &str, python: &str, python_version: &str, deadline: 
         .run()
         .map(|o| o.stdout)
         .unwrap_or_default();
-    std::fs::write(&done, &freeze).map_err(|source| VenvError::Io { dir: dir.clone(), source })?;
+    std::fs::write(&done, &freeze).map_err(|source| VenvError::Io {
+        dir: dir.clone(),
+        source,
+    })?;
     // complete: the cache keeps it
     forget_registration(&dir);
     drop(building);
-    Ok(Venv { dir, cached: false, freeze })
+    Ok(Venv {
+        dir,
+        cached: false,
+        freeze,
+    })
 }
 
 /// The venv is complete: take it out of the cleanup registry without removing it.
@@ -113,13 +144,19 @@ impl Lock {
     fn acquire(path: &Path, deadline: Duration) -> Result<Self, VenvError> {
         let started = Instant::now();
         loop {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
                 Ok(_) => {
                     let _ = std::fs::write(path, std::process::id().to_string());
                     return Ok(Lock(path.to_path_buf()));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner: Option<i32> = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse().ok());
+                    let owner: Option<i32> = std::fs::read_to_string(path)
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok());
                     // SAFETY: kill(pid, 0) only checks that the process exists.
                     let alive = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0);
                     if !alive && owner.is_some() {
@@ -127,11 +164,19 @@ impl Lock {
                         continue;
                     }
                     if started.elapsed() > deadline {
-                        return Err(VenvError::Locked { dir: path.to_path_buf(), waited: deadline });
+                        return Err(VenvError::Locked {
+                            dir: path.to_path_buf(),
+                            waited: deadline,
+                        });
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
-                Err(source) => return Err(VenvError::Io { dir: path.to_path_buf(), source }),
+                Err(source) => {
+                    return Err(VenvError::Io {
+                        dir: path.to_path_buf(),
+                        source,
+                    })
+                }
             }
         }
     }

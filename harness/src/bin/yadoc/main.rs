@@ -97,6 +97,8 @@ fn run() -> anyhow::Result<ExitCode> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let loaded = yadoc::course::load(&dir, &names)?;
             let outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
+            // an interrupted run reports nothing: the signal handler cleans up and exits 130
+            yadoc::cleanup::wait_if_interrupted();
             let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes);
             match format {
                 Format::Text => print!(
