@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod k8s;
 pub mod lesson;
+pub mod load;
 pub mod plan;
 pub mod process;
 pub mod report;

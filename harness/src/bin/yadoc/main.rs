@@ -49,6 +49,24 @@ enum Command {
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
+    /// Bounded HTTP load against a server on loopback (what lesson 2's HPA test sends).
+    Load {
+        /// http://127.0.0.1:PORT/… (or a virtual host with --connect)
+        url: String,
+        /// Total requests, at most.
+        #[arg(long, default_value_t = 200)]
+        requests: u64,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Seconds, at most.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Connect to this loopback address for the URL's host (HOST:PORT is resolved to it).
+        #[arg(long, value_name = "127.0.0.1:PORT")]
+        connect: Option<std::net::SocketAddr>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Write a lesson's files (app.py, Dockerfile, manifests, derived files) into a directory.
     Extract {
         lesson: String,
@@ -121,6 +139,23 @@ fn run() -> anyhow::Result<ExitCode> {
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             print!("{}", yadoc::plan::render(&l));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Load { url, requests, concurrency, duration, connect, format } => {
+            let host = reqwest::Url::parse(&url).with_context(|| format!("bad URL {url}"))?.host_str().unwrap_or("").to_string();
+            let spec = yadoc::load::LoadSpec {
+                target: yadoc::tiers::http::Target { url, connect: connect.map(|a| (host, a)) },
+                requests,
+                concurrency,
+                max_duration: std::time::Duration::from_secs(duration),
+                timeout: std::time::Duration::from_secs(30),
+            };
+            let rt = tokio::runtime::Runtime::new()?;
+            let report = rt.block_on(yadoc::load::run(&spec)).map_err(anyhow::Error::msg)?;
+            match format {
+                Format::Text => println!("{report}"),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            Ok(if report.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Extract {
             lesson,
