@@ -22,6 +22,9 @@ pub enum Resource {
     /// Everything docker holds with the label `org.yadoc.job=<job>`: what an interrupted build or run
     /// left half-made (an intermediate build container, an image tagged as the client was killed).
     DockerJob(String),
+    /// Everything docker holds with the label `org.yadoc.run=<run>`: swept only when the run is
+    /// interrupted (see [`on_interrupt`]), since tests share a run between jobs.
+    DockerRun(String),
 }
 
 static REGISTRY: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
@@ -119,7 +122,11 @@ fn release(r: &Resource) {
             }
         }
         Resource::DockerJob(job) => {
-            sweep_docker_job(job);
+            sweep_docker(&format!("label=org.yadoc.job={job}"), false);
+            Ok(())
+        }
+        Resource::DockerRun(run) => {
+            sweep_docker(&format!("label=org.yadoc.run={run}"), true);
             Ok(())
         }
     };
@@ -144,6 +151,16 @@ impl Drop for Guard {
     }
 }
 
+/// Register a resource that only an interrupt releases (once per resource; it outlives every guard).
+pub fn on_interrupt(resource: Resource) {
+    if let Ok(mut r) = REGISTRY.lock() {
+        if !r.iter().any(|(_, x)| *x == resource) {
+            // id 0: no guard refers to it, so only release_all (or unregister) removes it
+            r.insert(0, (0, resource));
+        }
+    }
+}
+
 /// Take a resource out of the registry without releasing it (it outlives the run on purpose, like a
 /// completed cache entry).
 pub fn unregister(resource: &Resource) {
@@ -152,10 +169,10 @@ pub fn unregister(resource: &Resource) {
     }
 }
 
-/// Remove containers, then images, labelled with this job, until two sweeps in a row find none (the
-/// daemon may still be finishing a build whose client was killed), for at most 15 s.
-fn sweep_docker_job(job: &str) {
-    let filter = format!("label=org.yadoc.job={job}");
+/// Remove containers, then images, matching a docker filter. With `settle`, repeat until nothing has
+/// matched for 3 s (the legacy builder goes on committing a step after its client is killed), for at
+/// most 30 s.
+fn sweep_docker(filter: &str, settle: bool) {
     let list = |args: &[&str]| -> Vec<String> {
         Cmd::new("docker")
             .args(args)
@@ -165,11 +182,12 @@ fn sweep_docker_job(job: &str) {
             .map(|o| o.stdout.split_whitespace().map(String::from).collect())
             .unwrap_or_default()
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let mut quiet_sweeps = 0;
-    while quiet_sweeps < 2 && std::time::Instant::now() < deadline {
-        let containers = list(&["ps", "-aq", "--filter", &filter]);
-        let images = list(&["images", "-q", "--filter", &filter]);
+    let wanted = if settle { 4 } else { 1 };
+    while quiet_sweeps < wanted && std::time::Instant::now() < deadline {
+        let containers = list(&["ps", "-aq", "--filter", filter]);
+        let images = list(&["images", "-q", "--filter", filter]);
         if containers.is_empty() && images.is_empty() {
             quiet_sweeps += 1;
         } else {
@@ -181,7 +199,9 @@ fn sweep_docker_job(job: &str) {
                 release(&Resource::Image(i));
             }
         }
-        std::thread::sleep(Duration::from_millis(500));
+        if settle {
+            std::thread::sleep(Duration::from_secs(1));
+        }
     }
 }
 

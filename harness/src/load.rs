@@ -89,7 +89,8 @@ pub async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
                     }
                     Ok((status, _)) => {
                         t.failed += 1;
-                        t.first_error.get_or_insert_with(|| format!("HTTP {status}"));
+                        t.first_error
+                            .get_or_insert_with(|| format!("HTTP {status}"));
                     }
                     Err(e) => {
                         t.failed += 1;
@@ -116,7 +117,11 @@ pub async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
                 }
             }
             Ok(Err(join)) => total.first_error = Some(format!("a load task failed: {join}")),
-            Err(_) => total.first_error = Some(format!("requests still in flight after {hard_stop:?} were abandoned")),
+            Err(_) => {
+                total.first_error = Some(format!(
+                    "requests still in flight after {hard_stop:?} were abandoned"
+                ))
+            }
         }
     }
     let elapsed = start.elapsed();
@@ -166,15 +171,22 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move {
             loop {
-                let Ok((mut s, _)) = listener.accept().await else { return };
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 4096];
                     loop {
                         match s.read(&mut buf).await {
                             Ok(0) | Err(_) => return,
                             Ok(_) => {
-                                let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
-                                if s.write_all(head.as_bytes()).await.is_err() || s.write_all(body).await.is_err() {
+                                let head = format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                                    body.len()
+                                );
+                                if s.write_all(head.as_bytes()).await.is_err()
+                                    || s.write_all(body).await.is_err()
+                                {
                                     return;
                                 }
                             }
@@ -197,7 +209,11 @@ mod tests {
             timeout: Duration::from_secs(5),
         };
         let r = run(&spec).await.unwrap();
-        assert_eq!((r.sent, r.ok, r.failed, r.bytes), (57, 57, 0, 57 * 5), "{r}");
+        assert_eq!(
+            (r.sent, r.ok, r.failed, r.bytes),
+            (57, 57, 0, 57 * 5),
+            "{r}"
+        );
         assert!(r.p50_ms <= r.p99_ms && r.p99_ms <= r.max_ms);
     }
 
@@ -226,6 +242,9 @@ mod tests {
             max_duration: Duration::from_secs(1),
             timeout: Duration::from_secs(1),
         };
-        assert!(run(&spec).await.unwrap_err().contains("only talks to 127.0.0.1"));
+        assert!(run(&spec)
+            .await
+            .unwrap_err()
+            .contains("only talks to 127.0.0.1"));
     }
 }

@@ -39,19 +39,18 @@ pub fn image_present(image: &str) -> bool {
         .is_ok()
 }
 
-/// `docker build` → (image id, build output).
+/// `docker build` → (image id, build output). The image carries one label, the run's: with the
+/// legacy builder every `--label` is one more committed step, which a warm build would pay for.
 pub fn build(
     context: &Path,
     dockerfile: &Path,
     tag: &str,
-    lesson: &str,
-    job: &str,
     iidfile: &Path,
 ) -> Result<(String, String), ProcessError> {
     let out = docker()
         .args(["build", "--force-rm", "--iidfile"])
         .arg(iidfile)
-        .args(labels(lesson, job))
+        .args(["--label", &format!("{RUN_LABEL}={}", run_id())])
         .args(["-t", tag, "-f"])
         .arg(dockerfile)
         .arg(context)

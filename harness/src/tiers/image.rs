@@ -135,7 +135,9 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         })
         .unwrap_or_else(|| "app:latest".into());
     let job = cleanup::unique();
-    // registered before anything exists: an interrupt at any moment sweeps what this job made
+    // registered before anything exists: an interrupt at any moment sweeps what this run made, and
+    // the end of this job removes its containers
+    cleanup::on_interrupt(Resource::DockerRun(cleanup::run_id().to_string()));
     let _job_guard = cleanup::register(Resource::DockerJob(job.clone()));
     let tag = format!("yadoc/{}:{job}", lesson.name);
     notes.push(format!(
@@ -143,14 +145,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     ));
 
     let _tag_guard = cleanup::register(Resource::Image(tag.clone()));
-    let built = docker::build(
-        &context,
-        &dockerfile,
-        &tag,
-        &lesson.name,
-        &job,
-        &work.join("iid"),
-    );
+    let built = docker::build(&context, &dockerfile, &tag, &work.join("iid"));
     let image = match built {
         Ok((id, _)) => id,
         Err(e) => {

@@ -140,22 +140,42 @@ fn run() -> anyhow::Result<ExitCode> {
             print!("{}", yadoc::plan::render(&l));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Load { url, requests, concurrency, duration, connect, format } => {
-            let host = reqwest::Url::parse(&url).with_context(|| format!("bad URL {url}"))?.host_str().unwrap_or("").to_string();
+        Command::Load {
+            url,
+            requests,
+            concurrency,
+            duration,
+            connect,
+            format,
+        } => {
+            let host = reqwest::Url::parse(&url)
+                .with_context(|| format!("bad URL {url}"))?
+                .host_str()
+                .unwrap_or("")
+                .to_string();
             let spec = yadoc::load::LoadSpec {
-                target: yadoc::tiers::http::Target { url, connect: connect.map(|a| (host, a)) },
+                target: yadoc::tiers::http::Target {
+                    url,
+                    connect: connect.map(|a| (host, a)),
+                },
                 requests,
                 concurrency,
                 max_duration: std::time::Duration::from_secs(duration),
                 timeout: std::time::Duration::from_secs(30),
             };
             let rt = tokio::runtime::Runtime::new()?;
-            let report = rt.block_on(yadoc::load::run(&spec)).map_err(anyhow::Error::msg)?;
+            let report = rt
+                .block_on(yadoc::load::run(&spec))
+                .map_err(anyhow::Error::msg)?;
             match format {
                 Format::Text => println!("{report}"),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
             }
-            Ok(if report.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if report.failed > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Extract {
             lesson,
