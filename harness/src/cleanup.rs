@@ -25,6 +25,9 @@ pub enum Resource {
     /// Everything docker holds with the label `org.yadoc.run=<run>`: swept only when the run is
     /// interrupted (see [`on_interrupt`]), since tests share a run between jobs.
     DockerRun(String),
+    /// Something removed by a command of the cluster tier's tools (`k3d cluster delete NAME`,
+    /// `docker rmi -f TAG`), run with the tools' program and environment.
+    Command { argv: Vec<String>, env: Vec<(String, String)> },
 }
 
 static REGISTRY: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
@@ -124,6 +127,14 @@ fn release(r: &Resource) {
         Resource::DockerJob(job) => {
             sweep_docker(&format!("label=org.yadoc.job={job}"), false);
             Ok(())
+        }
+        Resource::Command { argv, env } => {
+            let Some((program, args)) = argv.split_first() else { return };
+            let mut c = Cmd::new(program).args(args).deadline(Duration::from_secs(300));
+            for (k, v) in env {
+                c = c.env(k, v);
+            }
+            c.run().map(|_| ()).map_err(|e| e.to_string())
         }
         Resource::DockerRun(run) => {
             sweep_docker(&format!("label=org.yadoc.run={run}"), true);

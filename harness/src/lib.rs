@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod drift;
 pub mod error;
 pub mod extract;
+pub mod gc;
 pub mod k8s;
 pub mod lesson;
 pub mod load;

@@ -2,7 +2,7 @@
 //! and time, stops by itself, and only talks to loopback. Reports throughput, bytes and latency
 //! percentiles.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,6 +68,11 @@ struct Tally {
 
 /// Run the load. Returns an error only for a spec that cannot run (a non-loopback target).
 pub async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
+    run_until(spec, Arc::new(AtomicBool::new(false))).await
+}
+
+/// Run the load until its bounds, or until `stop` is set (no new request starts after it).
+pub async fn run_until(spec: &LoadSpec, stop: Arc<AtomicBool>) -> Result<LoadReport, String> {
     if spec.requests == 0 || spec.concurrency == 0 {
         return Err("requests and concurrency must be at least 1".into());
     }
@@ -77,10 +82,10 @@ pub async fn run(spec: &LoadSpec) -> Result<LoadReport, String> {
     let mut tasks = Vec::new();
     for _ in 0..spec.concurrency.min(spec.requests as usize) {
         let (client, issued, url) = (client.clone(), issued.clone(), spec.target.url.clone());
-        let (requests, max) = (spec.requests, spec.max_duration);
+        let (requests, max, stop) = (spec.requests, spec.max_duration, stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut t = Tally::default();
-            while start.elapsed() < max && issued.fetch_add(1, Ordering::SeqCst) < requests {
+            while start.elapsed() < max && !stop.load(Ordering::SeqCst) && issued.fetch_add(1, Ordering::SeqCst) < requests {
                 let began = Instant::now();
                 match fetch(&client, &url).await {
                     Ok((status, n)) if (200..400).contains(&status) => {

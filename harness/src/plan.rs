@@ -74,3 +74,23 @@ pub fn render(lesson: &Lesson) -> String {
     }
     out
 }
+
+/// `yadoc plan LESSON --tier cluster`: every command a cluster run executes, next to the lesson's
+/// literal line and the rewrites isolation needs.
+pub fn render_cluster(lesson: &Lesson) -> String {
+    let mut out = String::new();
+    let file = lesson.path.display();
+    let _ = writeln!(out, "cluster plan for {file} (names, ports and paths are examples: each run picks its own)\n");
+    let mut last_line = 0;
+    for e in crate::tiers::cluster::plan(lesson) {
+        if e.line != last_line {
+            let _ = writeln!(out, "{file}:{:<4} {}", e.line, e.literal);
+            last_line = e.line;
+        }
+        let _ = writeln!(out, "      $ {}", e.command());
+        for r in &e.rewrites {
+            let _ = writeln!(out, "        · {r}");
+        }
+    }
+    out
+}

@@ -16,13 +16,7 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
                 Tier::Static => outcomes.extend(crate::checks::run_static(lesson)),
                 Tier::App => outcomes.extend(crate::tiers::app::run(lesson)),
                 Tier::Image => outcomes.extend(crate::tiers::image::run(lesson)),
-                other => outcomes.push(Outcome::skipped(
-                    &format!("{}.run", other.as_str()),
-                    "tier",
-                    *other,
-                    &lesson.file_name(),
-                    "this tier is not built yet",
-                )),
+                Tier::Cluster => outcomes.push(crate::tiers::cluster::run(lesson)),
             }
         }
     }

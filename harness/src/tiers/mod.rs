@@ -1,6 +1,7 @@
 //! The tiers that run things: the app natively, the image in docker (and, on machines with k3d, the cluster).
 
 pub mod app;
+pub mod cluster;
 pub mod docker;
 pub mod expect;
 pub mod http;

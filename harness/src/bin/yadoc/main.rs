@@ -46,9 +46,14 @@ enum Command {
     /// Show a lesson's steps and files, with the lesson line each comes from.
     Plan {
         lesson: String,
+        /// `cluster`: the commands a cluster run executes, each next to its literal lesson line.
+        #[arg(long)]
+        tier: Option<String>,
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
+    /// Remove what interrupted or killed runs left: k3d clusters, containers and images labelled by yadoc.
+    Gc,
     /// Bounded HTTP load against a server on loopback (what lesson 2's HPA test sends).
     Load {
         /// http://127.0.0.1:PORT/… (or a virtual host with --connect)
@@ -131,13 +136,22 @@ fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Plan {
-            lesson,
-            lessons_dir,
-        } => {
+        Command::Plan { lesson, lessons_dir, tier } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
-            print!("{}", yadoc::plan::render(&l));
+            match tier.as_deref() {
+                None | Some("static") => print!("{}", yadoc::plan::render(&l)),
+                Some("cluster") => print!("{}", yadoc::plan::render_cluster(&l)),
+                Some(other) => anyhow::bail!("`plan --tier {other}`: plans exist for static (the default) and cluster"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gc => {
+            let removed = yadoc::gc::run();
+            for r in &removed {
+                println!("removed {r}");
+            }
+            println!("{} leftover(s) removed", removed.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Load {

@@ -1,0 +1,173 @@
+//! The only changes a cluster run makes to the lesson's commands, each shown next to the literal line:
+//! a unique cluster name, free host ports instead of 8081 / 8082 / 6550 / 6551, a pinned k3s image,
+//! the kubeconfig written to the run's own file (the user's kubeconfig and context untouched), the
+//! run's unique image tag, and 127.0.0.1 instead of 0.0.0.0 / myapp.local for connections.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::lesson::steps::ClusterCreate;
+
+/// The k3s image the nightly runs pin (YADOC_K3S_IMAGE overrides, the CI matrix sets it).
+pub const DEFAULT_K3S_IMAGE: &str = "rancher/k3s:v1.31.5-k3s1";
+
+/// The isolation state of one lesson's cluster run.
+#[derive(Debug, Clone)]
+pub struct Isolation {
+    /// Run-unique prefix for cluster names (`yadoc-<job>`).
+    pub prefix: String,
+    /// Lesson cluster name → the run's cluster name.
+    pub clusters: BTreeMap<String, String>,
+    /// Lesson host port → free host port.
+    pub ports: BTreeMap<u16, u16>,
+    pub k3s_image: String,
+    /// The run's kubeconfig.
+    pub kubeconfig: PathBuf,
+    /// Lesson image tag → the tag the run built.
+    pub images: BTreeMap<String, String>,
+    /// Where the lesson's files (and the extracted certificates) live for this run.
+    pub workdir: PathBuf,
+    /// Allocates a free port (tests seed `ports` instead).
+    pub free_port: fn() -> u16,
+}
+
+/// A command as the lesson writes it and as the run executes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewritten {
+    pub argv: Vec<String>,
+    /// Each change, as `from → to (why)`.
+    pub rewrites: Vec<String>,
+}
+
+impl Isolation {
+    pub fn new(job: &str, workdir: PathBuf) -> Self {
+        // k3d cluster names must stay short (they prefix every node's container name)
+        let hash: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(job.as_bytes())).iter().take(4).map(|b| format!("{b:02x}")).collect();
+        Self {
+            prefix: format!("yadoc-{hash}"),
+            clusters: BTreeMap::new(),
+            ports: BTreeMap::new(),
+            k3s_image: std::env::var("YADOC_K3S_IMAGE").unwrap_or_else(|_| DEFAULT_K3S_IMAGE.into()),
+            kubeconfig: workdir.join("kubeconfig"),
+            images: BTreeMap::new(),
+            workdir,
+            free_port: || crate::tiers::http::free_port().unwrap_or(0),
+        }
+    }
+
+    /// Where the lesson's files are and its commands run (the build context: kubeconfigs live one
+    /// level up, outside it).
+    pub fn lesson_dir(&self) -> PathBuf {
+        self.workdir.join("lesson")
+    }
+
+    pub fn cluster(&mut self, lesson_name: &str) -> String {
+        let n = self.clusters.len();
+        let prefix = self.prefix.clone();
+        self.clusters.entry(lesson_name.to_string()).or_insert_with(|| format!("{prefix}-{n}")).clone()
+    }
+
+    pub fn port(&mut self, lesson_port: u16) -> u16 {
+        let f = self.free_port;
+        *self.ports.entry(lesson_port).or_insert_with(f)
+    }
+
+    pub fn kubeconfig_arg(&self) -> String {
+        format!("--kubeconfig={}", self.kubeconfig.display())
+    }
+
+    /// `k3d cluster create NAME …` with the isolation rewrites.
+    pub fn cluster_create(&mut self, c: &ClusterCreate) -> Rewritten {
+        let name = self.cluster(&c.name);
+        let mut rewrites = vec![format!("cluster name {} → {name} (unique per run)", c.name)];
+        let mut argv = vec!["cluster".to_string(), "create".into(), name.clone()];
+        let mut words = c.argv.iter().skip(3).peekable();
+        while let Some(w) = words.next() {
+            let (flag, inline) = match w.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+                _ => (w.clone(), None),
+            };
+            let takes_value = matches!(flag.as_str(), "-p" | "--port" | "--api-port" | "--agents" | "-a" | "--k3s-arg" | "--servers" | "-s" | "--image" | "-i");
+            let value = if takes_value { inline.or_else(|| words.next().cloned()) } else { None };
+            match (flag.as_str(), value) {
+                ("-p" | "--port", Some(v)) => {
+                    let (ports, filter) = v.split_once('@').unwrap_or((v.as_str(), ""));
+                    let host: u16 = ports.split(':').rev().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let container = ports.rsplit(':').next().unwrap_or("");
+                    let free = self.port(host);
+                    rewrites.push(format!("-p {v} → 127.0.0.1:{free}:{container}@{filter} (free port on loopback)"));
+                    argv.extend(["-p".into(), format!("127.0.0.1:{free}:{container}@{filter}")]);
+                }
+                ("--api-port", Some(v)) => {
+                    let host: u16 = v.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let free = self.port(host);
+                    rewrites.push(format!("--api-port {v} → 127.0.0.1:{free} (free port on loopback)"));
+                    rewrites.push("--k3s-arg --tls-san=0.0.0.0@server:* (the lesson's https://0.0.0.0:PORT URL still verifies)".into());
+                    argv.extend(["--api-port".into(), format!("127.0.0.1:{free}"), "--k3s-arg".into(), "--tls-san=0.0.0.0@server:*".into()]);
+                }
+                ("--image" | "-i", Some(v)) => rewrites.push(format!("--image {v} dropped: the run pins {}", self.k3s_image)),
+                (f, Some(v)) => argv.extend([f.to_string(), v]),
+                (f, None) => argv.push(f.to_string()),
+            }
+        }
+        rewrites.push(format!("--image {} (pinned k3s)", self.k3s_image));
+        rewrites.push(format!("--runtime-label org.yadoc.run={}@all (yadoc gc finds leftovers by it)", crate::cleanup::run_id()));
+        rewrites.push("--kubeconfig-update-default=false --kubeconfig-switch-context=false (the user's kubeconfig untouched)".into());
+        argv.extend([
+            "--image".into(),
+            self.k3s_image.clone(),
+            "--runtime-label".into(),
+            format!("org.yadoc.run={}@all", crate::cleanup::run_id()),
+            "--kubeconfig-update-default=false".into(),
+            "--kubeconfig-switch-context=false".into(),
+            "--wait".into(),
+        ]);
+        Rewritten { argv, rewrites }
+    }
+
+    /// `kubectl …` with the run's kubeconfig.
+    pub fn kubectl(&self, words: &[String]) -> Rewritten {
+        let mut argv = vec![self.kubeconfig_arg()];
+        argv.extend(words.iter().skip(1).cloned());
+        Rewritten { argv, rewrites: vec![format!("--kubeconfig {} (the run's own kubeconfig)", self.kubeconfig.display())] }
+    }
+
+    /// `https://0.0.0.0:6550/…` → the same URL, connected to 127.0.0.1:<free port>.
+    pub fn api_url(&mut self, url: &str) -> (String, u16, Option<String>) {
+        let Some((_, host, port)) = crate::checks::access::split_url(url) else { return (url.to_string(), 0, None) };
+        let free = self.port(port);
+        (host.clone(), free, Some(format!("{host}:{port} → connect to 127.0.0.1:{free} (same URL and TLS name)")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::steps::{parse_block, StepKind};
+
+    fn create(line: &str) -> ClusterCreate {
+        match parse_block(line, 1, 0).0.remove(0).kind {
+            StepKind::ClusterCreate(c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn rewrites_name_ports_image_and_kubeconfig_and_keeps_the_rest() {
+        let mut iso = Isolation::new("t1", PathBuf::from("/tmp/x"));
+        iso.prefix = "yadoc-t1".into();
+        iso.free_port = || 40000;
+        let r = iso.cluster_create(&create(r#"k3d cluster create yadoc-with-etcd --api-port 6551 -p "8082:80@loadbalancer" --agents 3 --k3s-arg "--cluster-init@server:0""#));
+        assert_eq!(
+            r.argv,
+            [
+                "cluster", "create", "yadoc-t1-0", "--api-port", "127.0.0.1:40000", "--k3s-arg", "--tls-san=0.0.0.0@server:*", "-p", "127.0.0.1:40000:80@loadbalancer", "--agents", "3",
+                "--k3s-arg", "--cluster-init@server:0", "--image", DEFAULT_K3S_IMAGE, "--runtime-label",
+                &format!("org.yadoc.run={}@all", crate::cleanup::run_id()), "--kubeconfig-update-default=false",
+                "--kubeconfig-switch-context=false", "--wait"
+            ]
+        );
+        assert!(r.rewrites.iter().any(|w| w.starts_with("cluster name yadoc-with-etcd → yadoc-t1-0")));
+        assert_eq!(iso.cluster("yadoc-with-etcd"), "yadoc-t1-0", "the same lesson name maps to the same cluster");
+    }
+}
