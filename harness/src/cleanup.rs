@@ -27,7 +27,10 @@ pub enum Resource {
     DockerRun(String),
     /// Something removed by a command of the cluster tier's tools (`k3d cluster delete NAME`,
     /// `docker rmi -f TAG`), run with the tools' program and environment.
-    Command { argv: Vec<String>, env: Vec<(String, String)> },
+    Command {
+        argv: Vec<String>,
+        env: Vec<(String, String)>,
+    },
 }
 
 static REGISTRY: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
@@ -129,8 +132,12 @@ fn release(r: &Resource) {
             Ok(())
         }
         Resource::Command { argv, env } => {
-            let Some((program, args)) = argv.split_first() else { return };
-            let mut c = Cmd::new(program).args(args).deadline(Duration::from_secs(300));
+            let Some((program, args)) = argv.split_first() else {
+                return;
+            };
+            let mut c = Cmd::new(program)
+                .args(args)
+                .deadline(Duration::from_secs(300));
             for (k, v) in env {
                 c = c.env(k, v);
             }

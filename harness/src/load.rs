@@ -85,7 +85,10 @@ pub async fn run_until(spec: &LoadSpec, stop: Arc<AtomicBool>) -> Result<LoadRep
         let (requests, max, stop) = (spec.requests, spec.max_duration, stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut t = Tally::default();
-            while start.elapsed() < max && !stop.load(Ordering::SeqCst) && issued.fetch_add(1, Ordering::SeqCst) < requests {
+            while start.elapsed() < max
+                && !stop.load(Ordering::SeqCst)
+                && issued.fetch_add(1, Ordering::SeqCst) < requests
+            {
                 let began = Instant::now();
                 match fetch(&client, &url).await {
                     Ok((status, n)) if (200..400).contains(&status) => {

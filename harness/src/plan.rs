@@ -80,7 +80,10 @@ pub fn render(lesson: &Lesson) -> String {
 pub fn render_cluster(lesson: &Lesson) -> String {
     let mut out = String::new();
     let file = lesson.path.display();
-    let _ = writeln!(out, "cluster plan for {file} (names, ports and paths are examples: each run picks its own)\n");
+    let _ = writeln!(
+        out,
+        "cluster plan for {file} (names, ports and paths are examples: each run picks its own)\n"
+    );
     let mut last_line = 0;
     for e in crate::tiers::cluster::plan(lesson) {
         if e.line != last_line {

@@ -176,12 +176,24 @@ fn without_k3d_the_cluster_tier_is_skipped_and_why_or_fails_for_the_same_reason_
     }
     let run = |require: Option<&str>| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_yadoc"));
-        c.args(["check", "lesson1", "--lessons", &lessons(), "--tier", "cluster"]).env("YADOC_QUIET", "1").env_remove("YADOC_REQUIRE");
+        c.args([
+            "check",
+            "lesson1",
+            "--lessons",
+            &lessons(),
+            "--tier",
+            "cluster",
+        ])
+        .env("YADOC_QUIET", "1")
+        .env_remove("YADOC_REQUIRE");
         if let Some(r) = require {
             c.env("YADOC_REQUIRE", r);
         }
         let out = c.output().unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let (code, out) = run(None);
     assert_eq!(code, 0, "{out}");

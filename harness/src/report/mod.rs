@@ -1,6 +1,9 @@
 //! Reporters: text for terminals, JSON for tools. They only render; they decide nothing.
 
+pub mod dir;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod text;
 
 use serde::Serialize;

@@ -25,6 +25,8 @@ struct Cli {
 enum Format {
     Text,
     Json,
+    Junit,
+    Markdown,
 }
 
 #[derive(Subcommand)]
@@ -42,6 +44,9 @@ enum Command {
         tier: Vec<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Also write report.json, junit.xml, summary.md, report.txt and diagnostics/ into DIR.
+        #[arg(long, value_name = "DIR")]
+        report_dir: Option<PathBuf>,
     },
     /// Show a lesson's steps and files, with the lesson line each comes from.
     Plan {
@@ -108,6 +113,7 @@ fn run() -> anyhow::Result<ExitCode> {
             lessons_dir,
             tier,
             format,
+            report_dir,
         } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let tiers = tier
@@ -129,6 +135,12 @@ fn run() -> anyhow::Result<ExitCode> {
                     report::text::render(&report, &loaded, std::io::stdout().is_terminal())
                 ),
                 Format::Json => print!("{}", report::json::render(&report)),
+                Format::Junit => print!("{}", report::junit::render(&report, &loaded)),
+                Format::Markdown => print!("{}", report::markdown::render(&report)),
+            }
+            if let Some(dir) = report_dir {
+                report::dir::write(&dir, &report, &loaded)
+                    .with_context(|| format!("cannot write the report to {}", dir.display()))?;
             }
             Ok(if report.has_failures() {
                 ExitCode::from(1)
@@ -136,13 +148,19 @@ fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Plan { lesson, lessons_dir, tier } => {
+        Command::Plan {
+            lesson,
+            lessons_dir,
+            tier,
+        } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             match tier.as_deref() {
                 None | Some("static") => print!("{}", yadoc::plan::render(&l)),
                 Some("cluster") => print!("{}", yadoc::plan::render_cluster(&l)),
-                Some(other) => anyhow::bail!("`plan --tier {other}`: plans exist for static (the default) and cluster"),
+                Some(other) => anyhow::bail!(
+                    "`plan --tier {other}`: plans exist for static (the default) and cluster"
+                ),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -182,8 +200,8 @@ fn run() -> anyhow::Result<ExitCode> {
                 .block_on(yadoc::load::run(&spec))
                 .map_err(anyhow::Error::msg)?;
             match format {
-                Format::Text => println!("{report}"),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                _ => println!("{report}"),
             }
             Ok(if report.failed > 0 {
                 ExitCode::from(1)

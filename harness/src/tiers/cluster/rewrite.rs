@@ -42,12 +42,19 @@ pub struct Rewritten {
 impl Isolation {
     pub fn new(job: &str, workdir: PathBuf) -> Self {
         // k3d cluster names must stay short (they prefix every node's container name)
-        let hash: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(job.as_bytes())).iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let hash: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
+            job.as_bytes(),
+        ))
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
         Self {
             prefix: format!("yadoc-{hash}"),
             clusters: BTreeMap::new(),
             ports: BTreeMap::new(),
-            k3s_image: std::env::var("YADOC_K3S_IMAGE").unwrap_or_else(|_| DEFAULT_K3S_IMAGE.into()),
+            k3s_image: std::env::var("YADOC_K3S_IMAGE")
+                .unwrap_or_else(|_| DEFAULT_K3S_IMAGE.into()),
             kubeconfig: workdir.join("kubeconfig"),
             images: BTreeMap::new(),
             workdir,
@@ -64,7 +71,10 @@ impl Isolation {
     pub fn cluster(&mut self, lesson_name: &str) -> String {
         let n = self.clusters.len();
         let prefix = self.prefix.clone();
-        self.clusters.entry(lesson_name.to_string()).or_insert_with(|| format!("{prefix}-{n}")).clone()
+        self.clusters
+            .entry(lesson_name.to_string())
+            .or_insert_with(|| format!("{prefix}-{n}"))
+            .clone()
     }
 
     pub fn port(&mut self, lesson_port: u16) -> u16 {
@@ -87,31 +97,73 @@ impl Isolation {
                 Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
                 _ => (w.clone(), None),
             };
-            let takes_value = matches!(flag.as_str(), "-p" | "--port" | "--api-port" | "--agents" | "-a" | "--k3s-arg" | "--servers" | "-s" | "--image" | "-i");
-            let value = if takes_value { inline.or_else(|| words.next().cloned()) } else { None };
+            let takes_value = matches!(
+                flag.as_str(),
+                "-p" | "--port"
+                    | "--api-port"
+                    | "--agents"
+                    | "-a"
+                    | "--k3s-arg"
+                    | "--servers"
+                    | "-s"
+                    | "--image"
+                    | "-i"
+            );
+            let value = if takes_value {
+                inline.or_else(|| words.next().cloned())
+            } else {
+                None
+            };
             match (flag.as_str(), value) {
                 ("-p" | "--port", Some(v)) => {
                     let (ports, filter) = v.split_once('@').unwrap_or((v.as_str(), ""));
-                    let host: u16 = ports.split(':').rev().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let host: u16 = ports
+                        .split(':')
+                        .rev()
+                        .nth(1)
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0);
                     let container = ports.rsplit(':').next().unwrap_or("");
                     let free = self.port(host);
-                    rewrites.push(format!("-p {v} → 127.0.0.1:{free}:{container}@{filter} (free port on loopback)"));
-                    argv.extend(["-p".into(), format!("127.0.0.1:{free}:{container}@{filter}")]);
+                    rewrites.push(format!(
+                        "-p {v} → 127.0.0.1:{free}:{container}@{filter} (free port on loopback)"
+                    ));
+                    argv.extend([
+                        "-p".into(),
+                        format!("127.0.0.1:{free}:{container}@{filter}"),
+                    ]);
                 }
                 ("--api-port", Some(v)) => {
-                    let host: u16 = v.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let host: u16 = v
+                        .rsplit(':')
+                        .next()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0);
                     let free = self.port(host);
-                    rewrites.push(format!("--api-port {v} → 127.0.0.1:{free} (free port on loopback)"));
+                    rewrites.push(format!(
+                        "--api-port {v} → 127.0.0.1:{free} (free port on loopback)"
+                    ));
                     rewrites.push("--k3s-arg --tls-san=0.0.0.0@server:* (the lesson's https://0.0.0.0:PORT URL still verifies)".into());
-                    argv.extend(["--api-port".into(), format!("127.0.0.1:{free}"), "--k3s-arg".into(), "--tls-san=0.0.0.0@server:*".into()]);
+                    argv.extend([
+                        "--api-port".into(),
+                        format!("127.0.0.1:{free}"),
+                        "--k3s-arg".into(),
+                        "--tls-san=0.0.0.0@server:*".into(),
+                    ]);
                 }
-                ("--image" | "-i", Some(v)) => rewrites.push(format!("--image {v} dropped: the run pins {}", self.k3s_image)),
+                ("--image" | "-i", Some(v)) => rewrites.push(format!(
+                    "--image {v} dropped: the run pins {}",
+                    self.k3s_image
+                )),
                 (f, Some(v)) => argv.extend([f.to_string(), v]),
                 (f, None) => argv.push(f.to_string()),
             }
         }
         rewrites.push(format!("--image {} (pinned k3s)", self.k3s_image));
-        rewrites.push(format!("--runtime-label org.yadoc.run={}@all (yadoc gc finds leftovers by it)", crate::cleanup::run_id()));
+        rewrites.push(format!(
+            "--runtime-label org.yadoc.run={}@all (yadoc gc finds leftovers by it)",
+            crate::cleanup::run_id()
+        ));
         rewrites.push("--kubeconfig-update-default=false --kubeconfig-switch-context=false (the user's kubeconfig untouched)".into());
         argv.extend([
             "--image".into(),
@@ -129,14 +181,28 @@ impl Isolation {
     pub fn kubectl(&self, words: &[String]) -> Rewritten {
         let mut argv = vec![self.kubeconfig_arg()];
         argv.extend(words.iter().skip(1).cloned());
-        Rewritten { argv, rewrites: vec![format!("--kubeconfig {} (the run's own kubeconfig)", self.kubeconfig.display())] }
+        Rewritten {
+            argv,
+            rewrites: vec![format!(
+                "--kubeconfig {} (the run's own kubeconfig)",
+                self.kubeconfig.display()
+            )],
+        }
     }
 
     /// `https://0.0.0.0:6550/…` → the same URL, connected to 127.0.0.1:<free port>.
     pub fn api_url(&mut self, url: &str) -> (String, u16, Option<String>) {
-        let Some((_, host, port)) = crate::checks::access::split_url(url) else { return (url.to_string(), 0, None) };
+        let Some((_, host, port)) = crate::checks::access::split_url(url) else {
+            return (url.to_string(), 0, None);
+        };
         let free = self.port(port);
-        (host.clone(), free, Some(format!("{host}:{port} → connect to 127.0.0.1:{free} (same URL and TLS name)")))
+        (
+            host.clone(),
+            free,
+            Some(format!(
+                "{host}:{port} → connect to 127.0.0.1:{free} (same URL and TLS name)"
+            )),
+        )
     }
 }
 
@@ -161,13 +227,36 @@ mod tests {
         assert_eq!(
             r.argv,
             [
-                "cluster", "create", "yadoc-t1-0", "--api-port", "127.0.0.1:40000", "--k3s-arg", "--tls-san=0.0.0.0@server:*", "-p", "127.0.0.1:40000:80@loadbalancer", "--agents", "3",
-                "--k3s-arg", "--cluster-init@server:0", "--image", DEFAULT_K3S_IMAGE, "--runtime-label",
-                &format!("org.yadoc.run={}@all", crate::cleanup::run_id()), "--kubeconfig-update-default=false",
-                "--kubeconfig-switch-context=false", "--wait"
+                "cluster",
+                "create",
+                "yadoc-t1-0",
+                "--api-port",
+                "127.0.0.1:40000",
+                "--k3s-arg",
+                "--tls-san=0.0.0.0@server:*",
+                "-p",
+                "127.0.0.1:40000:80@loadbalancer",
+                "--agents",
+                "3",
+                "--k3s-arg",
+                "--cluster-init@server:0",
+                "--image",
+                DEFAULT_K3S_IMAGE,
+                "--runtime-label",
+                &format!("org.yadoc.run={}@all", crate::cleanup::run_id()),
+                "--kubeconfig-update-default=false",
+                "--kubeconfig-switch-context=false",
+                "--wait"
             ]
         );
-        assert!(r.rewrites.iter().any(|w| w.starts_with("cluster name yadoc-with-etcd → yadoc-t1-0")));
-        assert_eq!(iso.cluster("yadoc-with-etcd"), "yadoc-t1-0", "the same lesson name maps to the same cluster");
+        assert!(r
+            .rewrites
+            .iter()
+            .any(|w| w.starts_with("cluster name yadoc-with-etcd → yadoc-t1-0")));
+        assert_eq!(
+            iso.cluster("yadoc-with-etcd"),
+            "yadoc-t1-0",
+            "the same lesson name maps to the same cluster"
+        );
     }
 }

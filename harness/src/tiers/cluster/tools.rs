@@ -24,23 +24,53 @@ fn var(name: &str, default: &str) -> String {
 }
 
 fn version(program: &str, args: &[&str]) -> Result<String, String> {
-    match Cmd::new(program).args(args).quiet().deadline(Duration::from_secs(20)).run() {
-        Ok(o) => Ok(format!("{}{}", o.stdout, o.stderr).lines().next().unwrap_or("").trim().to_string()),
+    match Cmd::new(program)
+        .args(args)
+        .quiet()
+        .deadline(Duration::from_secs(20))
+        .run()
+    {
+        Ok(o) => Ok(format!("{}{}", o.stdout, o.stderr)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()),
         Err(e) if e.is_missing_program() => Err(format!("{program} not found")),
-        Err(e) => Err(format!("{program} does not run: {}", crate::process::tail(&e.output(), 1))),
+        Err(e) => Err(format!(
+            "{program} does not run: {}",
+            crate::process::tail(&e.output(), 1)
+        )),
     }
 }
 
 impl Tools {
     /// Find the tools; Err names what is missing and how to get it.
     pub fn detect() -> Result<Self, String> {
-        let (k3d, docker, kubectl) = (var("YADOC_K3D", "k3d"), var("YADOC_DOCKER", "docker"), var("YADOC_KUBECTL", "kubectl"));
-        version(&k3d, &["version"]).map_err(|e| format!("{e} (install k3d v5: https://k3d.io; the nightly workflow pins it)"))?;
-        version(&kubectl, &["version", "--client"]).map_err(|e| format!("{e} (install kubectl)"))?;
+        let (k3d, docker, kubectl) = (
+            var("YADOC_K3D", "k3d"),
+            var("YADOC_DOCKER", "docker"),
+            var("YADOC_KUBECTL", "kubectl"),
+        );
+        version(&k3d, &["version"]).map_err(|e| {
+            format!("{e} (install k3d v5: https://k3d.io; the nightly workflow pins it)")
+        })?;
+        version(&kubectl, &["version", "--client"])
+            .map_err(|e| format!("{e} (install kubectl)"))?;
         crate::tiers::prereq::docker()?;
         let curl = Some(var("YADOC_CURL", "curl")).filter(|c| version(c, &["--version"]).is_ok());
-        let yq = Some(var("YADOC_YQ", "yq")).filter(|y| version(y, &["--version"]).is_ok_and(|v| v.contains("mikefarah") || v.contains("version v4")));
-        Ok(Self { k3d, docker, kubectl, curl, yq, env: Vec::new() })
+        let yq = Some(var("YADOC_YQ", "yq")).filter(|y| {
+            version(y, &["--version"])
+                .is_ok_and(|v| v.contains("mikefarah") || v.contains("version v4"))
+        });
+        Ok(Self {
+            k3d,
+            docker,
+            kubectl,
+            curl,
+            yq,
+            env: Vec::new(),
+        })
     }
 
     /// A command of one of the tools, with the tools' environment.

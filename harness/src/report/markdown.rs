@@ -1,0 +1,100 @@
+//! A Markdown summary for a CI job summary page: a table per lesson × tier, then every finding.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::checks::finding::Status;
+
+pub fn render(report: &Report) -> String {
+    let s = report.summary();
+    let mut out = String::new();
+    let verdict = if s.failed > 0 {
+        "❌ failures"
+    } else {
+        "✅ no unexpected failure"
+    };
+    let _ = writeln!(out, "## yadoc: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "{} passed · {} failed · {} known drift · {} skipped\n",
+        s.passed, s.failed, s.known_drift, s.skipped
+    );
+    let _ = writeln!(
+        out,
+        "| lesson | tier | passed | failed | known drift | skipped |\n|---|---|---|---|---|---|"
+    );
+    let mut keys: Vec<(String, &str)> = Vec::new();
+    for o in &report.outcomes {
+        let k = (o.lesson.clone(), o.tier.as_str());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for (lesson, tier) in &keys {
+        let of = |f: &dyn Fn(&Status) -> bool| {
+            report
+                .outcomes
+                .iter()
+                .filter(|o| &o.lesson == lesson && o.tier.as_str() == *tier && f(&o.status))
+                .count()
+        };
+        let _ = writeln!(
+            out,
+            "| {lesson} | {tier} | {} | {} | {} | {} |",
+            of(&|s| *s == Status::Passed),
+            of(&|s| *s == Status::Failed),
+            of(&|s| *s == Status::KnownDrift),
+            of(&|s| matches!(s, Status::Skipped { .. }))
+        );
+    }
+    let findings: Vec<_> = report
+        .outcomes
+        .iter()
+        .flat_map(|o| o.findings.iter().map(move |f| (o, f)))
+        .collect();
+    if !findings.is_empty() {
+        let _ = writeln!(out, "\n### Findings\n");
+        for (o, f) in findings {
+            let tag = if f.known_drift.is_some() {
+                "known drift"
+            } else {
+                "**FAILED**"
+            };
+            let _ = writeln!(
+                out,
+                "- {tag} `{}` ({}) at `{}:{}`\n  - expected: {}\n  - observed: {}\n  - fix: {}",
+                f.check,
+                o.tier.as_str(),
+                f.lesson,
+                f.line,
+                f.expected,
+                f.observed,
+                f.fix
+            );
+            if let Some(d) = &f.diagnosis {
+                let _ = writeln!(out, "  - cause: {d}");
+            }
+        }
+    }
+    let skipped: Vec<_> = report
+        .outcomes
+        .iter()
+        .filter_map(|o| match &o.status {
+            Status::Skipped { reason } => Some((o, reason)),
+            _ => None,
+        })
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\n### Skipped\n");
+        for (o, reason) in skipped {
+            let _ = writeln!(
+                out,
+                "- {} {} `{}`: {reason}",
+                o.lesson,
+                o.tier.as_str(),
+                o.check
+            );
+        }
+    }
+    out
+}
