@@ -760,11 +760,7 @@ impl<'a> ClusterRun<'a> {
         if let (Some(hpa), Some(visit)) = (
             hpa,
             steps
-                .iter()
-                .filter(
-                    |s| matches!(&s.kind, StepKind::Visit { url } if url.starts_with("http://")),
-                )
-                .last(),
+                .iter().rfind(|s| matches!(&s.kind, StepKind::Visit { url } if url.starts_with("http://"))),
         ) {
             let ns = hpa.value["metadata"]["namespace"]
                 .as_str()
@@ -842,9 +838,7 @@ impl<'a> ClusterRun<'a> {
     /// Lesson 3: the pod's volume names from curl (the API's JSON) and from `kubectl get pod -o yaml` agree.
     async fn compare_volumes(&mut self, steps: &[Step]) -> Result<(), Failure> {
         let curl = steps
-            .iter()
-            .filter(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")))
-            .last();
+            .iter().rfind(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")));
         let kubectl = steps.iter().find(|s| matches!(&s.kind, StepKind::Inspect { args, .. } if args.iter().any(|a| a.contains("yaml"))));
         let (Some(curl), Some(kubectl)) = (curl, kubectl) else {
             return Ok(());

@@ -193,21 +193,14 @@ pub fn plan(lesson: &Lesson) -> Vec<exec::Executed> {
         .build();
     if let Ok(rt) = rt {
         // a dry run only fails where the lesson uses a cluster it deleted; the plan shows up to there
-        let _ = rt.block_on(async {
+        rt.block_on(async {
             let steps = lesson.steps.clone();
             for s in &steps {
-                if run_step(&mut run, s).await.is_err() {
+                if run.step_public(s).await.is_err() {
                     break;
                 }
             }
         });
     }
     run.executed
-}
-
-async fn run_step(
-    run: &mut exec::ClusterRun<'_>,
-    step: &crate::lesson::steps::Step,
-) -> Result<(), exec::Failure> {
-    run.step_public(step).await
 }
