@@ -145,7 +145,9 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     ));
 
     let _tag_guard = cleanup::register(Resource::Image(tag.clone()));
+    let progress = crate::progress::Progress::start(format!("docker build of {}'s Dockerfile", lesson.file_name()));
     let built = docker::build(&context, &dockerfile, &tag, &work.join("iid"));
+    progress.done(built.is_ok());
     let image = match built {
         Ok((id, _)) => id,
         Err(e) => {

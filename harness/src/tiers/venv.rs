@@ -100,17 +100,20 @@ pub fn ensure(
         .deadline(Duration::from_secs(120))
         .run()
         .map_err(VenvError::Create)?;
+    let progress = crate::progress::Progress::start(format!("installing requirements.txt into {}", dir.display()));
     let req = dir.join("requirements.txt");
     std::fs::write(&req, requirements).map_err(|source| VenvError::Io {
         dir: dir.clone(),
         source,
     })?;
-    Cmd::new(dir.join("bin/pip"))
+    let installed = Cmd::new(dir.join("bin/pip"))
         .args(["install", "--disable-pip-version-check", "--no-input", "-r"])
         .arg(&req)
         .deadline(deadline)
         .run()
-        .map_err(VenvError::Install)?;
+        .map_err(VenvError::Install);
+    progress.done(installed.is_ok());
+    installed?;
     let freeze = Cmd::new(dir.join("bin/pip"))
         .args(["freeze", "--disable-pip-version-check"])
         .quiet()

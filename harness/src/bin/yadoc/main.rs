@@ -57,6 +57,12 @@ enum Command {
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
+    /// Every prerequisite per tier, with the version found, what the lessons expect and the fix.
+    /// Exit code: 0 when every tier can run, else 1 (app) + 2 (image) + 4 (cluster) for those that cannot.
+    Doctor {
+        #[arg(long = "lessons", value_name = "DIR")]
+        lessons_dir: Option<PathBuf>,
+    },
     /// Remove what interrupted or killed runs left: k3d clusters, containers and images labelled by yadoc.
     Gc,
     /// Bounded HTTP load against a server on loopback (what lesson 2's HPA test sends).
@@ -163,6 +169,13 @@ fn run() -> anyhow::Result<ExitCode> {
                 ),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor { lessons_dir } => {
+            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let lessons = yadoc::course::load(&dir, &[]).unwrap_or_default();
+            let items = yadoc::doctor::items(&lessons);
+            print!("{}", yadoc::doctor::render(&items));
+            Ok(ExitCode::from(yadoc::doctor::exit_code(&items)))
         }
         Command::Gc => {
             let removed = yadoc::gc::run();

@@ -539,6 +539,7 @@ impl<'a> ClusterRun<'a> {
             .as_str()
             .unwrap_or("default")
             .to_string();
+        let progress = crate::progress::Progress::start(format!("waiting for {kind} {ns}/{name} (at most {:?})", self.deadlines.ready));
         let waited = match kind {
             "Deployment" => {
                 api::deployment_available_within(&client, &ns, name, self.deadlines.ready)
@@ -550,6 +551,7 @@ impl<'a> ClusterRun<'a> {
                 .map(|_| ()),
             _ => Ok(()),
         };
+        progress.done(waited.is_ok());
         if let Err(t) = waited {
             let f = fail(
                 step.line,
