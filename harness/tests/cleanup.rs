@@ -253,3 +253,26 @@ fn sigint_during_the_app_tier_stops_the_app_and_removes_its_dir() {
         .collect();
     assert!(left.is_empty(), "processes left: {left:?}");
 }
+
+#[test]
+fn two_runs_at_once_do_not_collide() {
+    if !docker_ready() || yadoc::tiers::prereq::python().is_err() {
+        return;
+    }
+    let corrected = root().join("fixtures/corrected").display().to_string();
+    let (a, b) = (run_id("concurrent-a"), run_id("concurrent-b"));
+    let args = ["check", "lesson1", "lesson2", "--lessons", &corrected, "--tier", "app,image"];
+    let first = yadoc(&a, &args).spawn().unwrap();
+    let second = yadoc(&b, &args).spawn().unwrap();
+    for (run, child) in [(&a, first), (&b, second)] {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if stdout.contains("skipped:") && !required("image") {
+            eprintln!("SKIPPED: {stdout}");
+            return;
+        }
+        assert_eq!(out.status.code(), Some(0), "run {run}:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("0 failed"), "{stdout}");
+        assert_nothing_left(run);
+    }
+}
