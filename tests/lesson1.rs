@@ -138,7 +138,7 @@ fn lesson1_image_as_written_exits_at_import_and_is_known_drift() {
     assert!(
         serve.findings[0]
             .observed
-            .contains("container exited with code"),
+            .contains("the container exited (exit code 1) before answering"),
         "{serve:#?}"
     );
 }

@@ -35,7 +35,10 @@ fn line() -> impl Strategy<Value = String> {
         Just("docker build -t myapp:latest .".to_string()),
         Just("kubectl apply -f deployment.yaml".to_string()),
         Just("kubectl run nginx -n api-test --image=nginx:latest".to_string()),
-        Just("(yq e '.users[0].user.\"client-key-data\"' ~/.kube/config | base64 --decode) > k.key".to_string()),
+        Just(
+            "(yq e '.users[0].user.\"client-key-data\"' ~/.kube/config | base64 --decode) > k.key"
+                .to_string()
+        ),
         Just("curl --cacert a --cert b https://0.0.0.0:6550/api | grep volumes".to_string()),
         Just("127.0.0.1 myapp.local".to_string()),
         Just("Create a new file named deployment.yaml:".to_string()),

@@ -29,8 +29,17 @@ impl Item {
 }
 
 fn first_line(program: &str, args: &[&str]) -> Option<String> {
-    let o = Cmd::new(program).args(args).quiet().deadline(Duration::from_secs(20)).run().ok()?;
-    format!("{}{}", o.stdout, o.stderr).lines().map(str::trim).find(|l| !l.is_empty()).map(String::from)
+    let o = Cmd::new(program)
+        .args(args)
+        .quiet()
+        .deadline(Duration::from_secs(20))
+        .run()
+        .ok()?;
+    format!("{}{}", o.stdout, o.stderr)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(String::from)
 }
 
 pub fn items(lessons: &[Lesson]) -> Vec<Item> {
@@ -39,7 +48,10 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
     v.push(Item {
         tier: Tier::App,
         what: "python3 with venv and ensurepip".into(),
-        found: python.as_ref().ok().map(|p| format!("Python {} ({})", p.version, p.exe)),
+        found: python
+            .as_ref()
+            .ok()
+            .map(|p| format!("Python {} ({})", p.version, p.exe)),
         expected: "Python 3 (the lessons' images use 3.9; the report names both)".into(),
         required: true,
         fix: "apt-get install python3 python3-venv python3-pip".into(),
@@ -48,21 +60,36 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
     v.push(Item {
         tier: Tier::Image,
         what: "docker engine".into(),
-        found: docker.as_ref().ok().map(|d| format!("engine {} (API {})", d.server_version, d.api_version)),
+        found: docker
+            .as_ref()
+            .ok()
+            .map(|d| format!("engine {} (API {})", d.server_version, d.api_version)),
         expected: "a running engine, API ≥ 1.41".into(),
         required: true,
-        fix: docker.as_ref().err().map(|e| format!("{e}: apt-get install docker.io && systemctl start docker")).unwrap_or_default(),
+        fix: docker
+            .as_ref()
+            .err()
+            .map(|e| format!("{e}: apt-get install docker.io && systemctl start docker"))
+            .unwrap_or_default(),
     });
     let subs = crate::tiers::image::substitutions();
     let mut bases: Vec<String> = lessons
         .iter()
-        .filter_map(|l| l.file("Dockerfile").and_then(|d| Dockerfile::parse(d.text()).ok()).and_then(|d| d.base_image().map(String::from)))
+        .filter_map(|l| {
+            l.file("Dockerfile")
+                .and_then(|d| Dockerfile::parse(d.text()).ok())
+                .and_then(|d| d.base_image().map(String::from))
+        })
         .collect();
     bases.sort();
     bases.dedup();
     for base in bases {
         let present = docker.is_ok() && crate::tiers::docker::image_present(&base);
-        let mapped = subs.iter().find(|(f, _)| *f == base).map(|(_, t)| t.clone()).filter(|t| docker.is_ok() && crate::tiers::docker::image_present(t));
+        let mapped = subs
+            .iter()
+            .find(|(f, _)| *f == base)
+            .map(|(_, t)| t.clone())
+            .filter(|t| docker.is_ok() && crate::tiers::docker::image_present(t));
         v.push(Item {
             tier: Tier::Image,
             what: format!("base image {base}"),
@@ -79,7 +106,8 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
         found: first_line(&k3d, &["version"]),
         expected: "k3d v5 (the lessons link v5.4.7; the nightly pins v5.7.5)".into(),
         required: true,
-        fix: "install k3d v5 from its GitHub releases (the nightly workflow shows the commands)".into(),
+        fix: "install k3d v5 from its GitHub releases (the nightly workflow shows the commands)"
+            .into(),
     });
     v.push(Item {
         tier: Tier::Cluster,
@@ -92,7 +120,10 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
     v.push(Item {
         tier: Tier::Cluster,
         what: "docker engine (k3d's nodes)".into(),
-        found: docker.as_ref().ok().map(|d| format!("engine {}", d.server_version)),
+        found: docker
+            .as_ref()
+            .ok()
+            .map(|d| format!("engine {}", d.server_version)),
         expected: "a running engine".into(),
         required: true,
         fix: "start the docker engine".into(),
@@ -106,7 +137,9 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
         fix: "apt-get install curl".into(),
     });
     let yq = first_line("yq", &["--version"]);
-    let mikefarah = yq.as_ref().is_some_and(|v| v.contains("mikefarah") || v.contains("version v4"));
+    let mikefarah = yq
+        .as_ref()
+        .is_some_and(|v| v.contains("mikefarah") || v.contains("version v4"));
     v.push(Item {
         tier: Tier::Cluster,
         what: "yq v4 (lesson 3's `yq e`)".into(),
@@ -124,7 +157,9 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
 /// Bits of the tiers that cannot run.
 pub fn exit_code(items: &[Item]) -> u8 {
     let blocked = |t: Tier| items.iter().any(|i| i.tier == t && i.required && !i.ok());
-    (blocked(Tier::App) as u8) | (blocked(Tier::Image) as u8) << 1 | (blocked(Tier::Cluster) as u8) << 2
+    (blocked(Tier::App) as u8)
+        | (blocked(Tier::Image) as u8) << 1
+        | (blocked(Tier::Cluster) as u8) << 2
 }
 
 pub fn render(items: &[Item]) -> String {
@@ -132,13 +167,29 @@ pub fn render(items: &[Item]) -> String {
     for tier in [Tier::Static, Tier::App, Tier::Image, Tier::Cluster] {
         let mine: Vec<&Item> = items.iter().filter(|i| i.tier == tier).collect();
         let can = !mine.iter().any(|i| i.required && !i.ok());
-        let _ = writeln!(out, "{} tier: {}", tier.as_str(), if can { "can run" } else { "CANNOT RUN" });
+        let _ = writeln!(
+            out,
+            "{} tier: {}",
+            tier.as_str(),
+            if can { "can run" } else { "CANNOT RUN" }
+        );
         if tier == Tier::Static {
             let _ = writeln!(out, "  ✓ nothing to install");
         }
         for i in mine {
-            let mark = if i.ok() { "✓" } else if i.required { "✗" } else { "~" };
-            let _ = writeln!(out, "  {mark} {:<34} {}", i.what, i.found.clone().unwrap_or_else(|| "not found".into()));
+            let mark = if i.ok() {
+                "✓"
+            } else if i.required {
+                "✗"
+            } else {
+                "~"
+            };
+            let _ = writeln!(
+                out,
+                "  {mark} {:<34} {}",
+                i.what,
+                i.found.clone().unwrap_or_else(|| "not found".into())
+            );
             let _ = writeln!(out, "      expects: {}", i.expected);
             if !i.ok() {
                 let _ = writeln!(out, "      fix:     {}", i.fix);

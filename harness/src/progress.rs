@@ -17,7 +17,9 @@ pub struct Progress {
 }
 
 fn live() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && std::env::var_os("YADOC_QUIET").is_none()
+    std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+        && std::env::var_os("YADOC_QUIET").is_none()
 }
 
 impl Progress {
@@ -31,7 +33,11 @@ impl Progress {
                 let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
                 let mut i = 0;
                 while !stop.load(Ordering::SeqCst) {
-                    eprint!("\r\x1b[2K{} {what} ({}s)", frames[i % frames.len()], started.elapsed().as_secs());
+                    eprint!(
+                        "\r\x1b[2K{} {what} ({}s)",
+                        frames[i % frames.len()],
+                        started.elapsed().as_secs()
+                    );
                     let _ = std::io::stderr().flush();
                     i += 1;
                     std::thread::sleep(Duration::from_millis(120));
@@ -44,7 +50,13 @@ impl Progress {
             }
             None
         };
-        Self { what, started, stop, ticker, ended: false }
+        Self {
+            what,
+            started,
+            stop,
+            ticker,
+            ended: false,
+        }
     }
 
     /// End the step, saying whether it worked.
@@ -62,7 +74,12 @@ impl Progress {
             let _ = t.join();
         }
         if std::env::var_os("YADOC_QUIET").is_none() {
-            eprintln!("{} {} ({:.1}s)", if ok { "✓" } else { "✗" }, self.what, self.started.elapsed().as_secs_f64());
+            eprintln!(
+                "{} {} ({:.1}s)",
+                if ok { "✓" } else { "✗" },
+                self.what,
+                self.started.elapsed().as_secs_f64()
+            );
         }
     }
 }

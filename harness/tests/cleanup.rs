@@ -261,7 +261,15 @@ fn two_runs_at_once_do_not_collide() {
     }
     let corrected = root().join("fixtures/corrected").display().to_string();
     let (a, b) = (run_id("concurrent-a"), run_id("concurrent-b"));
-    let args = ["check", "lesson1", "lesson2", "--lessons", &corrected, "--tier", "app,image"];
+    let args = [
+        "check",
+        "lesson1",
+        "lesson2",
+        "--lessons",
+        &corrected,
+        "--tier",
+        "app,image",
+    ];
     let first = yadoc(&a, &args).spawn().unwrap();
     let second = yadoc(&b, &args).spawn().unwrap();
     for (run, child) in [(&a, first), (&b, second)] {
@@ -271,7 +279,12 @@ fn two_runs_at_once_do_not_collide() {
             eprintln!("SKIPPED: {stdout}");
             return;
         }
-        assert_eq!(out.status.code(), Some(0), "run {run}:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "run {run}:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(stdout.contains("0 failed"), "{stdout}");
         assert_nothing_left(run);
     }

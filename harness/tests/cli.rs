@@ -205,17 +205,42 @@ fn without_k3d_the_cluster_tier_is_skipped_and_why_or_fails_for_the_same_reason_
 
 #[test]
 fn doctor_reports_each_tier_with_versions_and_fixes_and_its_exit_code_says_which_cannot_run() {
-    let out = Command::new(env!("CARGO_BIN_EXE_yadoc")).args(["doctor", "--lessons", &lessons()]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args(["doctor", "--lessons", &lessons()])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let code = out.status.code().unwrap();
-    for tier in ["static tier: can run", "app tier:", "image tier:", "cluster tier:"] {
+    for tier in [
+        "static tier: can run",
+        "app tier:",
+        "image tier:",
+        "cluster tier:",
+    ] {
         assert!(text.contains(tier), "{tier} missing:\n{text}");
     }
     let k3d = yadoc::tiers::cluster::tools::Tools::detect().is_ok();
-    assert_eq!(code & 4 != 0, !k3d, "bit 4 says the cluster tier cannot run:\n{text}");
+    assert_eq!(
+        code & 4 != 0,
+        !k3d,
+        "bit 4 says the cluster tier cannot run:\n{text}"
+    );
     if !k3d {
-        assert!(text.contains("cluster tier: CANNOT RUN") && text.contains("✗ k3d") && text.contains("fix:     install k3d v5"), "{text}");
+        assert!(
+            text.contains("cluster tier: CANNOT RUN")
+                && text.contains("✗ k3d")
+                && text.contains("fix:     install k3d v5"),
+            "{text}"
+        );
     }
-    assert_eq!(code & 1 != 0, yadoc::tiers::prereq::python().is_err(), "bit 1 is the app tier:\n{text}");
-    assert_eq!(code & 2 != 0, yadoc::tiers::prereq::docker().is_err(), "bit 2 is the image tier:\n{text}");
+    assert_eq!(
+        code & 1 != 0,
+        yadoc::tiers::prereq::python().is_err(),
+        "bit 1 is the app tier:\n{text}"
+    );
+    assert_eq!(
+        code & 2 != 0,
+        yadoc::tiers::prereq::docker().is_err(),
+        "bit 2 is the image tier:\n{text}"
+    );
 }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::expect::mismatch;
-use super::http::{free_port, wait_for, Target, WaitFailure};
+use super::answer::last_error_line;
+use super::http::{free_port, wait_for, Target};
 use super::prereq;
 use super::spec::{pip_package, AppSpec};
 use super::venv::{self, VenvError};
@@ -183,7 +183,7 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
             return Outcome::skipped(SERVE, SERVE_TITLE, Tier::App, &name, format!("not applicable: the CMD runs `{program}`, which yadoc cannot start natively (the image tier runs it)"));
         }
     };
-    let mut notes = vec![format!("started as {how}")];
+    let notes = vec![format!("started as {how}")];
     let log = dir.join(".yadoc-app.log");
     let mut server = match cmd.dir(&dir).spawn(&log) {
         Ok(s) => s,
@@ -201,68 +201,18 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     let waited = wait_for(&target, READY_DEADLINE, |_| true, || server.exited());
     let output = server.log();
     server.stop();
-    let reply = match waited {
-        Ok(r) => r,
-        Err(failure) => {
-            let d = diagnose(&output);
-            let line = d
-                .as_ref()
-                .and_then(|d| {
-                    d.requirement
-                        .as_deref()
-                        .map(|p| spec.requirement_line(Some(p)))
-                })
-                .unwrap_or(spec.cmd_line);
-            let observed = match failure {
-                WaitFailure::Exited(status) => format!(
-                    "the app exited ({status}) before answering: {}",
-                    last_error_line(&output)
-                ),
-                WaitFailure::Deadline { after, last } => format!(
-                    "no answer within {after:?} (last: {last}); app output ends: {}",
-                    last_error_line(&output)
-                ),
-                WaitFailure::Refused(e) => e,
-            };
-            notes.push(format!("app output (last lines):\n{}", tail(&output, 15)));
-            return fail(
-                here(line)
-                    .expected(format!(
-                        "GET {} to answer with {}",
-                        spec.expected.path, spec.expected.what
-                    ))
-                    .observed(observed)
-                    .fix(
-                        d.as_ref()
-                            .map(|d| d.fix.clone())
-                            .unwrap_or_else(|| "read the app output below".into()),
-                    )
-                    .diagnosis(d.map(|d| d.line())),
-                notes,
-            );
-        }
-    };
-    notes.push(format!(
-        "GET {} → HTTP {}, {} bytes in {:?}",
-        spec.expected.path,
-        reply.status,
-        reply.body.len(),
-        reply.elapsed
-    ));
-    match mismatch(&spec.expected, &reply) {
-        None => Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, Vec::new()).with_notes(notes),
-        Some(what) => fail(
-            here(spec.expected.line)
-                .expected(format!(
-                    "GET {} to answer HTTP 200 with {}",
-                    spec.expected.path, spec.expected.what
-                ))
-                .observed(what)
-                .fix("make the app serve what the lesson says (or correct the lesson's text)")
-                .diagnosis(diagnose(&String::from_utf8_lossy(&reply.body)).map(|d| d.line())),
-            notes,
-        ),
-    }
+    super::answer::judge(
+        spec,
+        &super::answer::Who {
+            check: SERVE,
+            title: SERVE_TITLE,
+            tier: Tier::App,
+            name: "app",
+        },
+        waited,
+        &output,
+        notes,
+    )
 }
 
 /// Replace gunicorn's bind address (`--bind X`, `-b X`, `--bind=X`), or add one.
@@ -283,18 +233,6 @@ pub fn rewrite_bind(args: &mut Vec<String>, to: &str) {
     args.insert(0, "--bind".into());
 }
 
-/// The most telling line of a failure's output: the last `Error`/`Exception` line, else the last line.
-pub fn last_error_line(output: &str) -> String {
-    output
-        .lines()
-        .rev()
-        .find(|l| l.contains("Error") || l.contains("error:") || l.contains("Exception"))
-        .or_else(|| output.lines().rev().find(|l| !l.trim().is_empty()))
-        .unwrap_or("(no output)")
-        .trim()
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,11 +247,5 @@ mod tests {
         let mut b: Vec<String> = vec!["app:app".into()];
         rewrite_bind(&mut b, "127.0.0.1:9");
         assert_eq!(b, ["--bind", "127.0.0.1:9", "app:app"]);
-    }
-
-    #[test]
-    fn the_last_error_line_is_the_telling_one() {
-        assert_eq!(last_error_line("a\nImportError: x\n  \n"), "ImportError: x");
-        assert_eq!(last_error_line("just\nlines\n"), "lines");
     }
 }

@@ -98,7 +98,7 @@ pub fn host_port(container: &str, container_port: u16) -> Option<u16> {
         .ok()
 }
 
-/// `exited with code N` when the container is no longer running.
+/// `exit code N` when the container is no longer running.
 pub fn exited(container: &str) -> Option<String> {
     let out = docker()
         .args([
@@ -113,7 +113,7 @@ pub fn exited(container: &str) -> Option<String> {
         .ok()?;
     let mut w = out.stdout.split_whitespace();
     match (w.next(), w.next()) {
-        (Some("false"), Some(code)) => Some(format!("container exited with code {code}")),
+        (Some("false"), Some(code)) => Some(format!("exit code {code}")),
         _ => None,
     }
 }

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use super::answer::last_error_line;
 use super::docker;
-use super::expect::mismatch;
-use super::http::{wait_for, Target, WaitFailure};
+use super::http::{wait_for, Target};
 use super::prereq;
 use super::spec::AppSpec;
 use crate::checks::finding::{Finding, Outcome, Tier};
@@ -145,7 +145,10 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     ));
 
     let _tag_guard = cleanup::register(Resource::Image(tag.clone()));
-    let progress = crate::progress::Progress::start(format!("docker build of {}'s Dockerfile", lesson.file_name()));
+    let progress = crate::progress::Progress::start(format!(
+        "docker build of {}'s Dockerfile",
+        lesson.file_name()
+    ));
     let built = docker::build(&context, &dockerfile, &tag, &work.join("iid"));
     progress.done(built.is_ok());
     let image = match built {
@@ -177,7 +180,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
                 BUILD_TITLE,
                 here(BUILD, line)
                     .expected("`docker build` of the lesson's Dockerfile and files to succeed")
-                    .observed(super::app::last_error_line(&output))
+                    .observed(last_error_line(&output))
                     .fix(
                         d.as_ref()
                             .map(|d| d.fix.clone())
@@ -208,7 +211,7 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
                 return fail(
                     here(spec.cmd_line)
                         .expected("the container to start")
-                        .observed(super::app::last_error_line(&e.output()))
+                        .observed(last_error_line(&e.output()))
                         .fix(
                             d.as_ref()
                                 .map(|d| d.fix.clone())
@@ -219,7 +222,7 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
                 );
             }
         };
-    let mut notes = vec![format!(
+    let notes = vec![format!(
         "container {container_name}: port {} published on 127.0.0.1 only",
         spec.port
     )];
@@ -241,7 +244,7 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
                 .expected(format!("port {} published", spec.port))
                 .observed(format!(
                     "no published port; container log: {}",
-                    super::app::last_error_line(&logs)
+                    last_error_line(&logs)
                 ))
                 .fix("read the container log"),
             notes,
@@ -254,65 +257,19 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
         |_| true,
         || docker::exited(&container),
     );
-    let reply = match waited {
-        Ok(r) => r,
-        Err(failure) => {
-            let logs = docker::logs(&container);
-            let d = diagnose(&logs);
-            let line = d
-                .as_ref()
-                .and_then(|d| d.requirement.as_deref())
-                .map(|p| spec.requirement_line(Some(p)))
-                .unwrap_or(spec.cmd_line);
-            let observed = match failure {
-                WaitFailure::Exited(status) => format!(
-                    "the {status} before answering: {}",
-                    super::app::last_error_line(&logs)
-                ),
-                WaitFailure::Deadline { after, last } => format!(
-                    "no answer within {after:?} (last: {last}); container log ends: {}",
-                    super::app::last_error_line(&logs)
-                ),
-                WaitFailure::Refused(e) => e,
-            };
-            notes.push(format!("container log (last lines):\n{}", tail(&logs, 15)));
-            return fail(
-                here(line)
-                    .expected(format!(
-                        "GET {} to answer with {}",
-                        spec.expected.path, spec.expected.what
-                    ))
-                    .observed(observed)
-                    .fix(
-                        d.as_ref()
-                            .map(|d| d.fix.clone())
-                            .unwrap_or_else(|| "read the container log below".into()),
-                    )
-                    .diagnosis(d.map(|d| d.line())),
-                notes,
-            );
-        }
-    };
-    notes.push(format!(
-        "GET {} → HTTP {}, {} bytes in {:?}",
-        spec.expected.path,
-        reply.status,
-        reply.body.len(),
-        reply.elapsed
-    ));
-    match mismatch(&spec.expected, &reply) {
-        None => Outcome::new(SERVE, SERVE_TITLE, Tier::Image, &name, Vec::new()).with_notes(notes),
-        Some(what) => fail(
-            here(spec.expected.line)
-                .expected(format!(
-                    "GET {} to answer HTTP 200 with {}",
-                    spec.expected.path, spec.expected.what
-                ))
-                .observed(what)
-                .fix("make the app serve what the lesson says (or correct the lesson's text)"),
-            notes,
-        ),
-    }
+    let logs = docker::logs(&container);
+    super::answer::judge(
+        spec,
+        &super::answer::Who {
+            check: SERVE,
+            title: SERVE_TITLE,
+            tier: Tier::Image,
+            name: "container",
+        },
+        waited,
+        &logs,
+        notes,
+    )
 }
 
 /// The Dockerfile with its FROM image replaced (only the image word; comments and the rest unedited).

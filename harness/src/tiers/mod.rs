@@ -1,5 +1,6 @@
 //! The tiers that run things: the app natively, the image in docker (and, on machines with k3d, the cluster).
 
+pub mod answer;
 pub mod app;
 pub mod cluster;
 pub mod docker;

@@ -100,7 +100,10 @@ pub fn ensure(
         .deadline(Duration::from_secs(120))
         .run()
         .map_err(VenvError::Create)?;
-    let progress = crate::progress::Progress::start(format!("installing requirements.txt into {}", dir.display()));
+    let progress = crate::progress::Progress::start(format!(
+        "installing requirements.txt into {}",
+        dir.display()
+    ));
     let req = dir.join("requirements.txt");
     std::fs::write(&req, requirements).map_err(|source| VenvError::Io {
         dir: dir.clone(),

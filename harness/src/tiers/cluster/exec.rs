@@ -223,7 +223,7 @@ impl<'a> ClusterRun<'a> {
                         step.literal,
                         exec.command()
                     ),
-                    observed: crate::tiers::app::last_error_line(&e.output()),
+                    observed: crate::tiers::answer::last_error_line(&e.output()),
                     fix: d
                         .as_ref()
                         .map(|d| d.fix.clone())
@@ -539,7 +539,10 @@ impl<'a> ClusterRun<'a> {
             .as_str()
             .unwrap_or("default")
             .to_string();
-        let progress = crate::progress::Progress::start(format!("waiting for {kind} {ns}/{name} (at most {:?})", self.deadlines.ready));
+        let progress = crate::progress::Progress::start(format!(
+            "waiting for {kind} {ns}/{name} (at most {:?})",
+            self.deadlines.ready
+        ));
         let waited = match kind {
             "Deployment" => {
                 api::deployment_available_within(&client, &ns, name, self.deadlines.ready)
@@ -761,8 +764,9 @@ impl<'a> ClusterRun<'a> {
         });
         if let (Some(hpa), Some(visit)) = (
             hpa,
-            steps
-                .iter().rfind(|s| matches!(&s.kind, StepKind::Visit { url } if url.starts_with("http://"))),
+            steps.iter().rfind(
+                |s| matches!(&s.kind, StepKind::Visit { url } if url.starts_with("http://")),
+            ),
         ) {
             let ns = hpa.value["metadata"]["namespace"]
                 .as_str()
@@ -840,7 +844,8 @@ impl<'a> ClusterRun<'a> {
     /// Lesson 3: the pod's volume names from curl (the API's JSON) and from `kubectl get pod -o yaml` agree.
     async fn compare_volumes(&mut self, steps: &[Step]) -> Result<(), Failure> {
         let curl = steps
-            .iter().rfind(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")));
+            .iter()
+            .rfind(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")));
         let kubectl = steps.iter().find(|s| matches!(&s.kind, StepKind::Inspect { args, .. } if args.iter().any(|a| a.contains("yaml"))));
         let (Some(curl), Some(kubectl)) = (curl, kubectl) else {
             return Ok(());

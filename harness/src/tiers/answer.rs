@@ -1,0 +1,123 @@
+//! Judging the answer of the app (app tier) or its container (image tier): the reply against what the
+//! lesson promises, or, when no reply came, why — with the program's last output and a diagnosis.
+
+use super::expect::mismatch;
+use super::http::{Reply, WaitFailure};
+use super::spec::AppSpec;
+use crate::checks::finding::{Finding, Outcome, Tier};
+use crate::diagnose::diagnose;
+use crate::process::tail;
+
+/// The check judging the answer, and what answered.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub check: &'a str,
+    pub title: &'a str,
+    pub tier: Tier,
+    /// "app" or "container"
+    pub name: &'a str,
+}
+
+/// The outcome of `check` for the reply (or failure) of the lesson's app; `who` is "app" or "container"
+/// and `output` what it printed.
+pub fn judge(
+    spec: &AppSpec,
+    who: &Who,
+    waited: Result<Reply, WaitFailure>,
+    output: &str,
+    mut notes: Vec<String>,
+) -> Outcome {
+    let Who {
+        check,
+        title,
+        tier,
+        name: who,
+    } = *who;
+    let name = spec.lesson.file_name();
+    let fail = |f: Finding, notes: Vec<String>| {
+        Outcome::new(check, title, tier, &name, vec![f]).with_notes(notes)
+    };
+    let reply = match waited {
+        Ok(r) => r,
+        Err(failure) => {
+            let d = diagnose(output);
+            // a diagnosis that names a requirement points at its line, where the fix goes
+            let line = d
+                .as_ref()
+                .and_then(|d| d.requirement.as_deref())
+                .map(|p| spec.requirement_line(Some(p)))
+                .unwrap_or(spec.cmd_line);
+            let observed = match failure {
+                WaitFailure::Exited(status) => format!(
+                    "the {who} exited ({status}) before answering: {}",
+                    last_error_line(output)
+                ),
+                WaitFailure::Deadline { after, last } => format!(
+                    "no answer within {after:?} (last: {last}); the {who}'s output ends: {}",
+                    last_error_line(output)
+                ),
+                WaitFailure::Refused(e) => e,
+            };
+            notes.push(format!("{who} output (last lines):\n{}", tail(output, 15)));
+            return fail(
+                Finding::new(check, &name, line)
+                    .expected(format!(
+                        "GET {} to answer with {}",
+                        spec.expected.path, spec.expected.what
+                    ))
+                    .observed(observed)
+                    .fix(
+                        d.as_ref()
+                            .map(|d| d.fix.clone())
+                            .unwrap_or_else(|| format!("read the {who}'s output below")),
+                    )
+                    .diagnosis(d.map(|d| d.line())),
+                notes,
+            );
+        }
+    };
+    notes.push(format!(
+        "GET {} → HTTP {}, {} bytes in {:?}",
+        spec.expected.path,
+        reply.status,
+        reply.body.len(),
+        reply.elapsed
+    ));
+    match mismatch(&spec.expected, &reply) {
+        None => Outcome::new(check, title, tier, &name, Vec::new()).with_notes(notes),
+        Some(what) => fail(
+            Finding::new(check, &name, spec.expected.line)
+                .expected(format!(
+                    "GET {} to answer HTTP 200 with {}",
+                    spec.expected.path, spec.expected.what
+                ))
+                .observed(what)
+                .fix("make the app serve what the lesson says (or correct the lesson's text)")
+                .diagnosis(diagnose(&String::from_utf8_lossy(&reply.body)).map(|d| d.line())),
+            notes,
+        ),
+    }
+}
+
+/// The most telling line of a failure's output: the last `Error`/`Exception` line, else the last line.
+pub fn last_error_line(output: &str) -> String {
+    output
+        .lines()
+        .rev()
+        .find(|l| l.contains("Error") || l.contains("error:") || l.contains("Exception"))
+        .or_else(|| output.lines().rev().find(|l| !l.trim().is_empty()))
+        .unwrap_or("(no output)")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_error_line_is_the_telling_one() {
+        assert_eq!(last_error_line("a\nImportError: x\n  \n"), "ImportError: x");
+        assert_eq!(last_error_line("just\nlines\n"), "lines");
+    }
+}
