@@ -51,16 +51,7 @@ impl Register {
             source,
         })?;
         let entries: Vec<serde_saphyr::Spanned<Entry>> =
-            serde_saphyr::from_str(&text).map_err(|e| LessonError::Definition {
-                path: path.clone(),
-                line: e.location().map(|l| l.line() as usize).unwrap_or(1),
-                message: e
-                    .to_string()
-                    .lines()
-                    .next()
-                    .unwrap_or("invalid register")
-                    .to_string(),
-            })?;
+            serde_saphyr::from_str(&text).map_err(|e| LessonError::yaml(&path, &e))?;
         for e in &entries {
             if Tier::parse(&e.value.tier).is_none() {
                 return Err(LessonError::Definition {

@@ -66,3 +66,19 @@ pub enum TierError {
     #[error(transparent)]
     Lesson(#[from] LessonError),
 }
+
+impl LessonError {
+    /// A YAML file of the project (definition, register) that does not parse into its type.
+    pub fn yaml(path: &std::path::Path, e: &serde_saphyr::Error) -> Self {
+        LessonError::Definition {
+            path: path.to_path_buf(),
+            line: e.location().map(|l| l.line() as usize).unwrap_or(1),
+            message: e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid YAML")
+                .to_string(),
+        }
+    }
+}

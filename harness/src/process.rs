@@ -175,10 +175,7 @@ impl Cmd {
                 source,
             })?;
         // an interrupt kills the command's process group too (a docker client mid-build, say)
-        let guard = handle
-            .pids()
-            .first()
-            .map(|pid| crate::cleanup::register(crate::cleanup::Resource::ProcessGroup(*pid)));
+        let guard = group_guard(&handle);
         loop {
             match handle.try_wait() {
                 Ok(Some(out)) => {
@@ -248,10 +245,7 @@ impl Cmd {
                 cmd: self.to_string(),
                 source,
             })?;
-        let guard = handle
-            .pids()
-            .first()
-            .map(|pid| crate::cleanup::register(crate::cleanup::Resource::ProcessGroup(*pid)));
+        let guard = group_guard(&handle);
         Ok(Background {
             cmd: self.to_string(),
             handle: Some(handle),
@@ -283,6 +277,14 @@ fn quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// A cleanup guard for the process group a started command leads.
+fn group_guard(handle: &duct::Handle) -> Option<crate::cleanup::Guard> {
+    handle
+        .pids()
+        .first()
+        .map(|pid| crate::cleanup::register(crate::cleanup::Resource::ProcessGroup(*pid)))
 }
 
 fn exit_code(status: &std::process::ExitStatus) -> String {

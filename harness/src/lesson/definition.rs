@@ -79,16 +79,7 @@ impl Definition {
             path: path.clone(),
             source,
         })?;
-        let def = serde_saphyr::from_str(&text).map_err(|e| LessonError::Definition {
-            path: path.clone(),
-            line: e.location().map(|l| l.line() as usize).unwrap_or(1),
-            message: e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid definition")
-                .to_string(),
-        })?;
+        let def = serde_saphyr::from_str(&text).map_err(|e| LessonError::yaml(&path, &e))?;
         Ok(Some((path, def)))
     }
 }
