@@ -436,32 +436,61 @@ fn lesson1_runs_its_commands_in_order_with_only_the_isolation_rewrites() {
     assert_cleaned_up(&fakes);
 }
 
+/// `yadoc plan --tier cluster` and a contract run of the same lesson agree command for command: the
+/// run executes the plan, then only cleans up.
+fn plan_agrees(l: &Lesson, fakes: &Fakes, api: &RecordedApi, ports: &[(u16, u16)]) {
+    let plan: Vec<String> = cluster::plan(l)
+        .iter()
+        .filter(|e| ["k3d", "docker", "kubectl", "curl"].contains(&e.program.as_str()))
+        .map(|e| normalize(&e.command()))
+        .collect();
+    let o = run(l, fakes, api, ports);
+    assert_eq!(o.status, Status::Passed, "{o:#?}");
+    let calls: Vec<String> = fakes.calls().iter().map(|c| normalize(c)).collect();
+    assert!(calls.len() > plan.len(), "{calls:#?}");
+    assert_eq!(
+        plan,
+        calls[..plan.len()],
+        "yadoc plan --tier cluster and the run must agree word for word"
+    );
+    for c in &calls[plan.len()..] {
+        assert!(
+            c.starts_with("k3d cluster delete") || c.starts_with("docker rmi"),
+            "after the plan only cleanup runs: {c}"
+        );
+    }
+}
+
 #[test]
 fn lesson1_plan_agrees_line_for_line_with_the_contract_run() {
     let l = lesson("fixtures/corrected", "lesson1.md");
-    let plan: Vec<String> = cluster::plan(&l)
-        .iter()
-        .filter(|e| e.program != "GET")
-        .map(|e| e.command())
-        .collect();
-    let fakes = Fakes::new();
     let port = http_server(200, b"I am watching you, Marius N".to_vec());
-    run(&l, &fakes, &healthy("default"), &[(8081, port)]);
-    let calls: Vec<String> = fakes
-        .calls()
-        .into_iter()
-        .filter(|c| !c.starts_with("k3d cluster delete") && !c.starts_with("docker rmi"))
-        .map(|c| normalize(&c))
-        .collect();
-    let plan: Vec<String> = plan.iter().map(|c| normalize(c)).collect();
-    assert_eq!(
-        plan, calls,
-        "yadoc plan --tier cluster and the run must agree word for word"
-    );
+    plan_agrees(&l, &Fakes::new(), &healthy("default"), &[(8081, port)]);
     // and each planned command names the lesson line it comes from
     let lines: Vec<usize> = cluster::plan(&l).iter().map(|e| e.line).collect();
     assert_eq!(lines.first(), Some(&11));
     assert_eq!(lines.last(), Some(&178));
+}
+
+#[test]
+fn lesson2_plan_agrees_line_for_line_with_the_contract_run() {
+    let l = lesson("fixtures/corrected", "lesson2.md");
+    let port = http_server(200, yadoc::lesson::artifact::generate(10 * 1024 * 1024));
+    let api = healthy("hpa-test")
+        .route("/apis/autoscaling/v2/namespaces/hpa-test/horizontalpodautoscalers/myapp-hpa", vec![hpa("hpa-test", 2)])
+        .route("/api/v1/namespaces/hpa-test/events", vec![list("Event", vec![event("hpa-test", "HorizontalPodAutoscaler", "myapp-hpa", "SuccessfulRescale", "New size: 2; reason: memory resource utilization (percentage of request) above target")])]);
+    plan_agrees(&l, &Fakes::new(), &api, &[(8081, port)]);
+}
+
+#[test]
+fn lesson3_plan_agrees_line_for_line_with_the_contract_run() {
+    let (fakes, api) = lesson3_api("kube-api-access-wcl8p", true);
+    plan_agrees(
+        &lesson("fixtures/corrected", "lesson3.md"),
+        &fakes,
+        &api,
+        &[],
+    );
 }
 
 #[test]
