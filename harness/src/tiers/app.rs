@@ -10,7 +10,6 @@ use super::prereq;
 use super::spec::{pip_package, AppSpec};
 use super::venv::{self, VenvError};
 use crate::checks::finding::{Finding, Outcome, Tier};
-use crate::cleanup;
 use crate::diagnose::diagnose;
 use crate::lesson::dockerfile::Server;
 use crate::lesson::Lesson;
@@ -130,27 +129,19 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
         Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, vec![f]).with_notes(notes)
     };
     let here = |line| Finding::new(SERVE, &name, line);
-    let (dir, _dir_guard) = match cleanup::temp_dir("app") {
-        Ok(d) => d,
+    let ws = match super::workspace::Workspace::new("app", spec.lesson, None) {
+        Ok(ws) => ws,
         Err(e) => {
             return fail(
                 here(spec.cmd_line)
-                    .expected("a temp dir for the app")
-                    .observed(e.to_string())
+                    .expected("a directory with the lesson's files")
+                    .observed(e)
                     .fix("free disk space in the temp dir"),
                 vec![],
             )
         }
     };
-    if let Err(e) = crate::extract::write(spec.lesson, &dir) {
-        return fail(
-            here(spec.cmd_line)
-                .expected("the lesson's files written to a temp dir")
-                .observed(e.to_string())
-                .fix("free disk space"),
-            vec![],
-        );
-    }
+    let dir = &ws.files;
     let port = match free_port() {
         Ok(p) => p,
         Err(e) => {
@@ -185,7 +176,7 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     };
     let notes = vec![format!("started as {how}")];
     let log = dir.join(".yadoc-app.log");
-    let mut server = match cmd.dir(&dir).spawn(&log) {
+    let mut server = match cmd.dir(dir).spawn(&log) {
         Ok(s) => s,
         Err(e) => {
             return fail(

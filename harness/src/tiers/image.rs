@@ -81,32 +81,21 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         engine.server_version, engine.api_version
     )];
 
-    let (work, _work_guard) = match cleanup::temp_dir("image") {
-        Ok(d) => d,
+    let ws = match super::workspace::Workspace::new("image", lesson, Some("context")) {
+        Ok(ws) => ws,
         Err(e) => {
             return vec![fail(
                 BUILD,
                 BUILD_TITLE,
                 here(BUILD, spec.from_line)
-                    .expected("a temp dir")
-                    .observed(e.to_string())
-                    .fix("free disk space"),
+                    .expected("a build context with the lesson's files")
+                    .observed(e)
+                    .fix("free disk space in the temp dir"),
                 notes,
             )]
         }
     };
-    let context = work.join("context");
-    if let Err(e) = crate::extract::write(lesson, &context) {
-        return vec![fail(
-            BUILD,
-            BUILD_TITLE,
-            here(BUILD, spec.from_line)
-                .expected("the lesson's files in a build context")
-                .observed(e.to_string())
-                .fix("free disk space"),
-            notes,
-        )];
-    }
+    let (work, context) = (&ws.root, &ws.files);
     // The lesson's Dockerfile, unedited, except FROM when a stand-in replaces an unreachable base image.
     let (base, substituted) = base_for(&spec.base_image);
     let dockerfile = work.join("Dockerfile");
@@ -149,7 +138,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         "docker build of {}'s Dockerfile",
         lesson.file_name()
     ));
-    let built = docker::build(&context, &dockerfile, &tag, &work.join("iid"));
+    let built = docker::build(context, &dockerfile, &tag, &work.join("iid"));
     progress.done(built.is_ok());
     let image = match built {
         Ok((id, _)) => id,

@@ -10,3 +10,4 @@ pub mod image;
 pub mod prereq;
 pub mod spec;
 pub mod venv;
+pub mod workspace;
