@@ -247,8 +247,17 @@ fn sigint_during_the_app_tier_stops_the_app_and_removes_its_dir() {
     let left: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read_link(e.path().join("cwd")).ok().map(|cwd| (e.file_name(), cwd)))
-        .filter(|(_, cwd)| cwd.starts_with(&dir) || cwd.to_string_lossy().starts_with(&dir.display().to_string()))
+        .filter_map(|e| {
+            std::fs::read_link(e.path().join("cwd"))
+                .ok()
+                .map(|cwd| (e.file_name(), cwd))
+        })
+        .filter(|(_, cwd)| {
+            cwd.starts_with(&dir)
+                || cwd
+                    .to_string_lossy()
+                    .starts_with(&dir.display().to_string())
+        })
         .map(|(pid, cwd)| format!("pid {} in {}", pid.to_string_lossy(), cwd.display()))
         .collect();
     assert!(left.is_empty(), "processes left: {left:?}");

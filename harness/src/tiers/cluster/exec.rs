@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -17,8 +17,7 @@ use crate::cleanup::{self, Guard, Resource};
 use crate::diagnose::diagnose;
 use crate::lesson::steps::{ClusterCreate, Step, StepKind};
 use crate::lesson::Lesson;
-use crate::tiers::expect::{mismatch, Expected};
-use crate::tiers::http::{wait_for, Target, WaitFailure};
+use crate::tiers::expect::Expected;
 
 /// Deadlines of the cluster tier (contract tests shorten them).
 #[derive(Debug, Clone)]
@@ -101,18 +100,18 @@ pub struct ClusterRun<'a> {
     pub dry_run: bool,
     pub executed: Vec<Executed>,
     pub notes: Vec<String>,
-    client: Option<Client>,
+    pub(super) client: Option<Client>,
     /// Lesson cluster name → (line of its create, flags).
-    clusters: BTreeMap<String, (usize, ClusterCreate)>,
-    current: Option<String>,
+    pub(super) clusters: BTreeMap<String, (usize, ClusterCreate)>,
+    pub(super) current: Option<String>,
     /// Lesson cluster name → line where the lesson deleted it.
-    deleted: BTreeMap<String, usize>,
+    pub(super) deleted: BTreeMap<String, usize>,
     /// Step line → what the command printed.
-    outputs: BTreeMap<usize, String>,
-    guards: Vec<Guard>,
+    pub(super) outputs: BTreeMap<usize, String>,
+    pub(super) guards: Vec<Guard>,
 }
 
-fn fail(
+pub(super) fn fail(
     line: usize,
     expected: impl Into<String>,
     observed: impl Into<String>,
@@ -177,7 +176,7 @@ impl<'a> ClusterRun<'a> {
         self.guards.clear();
     }
 
-    fn cli(
+    pub(super) fn cli(
         &mut self,
         step: &Step,
         program: &str,
@@ -239,7 +238,11 @@ impl<'a> ClusterRun<'a> {
     }
 
     /// The cluster a step uses, or the failure of using one the lesson deleted.
-    fn cluster_in_use(&self, step: &Step, named: Option<&str>) -> Result<String, Failure> {
+    pub(super) fn cluster_in_use(
+        &self,
+        step: &Step,
+        named: Option<&str>,
+    ) -> Result<String, Failure> {
         let name = named.map(String::from).or_else(|| self.current.clone());
         match name {
             Some(n) if self.deleted.contains_key(&n) => {
@@ -261,7 +264,7 @@ impl<'a> ClusterRun<'a> {
         }
     }
 
-    async fn client(&mut self, step: &Step) -> Result<Option<Client>, Failure> {
+    pub(super) async fn client(&mut self, step: &Step) -> Result<Option<Client>, Failure> {
         if self.dry_run {
             return Ok(None);
         }
@@ -281,7 +284,7 @@ impl<'a> ClusterRun<'a> {
         Ok(self.client.clone())
     }
 
-    async fn with_diagnostics(&mut self, mut f: Failure, ns: &str) -> Failure {
+    pub(super) async fn with_diagnostics(&mut self, mut f: Failure, ns: &str) -> Failure {
         if let Some(c) = &self.client {
             let d = api::diagnostics(c, ns).await;
             if let Some(dx) = diagnose(&d) {
@@ -437,8 +440,8 @@ impl<'a> ClusterRun<'a> {
                         "images".into(),
                         "tag".into(),
                         "--force".into(),
-                        containerd_ref(&built),
-                        containerd_ref(image),
+                        super::rewrite::containerd_ref(&built),
+                        super::rewrite::containerd_ref(image),
                     ];
                     self.cli(step, "docker", argv, vec![format!("added: {built} tagged {image} in the node, so the lesson's manifests run unchanged")])?;
                 }
@@ -519,7 +522,7 @@ impl<'a> ClusterRun<'a> {
     }
 
     /// After `kubectl apply -f F`: wait for what F creates (Deployment available, Ingress addressed).
-    async fn await_applied(&mut self, step: &Step, file: &str) -> Result<(), Failure> {
+    pub(super) async fn await_applied(&mut self, step: &Step, file: &str) -> Result<(), Failure> {
         let Some(client) = self.client(step).await? else {
             return Ok(());
         };
@@ -565,453 +568,5 @@ impl<'a> ClusterRun<'a> {
             return Err(self.with_diagnostics(f, &ns).await);
         }
         Ok(())
-    }
-
-    fn ingress_port(&mut self, url_port: u16) -> u16 {
-        self.iso.port(url_port)
-    }
-
-    /// GET the lesson's URL through the k3d load balancer until the lesson's answer, at most the deadline.
-    async fn visit(&mut self, step: &Step, url: &str) -> Result<(), Failure> {
-        let Some((_, host, port)) = crate::checks::access::split_url(url) else {
-            return Ok(());
-        };
-        if !self.iso.ports.contains_key(&port) {
-            return Ok(()); // not a port the lesson maps: not a URL of this cluster
-        }
-        let free = self.ingress_port(port);
-        let target = Target {
-            url: format!(
-                "http://{host}:{free}{}",
-                url.split_once(&format!(":{port}"))
-                    .map(|x| x.1)
-                    .unwrap_or("/")
-            ),
-            connect: Some((host.clone(), ([127, 0, 0, 1], free).into())),
-        };
-        self.executed.push(Executed {
-            line: step.line,
-            literal: step.literal.clone(),
-            program: "GET".into(),
-            argv: vec![target.url.clone()],
-            rewrites: vec![format!(
-                "{host}:{port} → connect to 127.0.0.1:{free}, Host: {host}"
-            )],
-        });
-        if self.dry_run {
-            return Ok(());
-        }
-        let expected = self.expected.clone();
-        let deadline = self.deadlines.http;
-        let accept = move |r: &crate::tiers::http::Reply| {
-            r.status == 200 && expected.as_ref().is_none_or(|e| mismatch(e, r).is_none())
-        };
-        let waited = tokio::task::spawn_blocking({
-            let target = target.clone();
-            move || wait_for(&target, deadline, accept, || None)
-        })
-        .await
-        .map_err(|e| fail(step.line, "an HTTP check", e.to_string(), ""))?;
-        match waited {
-            Ok(r) => {
-                self.notes.push(format!(
-                    "{}:{} GET {url} → HTTP {} ({} bytes) through the k3d load balancer",
-                    self.lesson.file_name(),
-                    step.line,
-                    r.status,
-                    r.body.len()
-                ));
-                Ok(())
-            }
-            Err(WaitFailure::Deadline { after, last }) => {
-                let what = self
-                    .expected
-                    .as_ref()
-                    .map(|e| e.what.clone())
-                    .unwrap_or_else(|| "HTTP 200".into());
-                let cause = diagnose(&last.replace("HTTP 404: ", ""))
-                    .map(|d| format!("cause: {}\n", d.line()))
-                    .unwrap_or_default();
-                let ns = self
-                    .lesson
-                    .files
-                    .iter()
-                    .find_map(|f| {
-                        crate::yaml::YamlDoc::parse(f.text())
-                            .ok()
-                            .filter(|d| d.value["kind"] == "Ingress")
-                            .and_then(|d| {
-                                d.value["metadata"]["namespace"].as_str().map(String::from)
-                            })
-                    })
-                    .unwrap_or_else(|| "default".into());
-                let mut f = fail(
-                    step.line,
-                    format!("GET {url} to answer {what} within {after:?}"),
-                    format!("last answer: {last}"),
-                    "check the Ingress host and backend; a 404 from traefik means no rule matched",
-                );
-                f.diagnostics = cause;
-                Err(self.with_diagnostics(f, &ns).await)
-            }
-            Err(other) => Err(fail(
-                step.line,
-                format!("GET {url}"),
-                format!("{other:?}"),
-                "",
-            )),
-        }
-    }
-
-    /// `(yq e EXPR ~/.kube/config | base64 --decode) > OUT`: with yq when installed, else built in.
-    fn extract(
-        &mut self,
-        step: &Step,
-        expression: &str,
-        kubeconfig: &str,
-        out: &str,
-    ) -> Result<(), Failure> {
-        let kc = self.iso.kubeconfig.display().to_string();
-        let rewrites = vec![format!("{kubeconfig} → {kc} (the run's kubeconfig)")];
-        if let Some(yq) = self.tools.yq.clone() {
-            let line = format!("({yq} e '{expression}' '{kc}' | base64 --decode) > '{out}'");
-            self.cli(step, "sh", vec!["-c".into(), line], rewrites)?;
-            return Ok(());
-        }
-        self.executed.push(Executed {
-            line: step.line,
-            literal: step.literal.clone(),
-            program: "builtin-extract".into(),
-            argv: vec![expression.into(), kc.clone(), out.into()],
-            rewrites: vec![
-                "yq (mikefarah v4) not installed: the same path read and base64-decoded by yadoc"
-                    .into(),
-            ],
-        });
-        if self.dry_run {
-            return Ok(());
-        }
-        let bytes = extract_field(Path::new(&kc), expression).map_err(|e| {
-            fail(
-                step.line,
-                format!("{expression} in the kubeconfig"),
-                e,
-                "check the yq path against the kubeconfig",
-            )
-        })?;
-        std::fs::write(self.iso.lesson_dir().join(out), bytes).map_err(|e| {
-            fail(
-                step.line,
-                format!("{out} written"),
-                e.to_string(),
-                "free disk space",
-            )
-        })?;
-        Ok(())
-    }
-
-    /// The lesson's curl to the API server, on the mapped --api-port, with its certificate files.
-    async fn curl(
-        &mut self,
-        step: &Step,
-        url: &str,
-        cacert: &Option<String>,
-        cert: &Option<String>,
-        key: &Option<String>,
-    ) -> Result<(), Failure> {
-        self.cluster_in_use(step, None)?;
-        let (host, free, note) = self.iso.api_url(url);
-        let (_, _, port) = crate::checks::access::split_url(url).unwrap_or_default();
-        let mut argv: Vec<String> = Vec::new();
-        for (flag, v) in [("--cacert", cacert), ("--cert", cert), ("--key", key)] {
-            if let Some(v) = v {
-                argv.extend([flag.to_string(), v.clone()]);
-            }
-        }
-        argv.extend([
-            "--connect-to".into(),
-            format!("{host}:{port}:127.0.0.1:{free}"),
-            "-sS".into(),
-            "--fail".into(),
-            url.to_string(),
-        ]);
-        let rewrites = note.into_iter().collect();
-        if self.tools.curl.is_some() {
-            self.cli(step, "curl", argv, rewrites)?;
-            return Ok(());
-        }
-        self.notes.push(format!("{}:{} curl not installed: the same request made with reqwest and the same certificates", self.lesson.file_name(), step.line));
-        self.executed.push(Executed {
-            line: step.line,
-            literal: step.literal.clone(),
-            program: "builtin-curl".into(),
-            argv,
-            rewrites,
-        });
-        Ok(())
-    }
-
-    /// The lesson's promises once its steps ran: HPA scale-up (lesson 2), curl and kubectl naming the
-    /// same volumes (lesson 3).
-    async fn after_steps(&mut self, steps: &[Step]) -> Result<(), Failure> {
-        if self.dry_run {
-            return Ok(());
-        }
-        let hpa = self.lesson.files.iter().find_map(|f| {
-            crate::yaml::YamlDoc::parse(f.text())
-                .ok()
-                .filter(|d| d.value["kind"] == "HorizontalPodAutoscaler")
-        });
-        if let (Some(hpa), Some(visit)) = (
-            hpa,
-            steps.iter().rfind(
-                |s| matches!(&s.kind, StepKind::Visit { url } if url.starts_with("http://")),
-            ),
-        ) {
-            let ns = hpa.value["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or("default")
-                .to_string();
-            let name = hpa.value["metadata"]["name"]
-                .as_str()
-                .unwrap_or("")
-                .to_string();
-            self.hpa_under_load(visit, &ns, &name).await?;
-        }
-        self.compare_volumes(steps).await
-    }
-
-    async fn hpa_under_load(&mut self, visit: &Step, ns: &str, hpa: &str) -> Result<(), Failure> {
-        let Some(client) = self.client(visit).await? else {
-            return Ok(());
-        };
-        let StepKind::Visit { url } = &visit.kind else {
-            return Ok(());
-        };
-        let Some((_, host, port)) = crate::checks::access::split_url(url) else {
-            return Ok(());
-        };
-        let free = self.ingress_port(port);
-        let spec = crate::load::LoadSpec {
-            target: Target {
-                url: format!("http://{host}:{free}/"),
-                connect: Some((host, ([127, 0, 0, 1], free).into())),
-            },
-            requests: 3000,
-            concurrency: 16,
-            max_duration: self.deadlines.hpa,
-            timeout: Duration::from_secs(60),
-        };
-        // the load runs beside the watch and stops as soon as the HPA scales (or at its own bounds)
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let load = tokio::spawn({
-            let stop = stop.clone();
-            async move { crate::load::run_until(&spec, stop).await }
-        });
-        let result =
-            api::await_scale_up(&client, ns, hpa, self.deadlines.hpa, self.deadlines.poll).await;
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Ok(Ok(l)) = load.await {
-            self.notes.push(format!("load: {l}"));
-        }
-        match result {
-            Ok((rescales, timeline)) => {
-                let shown: Vec<String> = rescales
-                    .iter()
-                    .map(|r| format!("new size {} ({})", r.new_size, r.reason))
-                    .collect();
-                self.notes.push(format!(
-                    "{}:{} HPA {ns}/{hpa} scaled: {}; timeline: {}",
-                    self.lesson.file_name(),
-                    visit.line,
-                    shown.join(", "),
-                    timeline.join(" | ")
-                ));
-                Ok(())
-            }
-            Err(t) => {
-                let f = fail(
-                    visit.line,
-                    format!("{} within {:?} under load", t.what, t.after),
-                    t.last,
-                    "see the HPA status and events below",
-                );
-                Err(self.with_diagnostics(f, ns).await)
-            }
-        }
-    }
-
-    /// Lesson 3: the pod's volume names from curl (the API's JSON) and from `kubectl get pod -o yaml` agree.
-    async fn compare_volumes(&mut self, steps: &[Step]) -> Result<(), Failure> {
-        let curl = steps
-            .iter()
-            .rfind(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")));
-        let kubectl = steps.iter().find(|s| matches!(&s.kind, StepKind::Inspect { args, .. } if args.iter().any(|a| a.contains("yaml"))));
-        let (Some(curl), Some(kubectl)) = (curl, kubectl) else {
-            return Ok(());
-        };
-        let (Some(json), Some(yaml)) = (
-            self.outputs.get(&curl.line),
-            self.outputs.get(&kubectl.line),
-        ) else {
-            return Ok(());
-        };
-        let from_curl = volumes_from_pod_list(json);
-        let from_kubectl = volumes_from_pod_yaml(yaml);
-        if from_curl.is_empty() || from_curl != from_kubectl {
-            return Err(fail(
-                curl.line,
-                format!(
-                    "the API (curl, line {}) and kubectl (line {}) to name the same volumes",
-                    curl.line, kubectl.line
-                ),
-                format!("curl: {from_curl:?}; kubectl: {from_kubectl:?}"),
-                "both read the same pod: check the namespace and pod name in both commands",
-            ));
-        }
-        self.notes.push(format!(
-            "{}:{} curl and kubectl (line {}) name the same volumes: {}",
-            self.lesson.file_name(),
-            curl.line,
-            kubectl.line,
-            from_curl.join(", ")
-        ));
-        Ok(())
-    }
-
-    /// Lesson 3's --cluster-init cluster really runs etcd: asserted from the node, not from the flag.
-    async fn assert_etcd(&mut self, step: &Step) -> Result<(), Failure> {
-        let Some(client) = self.client(step).await? else {
-            return Ok(());
-        };
-        match api::etcd_nodes(&client).await {
-            Ok(nodes) if !nodes.is_empty() => {
-                self.notes.push(format!(
-                    "{}:{} etcd runs on {} (node-role.kubernetes.io/etcd=true)",
-                    self.lesson.file_name(),
-                    step.line,
-                    nodes.join(", ")
-                ));
-                Ok(())
-            }
-            Ok(_) => Err(fail(
-                step.line,
-                "a node with node-role.kubernetes.io/etcd=true (embedded etcd)",
-                "no node runs etcd: the cluster uses its default datastore",
-                "pass --k3s-arg \"--cluster-init@server:0\" to k3d cluster create",
-            )),
-            Err(e) => Err(fail(
-                step.line,
-                "the cluster's nodes",
-                e,
-                "check the cluster",
-            )),
-        }
-    }
-}
-
-/// `myapp:latest` → `docker.io/library/myapp:latest`, as containerd names it.
-pub fn containerd_ref(image: &str) -> String {
-    let first = image.split('/').next().unwrap_or("");
-    if first.contains('.') || first.contains(':') && image.contains('/') {
-        image.to_string()
-    } else if image.contains('/') {
-        format!("docker.io/{image}")
-    } else {
-        format!("docker.io/library/{image}")
-    }
-}
-
-/// `.clusters[0].cluster."certificate-authority-data"` of a kubeconfig, base64-decoded.
-pub fn extract_field(kubeconfig: &Path, expression: &str) -> Result<Vec<u8>, String> {
-    use base64::Engine;
-    let text = std::fs::read_to_string(kubeconfig)
-        .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
-    let doc = crate::yaml::YamlDoc::parse(&text)
-        .map_err(|e| format!("line {}: {}", e.line, e.message))?;
-    let mut v = &doc.value;
-    for part in expression.trim_start_matches('.').split('.') {
-        let part = part.trim_matches('"');
-        let (key, index) = match part.split_once('[') {
-            Some((k, i)) => (k, i.trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
-        };
-        if !key.is_empty() {
-            v = &v[key];
-        }
-        if let Some(i) = index {
-            v = &v[i];
-        }
-    }
-    let s = v
-        .as_str()
-        .ok_or_else(|| format!("{expression} is not a string in {}", kubeconfig.display()))?;
-    base64::engine::general_purpose::STANDARD
-        .decode(s.trim())
-        .map_err(|e| format!("{expression} is not base64: {e}"))
-}
-
-fn names_of(volumes: &serde_json::Value) -> Vec<String> {
-    let mut v: Vec<String> = volumes
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v["name"].as_str().map(String::from))
-        .collect();
-    v.sort();
-    v
-}
-
-/// Volume names of the pods in an API pod list (`curl …/pods`).
-pub fn volumes_from_pod_list(json: &str) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    let mut out: Vec<String> = v["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|p| names_of(&p["spec"]["volumes"]))
-        .collect();
-    out.sort();
-    out
-}
-
-/// Volume names of a pod in `kubectl get pod -o yaml`.
-pub fn volumes_from_pod_yaml(yaml: &str) -> Vec<String> {
-    crate::yaml::YamlDoc::parse(yaml)
-        .map(|d| names_of(&d.value["spec"]["volumes"]))
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_images_as_containerd_does() {
-        assert_eq!(
-            containerd_ref("myapp:latest"),
-            "docker.io/library/myapp:latest"
-        );
-        assert_eq!(
-            containerd_ref("yadoc/lesson1:ab-1"),
-            "docker.io/yadoc/lesson1:ab-1"
-        );
-        assert_eq!(containerd_ref("ghcr.io/x/y:1"), "ghcr.io/x/y:1");
-    }
-
-    #[test]
-    fn extracts_and_decodes_a_kubeconfig_field_like_yq() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("kc");
-        std::fs::write(
-            &p,
-            "clusters:\n- cluster:\n    certificate-authority-data: aGVsbG8=\n",
-        )
-        .unwrap();
-        assert_eq!(
-            extract_field(&p, r#".clusters[0].cluster."certificate-authority-data""#).unwrap(),
-            b"hello"
-        );
-        assert!(extract_field(&p, ".users[0].user.x").is_err());
     }
 }

@@ -2,7 +2,10 @@
 //! kube-rs waits and diagnostics. Contract-tested with fake CLIs and recorded API payloads.
 
 pub mod api;
+pub mod certs;
 pub mod exec;
+pub mod probe;
+pub mod promise;
 pub mod rewrite;
 pub mod tools;
 

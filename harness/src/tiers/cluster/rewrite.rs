@@ -206,6 +206,18 @@ impl Isolation {
     }
 }
 
+/// `myapp:latest` → `docker.io/library/myapp:latest`, as containerd names it.
+pub fn containerd_ref(image: &str) -> String {
+    let first = image.split('/').next().unwrap_or("");
+    if first.contains('.') || first.contains(':') && image.contains('/') {
+        image.to_string()
+    } else if image.contains('/') {
+        format!("docker.io/{image}")
+    } else {
+        format!("docker.io/library/{image}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +228,19 @@ mod tests {
             StepKind::ClusterCreate(c) => c,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn names_images_as_containerd_does() {
+        assert_eq!(
+            containerd_ref("myapp:latest"),
+            "docker.io/library/myapp:latest"
+        );
+        assert_eq!(
+            containerd_ref("yadoc/lesson1:ab-1"),
+            "docker.io/yadoc/lesson1:ab-1"
+        );
+        assert_eq!(containerd_ref("ghcr.io/x/y:1"), "ghcr.io/x/y:1");
     }
 
     #[test]
