@@ -33,7 +33,8 @@ pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
         };
         let _ = writeln!(out, "  {mark} {:<34} {} {label}", o.check, o.title);
         for n in &o.notes {
-            let _ = writeln!(out, "      · {n}");
+            // continuation lines (a traceback, a log tail) stay under their note
+            let _ = writeln!(out, "      · {}", n.replace('\n', "\n        "));
         }
         for f in &o.findings {
             finding(&mut out, f, lessons, &paint);
