@@ -254,6 +254,10 @@ fn healthy(ns: &str) -> RecordedApi {
             &format!("/api/v1/namespaces/{ns}/events"),
             vec![list("Event", vec![])],
         )
+        .route(
+            &format!("/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers"),
+            vec![list("HorizontalPodAutoscaler", vec![hpa(ns, 1)])],
+        )
 }
 
 // ---------- an app behind the "load balancer": a local HTTP server on the port the run maps ----------
@@ -733,6 +737,49 @@ fn an_hpa_that_never_scales_fails_with_its_status() {
             .any(|n| n.contains("diagnostics:") && n.contains("hpa myapp-hpa")),
         "{:#?}",
         o.notes
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
+fn an_hpa_that_never_reads_metrics_fails_at_its_apply_line_with_a_diagnosis() {
+    let fakes = Fakes::new();
+    let mut blind = hpa("hpa-test", 1);
+    blind["status"]["currentMetrics"] = json!([]);
+    blind["status"]["conditions"] = json!([{"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric", "message": "the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API"}]);
+    let api = healthy("hpa-test")
+        .route(
+            "/apis/autoscaling/v2/namespaces/hpa-test/horizontalpodautoscalers",
+            vec![list("HorizontalPodAutoscaler", vec![blind.clone()])],
+        )
+        .route(
+            "/apis/autoscaling/v2/namespaces/hpa-test/horizontalpodautoscalers/myapp-hpa",
+            vec![blind],
+        );
+    let port = http_server(200, yadoc::lesson::artifact::generate(10 * 1024 * 1024));
+    let o = run(
+        &lesson("fixtures/corrected", "lesson2.md"),
+        &fakes,
+        &api,
+        &[(8081, port)],
+    );
+    let f = finding(&o);
+    assert_eq!(f.line, 225, "at `kubectl apply -f hpa.yaml`");
+    assert!(
+        f.expected
+            .contains("HPA hpa-test/myapp-hpa to read its metrics"),
+        "{f:?}"
+    );
+    assert!(
+        f.observed
+            .contains("ScalingActive=False FailedGetResourceMetric"),
+        "{f:?}"
+    );
+    assert!(
+        f.diagnosis
+            .as_deref()
+            .is_some_and(|d| d.contains("[hpa-metrics-unavailable]")),
+        "{f:?}"
     );
     assert_cleaned_up(&fakes);
 }

@@ -161,6 +161,37 @@ pub async fn ingress_address_within(
     .await
 }
 
+fn hpa_has_metrics(h: Option<&HorizontalPodAutoscaler>) -> bool {
+    h.and_then(|h| h.status.as_ref())
+        .and_then(|s| s.current_metrics.as_ref())
+        .is_some_and(|m| {
+            m.iter().any(|m| {
+                m.resource
+                    .as_ref()
+                    .is_some_and(|r| r.current.average_utilization.is_some())
+            })
+        })
+}
+
+/// The HPA reads metrics (metrics-server answers for its pods): the precondition of any rescale.
+pub async fn hpa_metrics_within(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    deadline: Duration,
+) -> Result<HorizontalPodAutoscaler, Timeout> {
+    let api: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), ns);
+    wait(
+        api,
+        name,
+        &format!("HPA {ns}/{name} to read its metrics"),
+        deadline,
+        hpa_has_metrics,
+        |h| h.map(hpa_state).unwrap_or_else(|| "no such HPA".into()),
+    )
+    .await
+}
+
 /// `phase; container: waiting CrashLoopBackOff (back-off …)` for a pod.
 pub fn pod_state(p: &Pod) -> String {
     let name = p.metadata.name.clone().unwrap_or_default();

@@ -555,6 +555,11 @@ impl<'a> ClusterRun<'a> {
             "Ingress" => api::ingress_address_within(&client, &ns, name, self.deadlines.ready)
                 .await
                 .map(|_| ()),
+            "HorizontalPodAutoscaler" => {
+                api::hpa_metrics_within(&client, &ns, name, self.deadlines.ready)
+                    .await
+                    .map(|_| ())
+            }
             _ => Ok(()),
         };
         progress.done(waited.is_ok());
