@@ -80,6 +80,50 @@ fn the_corrected_course_passes_every_static_check() {
     }
 }
 
+/// The course-level checks (lessons in course order) on a lessons directory.
+fn course_outcomes(dir: &Path) -> Vec<yadoc::checks::finding::Outcome> {
+    let lessons = yadoc::course::load(dir, &[]).unwrap();
+    yadoc::run::check(dir, &lessons, &[yadoc::checks::finding::Tier::Static])
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.check.starts_with("course."))
+        .collect()
+}
+
+#[test]
+fn a_later_lesson_reusing_a_port_an_earlier_cluster_holds_is_caught_across_lessons() {
+    // as written: lesson 3 maps 8081 while lesson 2's cluster still holds it (known drift)
+    let outcomes = course_outcomes(&lessons_dir());
+    assert_eq!(
+        located(&findings(&outcomes)),
+        ["course.host-port@lesson3.md:27"]
+    );
+    assert!(
+        outcomes.iter().all(|o| o.status != Status::Failed),
+        "it is registered known drift"
+    );
+    // corrected (lesson 3 maps 8083): clean
+    assert!(findings(&course_outcomes(&corrected_dir())).is_empty());
+    // broken again: caught, with the cluster and lesson that hold the port
+    let dir = scratch_copy(&corrected_dir());
+    let l3 = std::fs::read_to_string(dir.path().join("lesson3.md"))
+        .unwrap()
+        .replace("\"8083:80@loadbalancer\"", "\"8081:80@loadbalancer\"");
+    std::fs::write(dir.path().join("lesson3.md"), l3).unwrap();
+    let f = findings(&course_outcomes(dir.path()))
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].lesson.as_str(), f[0].line), ("lesson3.md", 27));
+    assert!(
+        f[0].observed
+            .contains("cluster yadoc-exposed (lesson2.md:26) still holds it"),
+        "{:?}",
+        f[0]
+    );
+}
+
 #[test]
 fn every_broken_fixture_is_caught_by_its_check_at_its_line() {
     let mut misses = Vec::new();

@@ -81,8 +81,8 @@ impl Register {
             && f.observed.contains(&e.signature)
     }
 
-    /// Mark expected findings, set each outcome's status, and add a failing outcome per stale entry of
-    /// the (lesson, tier) pairs that ran.
+    /// Mark expected findings, set each outcome's status, and add a failing outcome per stale entry
+    /// whose check ran on its lesson.
     pub fn apply(&self, outcomes: &mut Vec<Outcome>) {
         let mut used = vec![false; self.entries.len()];
         for o in outcomes.iter_mut() {
@@ -105,15 +105,21 @@ impl Register {
                 Status::Failed
             };
         }
-        let ran: Vec<(String, Tier)> = outcomes
+        // an entry can only be judged where its check ran on its lesson (a course-level check does
+        // not run when a lesson is checked alone; a tier's checks do not run when it is skipped)
+        let ran: Vec<(String, Tier, String)> = outcomes
             .iter()
             .filter(|o| !matches!(o.status, Status::Skipped { .. }))
-            .map(|o| (o.lesson.clone(), o.tier))
+            .map(|o| (o.lesson.clone(), o.tier, o.check.clone()))
             .collect();
         let mut stale = Vec::new();
         for ((line, e), used) in self.entries.iter().zip(used) {
             let tier = Tier::parse(&e.tier).unwrap_or(Tier::Static);
-            if used || !ran.iter().any(|(l, t)| *l == e.lesson && *t == tier) {
+            if used
+                || !ran
+                    .iter()
+                    .any(|(l, t, c)| *l == e.lesson && *t == tier && *c == e.check)
+            {
                 continue;
             }
             stale.push(Outcome::new(

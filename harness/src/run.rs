@@ -20,6 +20,9 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
             }
         }
     }
+    if tiers.contains(&Tier::Static) && lessons.len() > 1 {
+        outcomes.extend(crate::checks::course::host_ports(lessons));
+    }
     register.apply(&mut outcomes);
     Ok(outcomes)
 }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod commands;
 pub mod context;
+pub mod course;
 pub mod definition;
 pub mod docker;
 pub mod finding;
