@@ -32,46 +32,43 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
         }
         let mut findings = Vec::new();
         for s in lesson.commands() {
-            match &s.kind {
-                StepKind::ClusterCreate(c) => {
-                    let mut ports: Vec<u16> = c.ports.iter().map(|p| p.host).collect();
-                    ports.extend(c.api_port);
-                    for held in live.iter().filter(|l| l.lesson != name) {
-                        let clash: Vec<u16> = ports
-                            .iter()
-                            .copied()
-                            .filter(|p| held.ports.contains(p))
-                            .collect();
-                        if !clash.is_empty() || held.name == c.name {
-                            let what = if clash.is_empty() {
-                                format!("the name {}", c.name)
-                            } else {
-                                format!(
-                                    "host port {}",
-                                    clash
-                                        .iter()
-                                        .map(u16::to_string)
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            };
-                            findings.push(
-                                Finding::new(HOST_PORT, &name, s.line)
-                                    .expected(format!("{what} free when a student who followed the course so far runs `{}`", s.literal))
-                                    .observed(format!("cluster {} ({}:{}) still holds it: no lesson since deletes it, so k3d fails with \"port is already allocated\"", held.name, held.lesson, held.line))
-                                    .fix(format!("tell the reader to run `k3d cluster delete {}` first (as lesson 2 does), or use another host port", held.name)),
-                            );
-                        }
+            if let StepKind::ClusterCreate(c) = &s.kind {
+                let mut ports: Vec<u16> = c.ports.iter().map(|p| p.host).collect();
+                ports.extend(c.api_port);
+                for held in live.iter().filter(|l| l.lesson != name) {
+                    let clash: Vec<u16> = ports
+                        .iter()
+                        .copied()
+                        .filter(|p| held.ports.contains(p))
+                        .collect();
+                    if !clash.is_empty() || held.name == c.name {
+                        let what = if clash.is_empty() {
+                            format!("the name {}", c.name)
+                        } else {
+                            format!(
+                                "host port {}",
+                                clash
+                                    .iter()
+                                    .map(u16::to_string)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        };
+                        findings.push(
+                            Finding::new(HOST_PORT, &name, s.line)
+                                .expected(format!("{what} free when a student who followed the course so far runs `{}`", s.literal))
+                                .observed(format!("cluster {} ({}:{}) still holds it: no lesson since deletes it, so k3d fails with \"port is already allocated\"", held.name, held.lesson, held.line))
+                                .fix(format!("tell the reader to run `k3d cluster delete {}` first (as lesson 2 does), or use another host port", held.name)),
+                        );
                     }
-                    live.retain(|l| l.name != c.name);
-                    live.push(Live {
-                        name: c.name.clone(),
-                        ports,
-                        lesson: name.clone(),
-                        line: s.line,
-                    });
                 }
-                _ => {}
+                live.retain(|l| l.name != c.name);
+                live.push(Live {
+                    name: c.name.clone(),
+                    ports,
+                    lesson: name.clone(),
+                    line: s.line,
+                });
             }
         }
         if i > 0 {
