@@ -167,7 +167,7 @@ pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
         .collect()
 }
 
-/// The ids of every check of every tier (for the known-drift register and the docs).
+/// The ids of the per-lesson static checks (each must have a broken fixture: tests/fixtures.rs).
 pub fn all_ids() -> Vec<&'static str> {
     STATIC.iter().map(|c| c.id).collect()
 }
