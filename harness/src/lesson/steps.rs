@@ -375,16 +375,31 @@ impl Flags<'_> {
 
     /// The n-th word that is neither a flag nor a flag's value (0 = the program).
     fn positional(&self, n: usize) -> Option<&str> {
+        // flags of the lessons' commands that take a value as the next word
+        const VALUED: &[&str] = &[
+            "-t",
+            "--tag",
+            "-f",
+            "--file",
+            "--build-arg",
+            "--label",
+            "--target",
+            "--platform",
+            "-n",
+            "--namespace",
+            "-c",
+            "--cluster",
+            "-o",
+            "--output",
+            "-p",
+            "--port",
+        ];
         let mut seen = 0;
         let mut i = 0;
         while i < self.0.len() {
             let w = self.0[i];
             if w.starts_with('-') {
-                if !w.contains('=')
-                    && i + 1 < self.0.len()
-                    && !self.0[i + 1].starts_with('-')
-                    && w.len() <= 3
-                {
+                if VALUED.contains(&w) {
                     i += 1;
                 }
             } else {
@@ -437,6 +452,13 @@ mod tests {
             StepKind::DockerBuild {
                 tag: "myapp:latest".into(),
                 context: ".".into()
+            }
+        );
+        assert_eq!(
+            one("docker build --tag myapp:latest --no-cache app/"),
+            StepKind::DockerBuild {
+                tag: "myapp:latest".into(),
+                context: "app/".into()
             }
         );
         assert_eq!(
