@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::context::{at, join, pod_templates, Ctx};
 use super::finding::Finding;
-use crate::lesson::dockerfile::{server_of, Server};
+use crate::lesson::dockerfile::{flask_run, server_of, Server};
 use crate::lesson::steps::StepKind;
 
 pub const SYNTAX: &str = "dockerfile.syntax";
@@ -48,36 +48,16 @@ fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
         )),
         Server::Python { script } => {
             let app = ctx.lesson.file(&script)?;
-            let (run_line, call) = app
-                .text()
-                .lines()
-                .enumerate()
-                .find(|(_, l)| l.contains(".run("))?;
-            let port = arg_of(call, "port")
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(5000);
-            let host = arg_of(call, "host").unwrap_or_else(|| "127.0.0.1".into());
+            let (run_line, port, host, call) = flask_run(app.text())?;
             Some((
                 port,
                 host,
-                app.lesson_line(run_line + 1),
-                format!("{script}: {}", call.trim()),
+                app.lesson_line(run_line),
+                format!("{script}: {call}"),
             ))
         }
         Server::Other { .. } => None,
     }
-}
-
-/// `host='0.0.0.0'` in `app.run(debug=True, host='0.0.0.0')`.
-fn arg_of(call: &str, name: &str) -> Option<String> {
-    let i = call.find(&format!("{name}="))?;
-    let rest = &call[i + name.len() + 1..];
-    let v: String = rest
-        .trim_start()
-        .chars()
-        .take_while(|c| !",)".contains(*c))
-        .collect();
-    Some(v.trim().trim_matches(['\'', '"']).to_string())
 }
 
 pub fn port(ctx: &Ctx) -> Vec<Finding> {

@@ -216,6 +216,32 @@ pub fn server_of(argv: &[String]) -> Option<Server> {
     })
 }
 
+/// Flask's `app.run(...)` in a script: (1-based line, port, host, the call as written). Flask's
+/// defaults apply where the call omits them: port 5000, host 127.0.0.1.
+pub fn flask_run(script: &str) -> Option<(usize, u16, String, String)> {
+    let (i, call) = script
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(".run("))?;
+    let port = arg_of(call, "port")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5000);
+    let host = arg_of(call, "host").unwrap_or_else(|| "127.0.0.1".into());
+    Some((i + 1, port, host, call.trim().to_string()))
+}
+
+/// `host='0.0.0.0'` in `app.run(debug=True, host='0.0.0.0')`.
+fn arg_of(call: &str, name: &str) -> Option<String> {
+    let i = call.find(&format!("{name}="))?;
+    let rest = &call[i + name.len() + 1..];
+    let v: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| !",)".contains(*c))
+        .collect();
+    Some(v.trim().trim_matches(['\'', '"']).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +262,24 @@ mod tests {
                 app: "app".into()
             })
         );
+    }
+
+    #[test]
+    fn reads_flask_run_with_its_defaults() {
+        assert_eq!(
+            flask_run("x\n    app.run(debug=True, host='0.0.0.0')\n"),
+            Some((
+                2,
+                5000,
+                "0.0.0.0".into(),
+                "app.run(debug=True, host='0.0.0.0')".into()
+            ))
+        );
+        assert_eq!(
+            flask_run("app.run(port=8080)").map(|r| (r.1, r.2)),
+            Some((8080, "127.0.0.1".into()))
+        );
+        assert_eq!(flask_run("print(1)"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! requirements.txt and definition.
 
 use crate::lesson::artifact::Artifact;
-use crate::lesson::dockerfile::{server_of, Dockerfile, Server};
+use crate::lesson::dockerfile::{flask_run, server_of, Dockerfile, Server};
 use crate::lesson::Lesson;
 
 use super::expect::{expected, Expected};
@@ -50,21 +50,8 @@ impl<'a> AppSpec<'a> {
             Server::Gunicorn { bind: None, .. } => 8000,
             Server::Python { script } => lesson
                 .file(script)
-                .and_then(|f| {
-                    f.text()
-                        .lines()
-                        .find(|l| l.contains(".run("))
-                        .map(String::from)
-                })
-                .and_then(|call| {
-                    call.split("port=").nth(1).and_then(|r| {
-                        r.chars()
-                            .take_while(char::is_ascii_digit)
-                            .collect::<String>()
-                            .parse()
-                            .ok()
-                    })
-                })
+                .and_then(|f| flask_run(f.text()))
+                .map(|(_, port, _, _)| port)
                 .unwrap_or(5000),
             Server::Other { .. } => parsed.exposed().first().map(|(_, p)| *p).unwrap_or(80),
         };
