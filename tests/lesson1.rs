@@ -4,6 +4,8 @@
 
 mod support;
 
+use libtest_mimic::Completion;
+
 use support::*;
 use yadoc::checks::finding::{Status, Tier};
 use yadoc::lesson::steps::StepKind;
@@ -13,7 +15,6 @@ fn lesson() -> Lesson {
     Lesson::load(&lessons_dir().join("lesson1.md")).expect("lesson1.md loads")
 }
 
-#[test]
 fn lesson1_passes_the_static_tier_with_no_unexpected_finding() {
     let outcomes = static_outcomes(&lessons_dir(), "lesson1.md");
     assert!(
@@ -24,7 +25,6 @@ fn lesson1_passes_the_static_tier_with_no_unexpected_finding() {
     assert!(failed(&outcomes).is_empty());
 }
 
-#[test]
 fn lesson1_files_are_read_from_its_blocks_at_their_lines() {
     let l = lesson();
     let at = |name: &str| match &l
@@ -46,7 +46,6 @@ fn lesson1_files_are_read_from_its_blocks_at_their_lines() {
     assert!(l.files.iter().all(|f| !f.is_derived()));
 }
 
-#[test]
 fn lesson1_steps_follow_the_text_in_order() {
     let l = lesson();
     let commands: Vec<(usize, &str)> = l.commands().map(|s| (s.line, s.literal.as_str())).collect();
@@ -80,11 +79,8 @@ fn lesson1_steps_follow_the_text_in_order() {
             }));
 }
 
-#[test]
-fn lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drift() {
-    let Some(outcomes) = tier(&lessons_dir(), "lesson1.md", Tier::App) else {
-        return;
-    };
+fn lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drift() -> Verdict {
+    let outcomes = ran!(tier(&lessons_dir(), "lesson1.md", Tier::App));
     assert_eq!(
         outcome(&outcomes, "app.install").status,
         Status::Passed,
@@ -105,13 +101,11 @@ fn lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drif
         "{f:?}"
     );
     assert!(f.fix.contains("Werkzeug==2.1.2"), "{f:?}");
+    Ok(Completion::Completed)
 }
 
-#[test]
-fn lesson1_corrected_app_answers_the_decoded_text() {
-    let Some(outcomes) = tier(&corrected_dir(), "lesson1.md", Tier::App) else {
-        return;
-    };
+fn lesson1_corrected_app_answers_the_decoded_text() -> Verdict {
+    let outcomes = ran!(tier(&corrected_dir(), "lesson1.md", Tier::App));
     let serve = outcome(&outcomes, "app.serve");
     assert_eq!(serve.status, Status::Passed, "{serve:#?}");
     assert!(
@@ -121,13 +115,11 @@ fn lesson1_corrected_app_answers_the_decoded_text() {
     );
     let install = outcome(&outcomes, "app.install");
     assert!(install.notes.iter().any(|n| n.contains("the lesson's image has Python 3.9") || n.starts_with("Python 3.9")), "{:?}", install.notes);
+    Ok(Completion::Completed)
 }
 
-#[test]
-fn lesson1_image_as_written_exits_at_import_and_is_known_drift() {
-    let Some(outcomes) = tier(&lessons_dir(), "lesson1.md", Tier::Image) else {
-        return;
-    };
+fn lesson1_image_as_written_exits_at_import_and_is_known_drift() -> Verdict {
+    let outcomes = ran!(tier(&lessons_dir(), "lesson1.md", Tier::Image));
     assert_eq!(
         outcome(&outcomes, "image.build").status,
         Status::Passed,
@@ -141,13 +133,11 @@ fn lesson1_image_as_written_exits_at_import_and_is_known_drift() {
             .contains("the container exited (exit code 1) before answering"),
         "{serve:#?}"
     );
+    Ok(Completion::Completed)
 }
 
-#[test]
-fn lesson1_corrected_image_answers_the_decoded_text_on_loopback() {
-    let Some(outcomes) = tier(&corrected_dir(), "lesson1.md", Tier::Image) else {
-        return;
-    };
+fn lesson1_corrected_image_answers_the_decoded_text_on_loopback() -> Verdict {
+    let outcomes = ran!(tier(&corrected_dir(), "lesson1.md", Tier::Image));
     let serve = outcome(&outcomes, "image.serve");
     assert_eq!(serve.status, Status::Passed, "{serve:#?}");
     assert!(serve
@@ -159,4 +149,20 @@ fn lesson1_corrected_image_answers_the_decoded_text_on_loopback() {
         "{:?}",
         serve.notes
     );
+    Ok(Completion::Completed)
+}
+
+lesson_main! {
+    lesson: "lesson1.md",
+    plain: [
+        lesson1_passes_the_static_tier_with_no_unexpected_finding,
+        lesson1_files_are_read_from_its_blocks_at_their_lines,
+        lesson1_steps_follow_the_text_in_order,
+    ],
+    tiers: [
+        lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drift,
+        lesson1_corrected_app_answers_the_decoded_text,
+        lesson1_image_as_written_exits_at_import_and_is_known_drift,
+        lesson1_corrected_image_answers_the_decoded_text_on_loopback,
+    ],
 }

@@ -3,6 +3,8 @@
 
 mod support;
 
+use libtest_mimic::Completion;
+
 use support::*;
 use yadoc::checks::finding::{Status, Tier};
 use yadoc::lesson::artifact::{Body, Origin};
@@ -12,7 +14,6 @@ fn lesson() -> Lesson {
     Lesson::load(&lessons_dir().join("lesson2.md")).expect("lesson2.md loads")
 }
 
-#[test]
 fn lesson2_static_tier_reports_exactly_the_known_drift() {
     let outcomes = static_outcomes(&lessons_dir(), "lesson2.md");
     assert!(
@@ -30,7 +31,6 @@ fn lesson2_static_tier_reports_exactly_the_known_drift() {
     );
 }
 
-#[test]
 fn lesson2_derives_service_ingress_and_test_txt_and_says_so() {
     let l = lesson();
     for (name, line) in [
@@ -61,7 +61,6 @@ fn lesson2_derives_service_ingress_and_test_txt_and_says_so() {
     assert!(plan.contains("hpa.yaml           read     "), "{plan}");
 }
 
-#[test]
 fn lesson2_plan_lists_every_step_in_order_with_its_line() {
     let plan = yadoc::plan::render(&lesson());
     let steps: Vec<&str> = plan
@@ -105,11 +104,8 @@ fn lesson2_plan_lists_every_step_in_order_with_its_line() {
     }
 }
 
-#[test]
-fn lesson2_app_as_written_fails_to_boot_gunicorn_and_is_known_werkzeug_drift() {
-    let Some(outcomes) = tier(&lessons_dir(), "lesson2.md", Tier::App) else {
-        return;
-    };
+fn lesson2_app_as_written_fails_to_boot_gunicorn_and_is_known_werkzeug_drift() -> Verdict {
+    let outcomes = ran!(tier(&lessons_dir(), "lesson2.md", Tier::App));
     let serve = outcome(&outcomes, "app.serve");
     assert_eq!(serve.status, Status::KnownDrift, "{serve:#?}");
     assert_eq!(serve.findings[0].line, 92, "located at Flask==2.1.0");
@@ -117,13 +113,11 @@ fn lesson2_app_as_written_fails_to_boot_gunicorn_and_is_known_werkzeug_drift() {
         .diagnosis
         .as_deref()
         .is_some_and(|d| d.contains("[werkzeug-url-quote]")));
+    Ok(Completion::Completed)
 }
 
-#[test]
-fn lesson2_corrected_app_serves_the_exact_10_mb_test_txt_under_gunicorn() {
-    let Some(outcomes) = tier(&corrected_dir(), "lesson2.md", Tier::App) else {
-        return;
-    };
+fn lesson2_corrected_app_serves_the_exact_10_mb_test_txt_under_gunicorn() -> Verdict {
+    let outcomes = ran!(tier(&corrected_dir(), "lesson2.md", Tier::App));
     let serve = outcome(&outcomes, "app.serve");
     assert_eq!(serve.status, Status::Passed, "{serve:#?}");
     assert!(
@@ -142,21 +136,17 @@ fn lesson2_corrected_app_serves_the_exact_10_mb_test_txt_under_gunicorn() {
         "{:?}",
         serve.notes
     );
+    Ok(Completion::Completed)
 }
 
-#[test]
-fn lesson2_image_as_written_is_known_drift_and_corrected_serves_10_mb() {
-    let Some(outcomes) = tier(&lessons_dir(), "lesson2.md", Tier::Image) else {
-        return;
-    };
+fn lesson2_image_as_written_is_known_drift_and_corrected_serves_10_mb() -> Verdict {
+    let outcomes = ran!(tier(&lessons_dir(), "lesson2.md", Tier::Image));
     assert_eq!(
         outcome(&outcomes, "image.serve").status,
         Status::KnownDrift,
         "{outcomes:#?}"
     );
-    let Some(outcomes) = tier(&corrected_dir(), "lesson2.md", Tier::Image) else {
-        return;
-    };
+    let outcomes = ran!(tier(&corrected_dir(), "lesson2.md", Tier::Image));
     let serve = outcome(&outcomes, "image.serve");
     assert_eq!(serve.status, Status::Passed, "{serve:#?}");
     assert!(
@@ -167,4 +157,19 @@ fn lesson2_image_as_written_is_known_drift_and_corrected_serves_10_mb() {
         "{:?}",
         serve.notes
     );
+    Ok(Completion::Completed)
+}
+
+lesson_main! {
+    lesson: "lesson2.md",
+    plain: [
+        lesson2_static_tier_reports_exactly_the_known_drift,
+        lesson2_derives_service_ingress_and_test_txt_and_says_so,
+        lesson2_plan_lists_every_step_in_order_with_its_line,
+    ],
+    tiers: [
+        lesson2_app_as_written_fails_to_boot_gunicorn_and_is_known_werkzeug_drift,
+        lesson2_corrected_app_serves_the_exact_10_mb_test_txt_under_gunicorn,
+        lesson2_image_as_written_is_known_drift_and_corrected_serves_10_mb,
+    ],
 }

@@ -11,7 +11,6 @@ fn lesson() -> Lesson {
     Lesson::load(&lessons_dir().join("lesson3.md")).expect("lesson3.md loads")
 }
 
-#[test]
 fn lesson3_static_tier_reports_exactly_the_known_drift() {
     let outcomes = static_outcomes(&lessons_dir(), "lesson3.md");
     assert!(
@@ -25,7 +24,6 @@ fn lesson3_static_tier_reports_exactly_the_known_drift() {
     );
 }
 
-#[test]
 fn lesson3_unclosed_fence_names_what_it_swallows() {
     let outcomes = static_outcomes(&lessons_dir(), "lesson3.md");
     let f = findings(&outcomes)[0];
@@ -38,7 +36,6 @@ fn lesson3_unclosed_fence_names_what_it_swallows() {
     assert!(f.fix.contains("after line 157"), "{}", f.fix);
 }
 
-#[test]
 fn lesson3_steps_extract_certs_and_call_the_api_on_its_port() {
     let l = lesson();
     let create: Vec<_> = l
@@ -73,4 +70,15 @@ fn lesson3_steps_extract_certs_and_call_the_api_on_its_port() {
         .map(|s| s.line)
         .collect();
     assert_eq!(curls, [81, 120]);
+}
+
+lesson_main! {
+    lesson: "lesson3.md",
+    plain: [
+        lesson3_static_tier_reports_exactly_the_known_drift,
+        lesson3_unclosed_fence_names_what_it_swallows,
+        lesson3_steps_extract_certs_and_call_the_api_on_its_port,
+    ],
+    tiers: [
+    ],
 }

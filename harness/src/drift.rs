@@ -1,5 +1,6 @@
 //! The known-drift register (`lessons/known-drift.yaml`): defects of the course as written, each with
-//! its check id, lesson line and an exact signature. Matching findings are expected failures; an entry
+//! its check id, lesson line and a stable signature (yadoc's words in the finding, or the
+//! diagnosis id). Matching findings are expected failures; an entry
 //! that no longer reproduces is itself a failure (stale), so fixed defects leave the register.
 
 use std::path::{Path, PathBuf};
@@ -20,8 +21,14 @@ pub struct Entry {
     pub line: usize,
     #[serde(default = "static_tier")]
     pub tier: String,
-    /// Text that the finding's `observed` must contain.
-    pub signature: String,
+    /// Text that the finding's `observed` must contain (yadoc's own words, or a line the tool
+    /// printed that does not vary between runs).
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// The diagnosis catalogue id the finding must carry (`werkzeug-url-quote`): stable where the
+    /// observed text is not (a real cluster's status messages, pod names, timings).
+    #[serde(default)]
+    pub diagnosis: Option<String>,
     pub why: String,
 }
 
@@ -53,6 +60,13 @@ impl Register {
         let entries: Vec<serde_saphyr::Spanned<Entry>> =
             serde_saphyr::from_str(&text).map_err(|e| LessonError::yaml(&path, &e))?;
         for e in &entries {
+            if e.value.signature.is_none() && e.value.diagnosis.is_none() {
+                return Err(LessonError::Definition {
+                    path: path.clone(),
+                    line: e.referenced.line() as usize,
+                    message: "an entry needs a `signature` or a `diagnosis` (or both)".into(),
+                });
+            }
             if Tier::parse(&e.value.tier).is_none() {
                 return Err(LessonError::Definition {
                     path: path.clone(),
@@ -78,7 +92,26 @@ impl Register {
             && e.lesson == f.lesson
             && e.line == f.line
             && e.tier == tier.as_str()
-            && f.observed.contains(&e.signature)
+            && e.signature
+                .as_ref()
+                .is_none_or(|s| f.observed.contains(s.as_str()))
+            && e.diagnosis.as_ref().is_none_or(|id| {
+                f.diagnosis
+                    .as_deref()
+                    .is_some_and(|d| d.contains(&format!("[{id}]")))
+            })
+    }
+
+    /// How an entry names what it expects, for messages.
+    fn describe(e: &Entry) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &e.signature {
+            parts.push(format!("\"{s}\""));
+        }
+        if let Some(d) = &e.diagnosis {
+            parts.push(format!("diagnosis [{d}]"));
+        }
+        parts.join(" and ")
     }
 
     /// Mark expected findings, set each outcome's status, and add a failing outcome per stale entry
@@ -86,7 +119,7 @@ impl Register {
     pub fn apply(&self, outcomes: &mut Vec<Outcome>) {
         let mut used = vec![false; self.entries.len()];
         for o in outcomes.iter_mut() {
-            if matches!(o.status, Status::Skipped { .. }) || o.findings.is_empty() {
+            if !o.reached_verdict() || o.findings.is_empty() {
                 continue;
             }
             for f in &mut o.findings {
@@ -109,7 +142,7 @@ impl Register {
         // not run when a lesson is checked alone; a tier's checks do not run when it is skipped)
         let ran: Vec<(String, Tier, String)> = outcomes
             .iter()
-            .filter(|o| !matches!(o.status, Status::Skipped { .. }))
+            .filter(|o| o.reached_verdict())
             .map(|o| (o.lesson.clone(), o.tier, o.check.clone()))
             .collect();
         let mut stale = Vec::new();
@@ -129,11 +162,11 @@ impl Register {
                 &e.lesson,
                 vec![Finding::new(STALE, &e.lesson, e.line)
                     .expected(format!(
-                        "{} at {}:{} with \"{}\" (registered at {}:{line})",
+                        "{} at {}:{} with {} (registered at {}:{line})",
                         e.check,
                         e.lesson,
                         e.line,
-                        e.signature,
+                        Self::describe(e),
                         self.path.display()
                     ))
                     .observed("no such finding any more: the defect is fixed or has moved")

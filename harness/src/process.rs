@@ -22,6 +22,9 @@ pub struct Cmd {
     deadline: Duration,
     echo: bool,
     shown: Option<String>,
+    stdin: Option<PathBuf>,
+    /// Names of the environment variables the echo shows (`KUBECONFIG=… k3d …`).
+    env_shown: Vec<OsString>,
 }
 
 /// What a finished command printed.
@@ -100,6 +103,8 @@ impl Cmd {
             deadline: Duration::from_secs(60),
             echo: std::env::var_os("YADOC_QUIET").is_none(),
             shown: None,
+            stdin: None,
+            env_shown: Vec::new(),
         }
     }
 
@@ -122,9 +127,17 @@ impl Cmd {
         self
     }
 
+    /// Set an environment variable; set twice, the later value wins.
     pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Self {
         self.env.push((k.into(), v.into()));
         self
+    }
+
+    /// Set an environment variable and show it in the echo and in errors, as a shell would write it.
+    pub fn env_shown(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Self {
+        let k = k.into();
+        self.env_shown.push(k.clone());
+        self.env(k, v)
     }
 
     pub fn deadline(mut self, d: Duration) -> Self {
@@ -138,6 +151,12 @@ impl Cmd {
         self
     }
 
+    /// Read standard input from a file (a snap-confined tool cannot open files under /tmp itself).
+    pub fn stdin_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.stdin = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     pub fn quiet(mut self) -> Self {
         self.echo = false;
         self
@@ -148,8 +167,14 @@ impl Cmd {
         if let Some(d) = &self.dir {
             e = e.dir(d);
         }
-        for (k, v) in &self.env {
-            e = e.env(k, v);
+        // the last setting of a variable wins, as in a shell (duct lets the first applied win)
+        for (i, (k, v)) in self.env.iter().enumerate() {
+            if !self.env[i + 1..].iter().any(|(later, _)| later == k) {
+                e = e.env(k, v);
+            }
+        }
+        if let Some(p) = &self.stdin {
+            e = e.stdin_path(p);
         }
         // its own process group, so a deadline or a guard can stop the whole tree it starts
         e.before_spawn(|c| {
@@ -259,6 +284,16 @@ impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(s) = &self.shown {
             return f.write_str(s);
+        }
+        for name in &self.env_shown {
+            if let Some((k, v)) = self.env.iter().rev().find(|(k, _)| k == name) {
+                write!(
+                    f,
+                    "{}={} ",
+                    k.to_string_lossy(),
+                    quote(&v.to_string_lossy())
+                )?;
+            }
         }
         write!(f, "{}", quote(&self.program.to_string_lossy()))?;
         for a in &self.args {

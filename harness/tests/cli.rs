@@ -170,7 +170,7 @@ fn plan_marks_derived_files() {
 
 #[test]
 fn without_k3d_the_cluster_tier_is_skipped_and_why_or_fails_for_the_same_reason_when_required() {
-    if yadoc::tiers::cluster::tools::Tools::detect().is_ok() {
+    if yadoc::tiers::cluster::tools::Tools::detect(None).is_ok() {
         eprintln!("k3d is installed here: this test is about machines without it");
         return;
     }
@@ -219,7 +219,7 @@ fn doctor_reports_each_tier_with_versions_and_fixes_and_its_exit_code_says_which
     ] {
         assert!(text.contains(tier), "{tier} missing:\n{text}");
     }
-    let k3d = yadoc::tiers::cluster::tools::Tools::detect().is_ok();
+    let k3d = yadoc::tiers::cluster::tools::Tools::detect(None).is_ok();
     assert_eq!(
         code & 4 != 0,
         !k3d,

@@ -31,7 +31,7 @@ fn mixed_run() -> (Report, Vec<Lesson>) {
         .replace("targetPort: 5000", "targetPort: 5001");
     std::fs::write(dir.path().join("lesson1.md"), l1).unwrap();
     let lessons = yadoc::course::load(dir.path(), &[]).unwrap();
-    let tiers = if yadoc::tiers::cluster::tools::Tools::detect().is_err() {
+    let tiers = if yadoc::tiers::cluster::tools::Tools::detect(None).is_err() {
         vec![Tier::Static, Tier::Cluster]
     } else {
         vec![Tier::Static]

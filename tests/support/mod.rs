@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use yadoc::checks::finding::{Finding, Outcome, Status, Tier};
 use yadoc::lesson::Lesson;
 
@@ -69,31 +70,115 @@ pub fn located(findings: &[&Finding]) -> Vec<String> {
     v
 }
 
-/// Run one tier on one lesson of `dir`, with the known-drift register of `dir`. Returns None (and
-/// says why on stderr) when the tier's prerequisites are missing and YADOC_REQUIRE does not require
-/// it: yadoc reports that as skipped, and so does this test, by printing it; with YADOC_REQUIRE
-/// set (CI) a missing prerequisite is a failed outcome and the test fails.
-pub fn tier(dir: &Path, lesson: &str, tier: Tier) -> Option<Vec<Outcome>> {
+/// What a lesson test that needs a tier concludes: passed, ignored at run time with the reason (the
+/// tier's prerequisites are missing here), or failed. libtest-mimic shows the ignore in cargo's own
+/// summary (`test … ignored, k3d not found …`), not only under `--nocapture`.
+pub type Verdict = Result<Completion, Failed>;
+
+/// Run one tier on one lesson of `dir`, with the known-drift register of `dir`.
+/// `Err(verdict)`: the tier could not run here — ignored with its reason, or, when `YADOC_REQUIRE`
+/// requires the tier, failed with the same reason (the test returns that verdict as it is).
+pub fn tier(dir: &Path, lesson: &str, tier: Tier) -> Result<Vec<Outcome>, Verdict> {
     let l = Lesson::load(&dir.join(lesson)).unwrap_or_else(|e| panic!("{lesson}: {e}"));
     let outcomes = yadoc::run::check(dir, &[l], &[tier]).expect("check runs");
-    let skipped: Vec<String> = outcomes
+    let missing: Vec<String> = outcomes
         .iter()
-        .filter_map(|o| match &o.status {
-            Status::Skipped { reason } if !reason.starts_with("not applicable") => {
-                Some(reason.clone())
-            }
-            _ => None,
-        })
+        .filter_map(|o| o.prerequisite_missing.clone())
         .collect();
-    if !skipped.is_empty() {
-        eprintln!(
-            "SKIPPED {} tier of {lesson}: {}",
-            tier.as_str(),
-            skipped.join("; ")
-        );
-        return None;
+    if missing.is_empty() {
+        return Ok(outcomes);
     }
-    Some(outcomes)
+    let reason = format!("{} tier of {lesson}: {}", tier.as_str(), missing.join("; "));
+    if yadoc::tiers::prereq::required(tier) {
+        Err(Err(Failed::from(format!(
+            "{reason} (YADOC_REQUIRE requires the {} tier)",
+            tier.as_str()
+        ))))
+    } else {
+        Err(Ok(Completion::ignored_with(reason)))
+    }
+}
+
+/// `let outcomes = ran!(tier(..));`: the tier's outcomes, or return its not-run verdict.
+#[macro_export]
+macro_rules! ran {
+    ($e:expr) => {
+        match $e {
+            Ok(outcomes) => outcomes,
+            Err(verdict) => return verdict,
+        }
+    };
+}
+
+/// The lesson's cluster test, as written and corrected: the course as its author wrote it shows
+/// exactly its known drift (nothing unexpected, no stale entry), and the corrected course passes.
+/// On a machine without docker + k3d + kubectl both are ignored with the reason.
+pub fn cluster_trials(lesson: &'static str) -> Vec<Trial> {
+    let stem = lesson.trim_end_matches(".md");
+    vec![
+        Trial::ignorable_test(
+            format!("{stem}_on_a_fresh_k3d_cluster_as_written_shows_exactly_its_known_drift"),
+            move || {
+                let outcomes = ran!(tier(&lessons_dir(), lesson, Tier::Cluster));
+                let bad: Vec<String> = outcomes
+                    .iter()
+                    .filter(|o| o.status == Status::Failed)
+                    .flat_map(|o| o.findings.iter())
+                    .map(|f| {
+                        format!(
+                            "{}:{} {} — expected {}; observed {}",
+                            f.lesson, f.line, f.check, f.expected, f.observed
+                        )
+                    })
+                    .collect();
+                if bad.is_empty() {
+                    Ok(Completion::Completed)
+                } else {
+                    Err(Failed::from(bad.join("\n")))
+                }
+            },
+        ),
+        Trial::ignorable_test(
+            format!("{stem}_on_a_fresh_k3d_cluster_corrected_passes"),
+            move || {
+                let outcomes = ran!(tier(&corrected_dir(), lesson, Tier::Cluster));
+                let o = outcome(&outcomes, "cluster.lesson");
+                if o.status == Status::Passed {
+                    Ok(Completion::Completed)
+                } else {
+                    Err(Failed::from(format!("{o:#?}")))
+                }
+            },
+        ),
+    ]
+}
+
+/// A plain test (passes unless it panics) as a libtest-mimic trial.
+pub fn plain(name: &str, f: fn()) -> Trial {
+    Trial::test(name, move || {
+        f();
+        Ok(())
+    })
+}
+
+/// Run the trials with cargo test's own arguments and exit with its code.
+pub fn run(trials: Vec<Trial>) -> ! {
+    libtest_mimic::run(&Arguments::from_args(), trials).exit()
+}
+
+/// `main` of a lesson target: plain tests, tests that need a tier, and the lesson's cluster tests.
+#[macro_export]
+macro_rules! lesson_main {
+    (lesson: $lesson:literal, plain: [$($p:ident),* $(,)?], tiers: [$($t:ident),* $(,)?] $(,)?) => {
+        fn main() {
+            let mut trials = vec![
+                $(support::plain(stringify!($p), $p),)*
+                $(libtest_mimic::Trial::ignorable_test(stringify!($t), $t),)*
+            ];
+            trials.extend(support::cluster_trials($lesson));
+            support::run(trials)
+        }
+    };
 }
 
 pub fn outcome<'a>(outcomes: &'a [Outcome], check: &str) -> &'a Outcome {

@@ -112,6 +112,11 @@ pub struct Outcome {
     /// Facts worth showing even on success (Python version used, base image substituted, timings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Set when the check could not run because this machine lacks a prerequisite (skipped, or
+    /// failed under YADOC_REQUIRE): the check reached no verdict on the lesson, so the known-drift
+    /// register judges nothing by it.
+    #[serde(skip)]
+    pub prerequisite_missing: Option<String>,
 }
 
 impl Outcome {
@@ -128,6 +133,7 @@ impl Outcome {
             },
             findings,
             notes: Vec::new(),
+            prerequisite_missing: None,
         }
     }
 
@@ -148,7 +154,13 @@ impl Outcome {
             },
             findings: Vec::new(),
             notes: Vec::new(),
+            prerequisite_missing: None,
         }
+    }
+
+    /// Whether the check ran to a verdict on its lesson (passed or found something).
+    pub fn reached_verdict(&self) -> bool {
+        !matches!(self.status, Status::Skipped { .. }) && self.prerequisite_missing.is_none()
     }
 
     pub fn with_notes(mut self, notes: Vec<String>) -> Self {

@@ -1,4 +1,6 @@
-//! Kubernetes knowledge: strict decoding into k8s-openapi types and the table of removed APIs.
+//! Kubernetes knowledge: strict decoding into k8s-openapi types, the table of removed APIs, and the
+//! one Kubernetes version the project speaks.
 
 pub mod apis;
 pub mod decode;
+pub mod version;

@@ -104,8 +104,11 @@ pub fn unavailable(
                 .fix("install the prerequisite (yadoc doctor lists them), or unset YADOC_REQUIRE to allow skipping")],
         );
         o.status = Status::Failed;
+        o.prerequisite_missing = Some(reason.to_string());
         o
     } else {
-        Outcome::skipped(check, title, tier, lesson, reason)
+        let mut o = Outcome::skipped(check, title, tier, lesson, reason);
+        o.prerequisite_missing = Some(reason.to_string());
+        o
     }
 }

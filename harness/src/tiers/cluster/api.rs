@@ -59,8 +59,9 @@ where
     }
 }
 
-fn deployment_available(d: Option<&Deployment>) -> bool {
-    d.and_then(|d| d.status.as_ref())
+fn deployment_available(d: &Deployment) -> bool {
+    d.status
+        .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|c| {
             c.iter()
@@ -78,9 +79,10 @@ fn show_deployment(d: Option<&Deployment>) -> String {
                 .flatten()
                 .map(|c| {
                     format!(
-                        "{}={} ({})",
+                        "{}={} {} ({})",
                         c.type_,
                         c.status,
+                        c.reason.clone().unwrap_or_default(),
                         c.message.clone().unwrap_or_default()
                     )
                 })
@@ -95,22 +97,104 @@ fn show_deployment(d: Option<&Deployment>) -> String {
     }
 }
 
+/// Why a pod of a Deployment will not serve, decided without waiting: a container that restarted,
+/// exited non-zero, or waits for a reason that does not clear by itself. A container without a
+/// readiness probe is Ready for a moment while it crash-loops, so the Deployment's Available
+/// condition alone can be True over a pod that never serves (k8s `pkg/controller/deployment/sync.go`
+/// counts ready pods; kubelet's restart back-off starts at 10 s, `pkg/kubelet/kubelet.go`).
+pub fn broken_container(p: &Pod) -> Option<String> {
+    const STUCK: [&str; 7] = [
+        "CrashLoopBackOff",
+        "ErrImageNeverPull",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+    ];
+    let s = p.status.as_ref()?;
+    for c in s.container_statuses.iter().flatten() {
+        let state = c.state.as_ref();
+        let waiting = state.and_then(|st| st.waiting.as_ref());
+        let exited = state
+            .and_then(|st| st.terminated.as_ref())
+            .or_else(|| c.last_state.as_ref().and_then(|l| l.terminated.as_ref()));
+        if c.restart_count > 0
+            || exited.is_some_and(|t| t.exit_code != 0)
+            || waiting.is_some_and(|w| STUCK.contains(&w.reason.as_deref().unwrap_or("")))
+        {
+            return Some(pod_state(p));
+        }
+    }
+    None
+}
+
+/// The pods a Deployment selects (its `matchLabels`), as `ListParams`.
+fn selected_by(d: &Deployment) -> ListParams {
+    let labels: Vec<String> = d
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.match_labels.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    ListParams::default().labels(&labels.join(","))
+}
+
+/// Wait until the Deployment is Available and its pods have stayed up for `settle` (no restart, no
+/// non-zero exit); fail at once when a pod crash-loops or cannot start, with what it showed.
 pub async fn deployment_available_within(
     client: &Client,
     ns: &str,
     name: &str,
     deadline: Duration,
+    settle: Duration,
+    every: Duration,
 ) -> Result<Deployment, Timeout> {
-    let api: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    wait(
-        api,
-        name,
-        &format!("Deployment {ns}/{name} available"),
-        deadline,
-        deployment_available,
-        show_deployment,
-    )
-    .await
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let what = format!("Deployment {ns}/{name} available, its pods up for {settle:?}");
+    let started = Instant::now();
+    let mut available_since: Option<Instant> = None;
+    let mut last;
+    loop {
+        match deployments.get_opt(name).await {
+            Ok(Some(d)) => {
+                last = show_deployment(Some(&d));
+                let listed = pods.list(&selected_by(&d)).await;
+                if let Ok(list) = &listed {
+                    if let Some(broken) = list.items.iter().find_map(broken_container) {
+                        return Err(Timeout {
+                            what,
+                            after: started.elapsed(),
+                            last: format!(
+                                "{last}; pod {broken} (stopped waiting: it will not serve)"
+                            ),
+                        });
+                    }
+                }
+                if deployment_available(&d) && listed.is_ok() {
+                    let since = *available_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= settle {
+                        return Ok(d);
+                    }
+                } else {
+                    available_since = None;
+                }
+            }
+            Ok(None) => last = format!("{name} does not exist"),
+            Err(e) => last = format!("cannot read {name}: {e}"),
+        }
+        if started.elapsed() >= deadline {
+            return Err(Timeout {
+                what,
+                after: deadline,
+                last,
+            });
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 fn pod_running(p: Option<&Pod>) -> bool {
@@ -238,18 +322,27 @@ pub async fn diagnostics(client: &Client, ns: &str) -> String {
             for p in &list.items {
                 out.push(format!("pod {}", pod_state(p)));
                 let name = p.metadata.name.clone().unwrap_or_default();
-                if let Ok(log) = pods
-                    .logs(
-                        &name,
-                        &LogParams {
-                            tail_lines: Some(15),
-                            ..LogParams::default()
-                        },
-                    )
-                    .await
-                {
-                    if !log.trim().is_empty() {
-                        out.push(format!("log of {name} (last lines):\n{}", log.trim_end()));
+                // a crash-looping container's current instance may have no log yet: then the
+                // previous instance's (`kubectl logs --previous`)
+                for previous in [false, true] {
+                    let lp = LogParams {
+                        tail_lines: Some(15),
+                        previous,
+                        ..LogParams::default()
+                    };
+                    if let Ok(log) = pods.logs(&name, &lp).await {
+                        if !log.trim().is_empty() {
+                            out.push(format!(
+                                "log of {name}{} (last lines):\n{}",
+                                if previous {
+                                    " (previous container)"
+                                } else {
+                                    ""
+                                },
+                                log.trim_end()
+                            ));
+                            break;
+                        }
                     }
                 }
             }
@@ -257,7 +350,9 @@ pub async fn diagnostics(client: &Client, ns: &str) -> String {
         Err(e) => out.push(format!("cannot list pods: {e}")),
     }
     let events: Api<Event> = Api::namespaced(client.clone(), ns);
-    if let Ok(list) = events.list(&ListParams::default()).await {
+    if let Ok(mut list) = events.list(&ListParams::default()).await {
+        // the API lists events by name, not time: order them by when they last happened
+        list.items.sort_by_key(event_time);
         for e in list.items.iter().rev().take(20).rev() {
             out.push(format!(
                 "event {} {} {}/{}: {}",
@@ -276,6 +371,86 @@ pub async fn diagnostics(client: &Client, ns: &str) -> String {
         }
     }
     out.join("\n")
+}
+
+/// The Services an Ingress in `ns` routes to, each with its EndpointSlices' endpoints (ready or
+/// not, and the pod behind each): traefik routes only to ready endpoints and skips a Service
+/// with none, answering 404 as if no rule matched.
+pub async fn backends(client: &Client, ns: &str) -> String {
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    let ingresses: Api<Ingress> = Api::namespaced(client.clone(), ns);
+    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), ns);
+    let Ok(list) = ingresses.list(&ListParams::default()).await else {
+        return String::new();
+    };
+    let mut services: Vec<String> = list
+        .items
+        .iter()
+        .filter_map(|i| i.spec.as_ref())
+        .flat_map(|s| s.rules.iter().flatten())
+        .filter_map(|r| r.http.as_ref())
+        .flat_map(|h| h.paths.iter())
+        .filter_map(|p| p.backend.service.as_ref().map(|s| s.name.clone()))
+        .collect();
+    services.sort();
+    services.dedup();
+    let mut out = Vec::new();
+    for svc in services {
+        let lp = ListParams::default().labels(&format!("kubernetes.io/service-name={svc}"));
+        let found = match slices.list(&lp).await {
+            Ok(l) => l.items,
+            Err(e) => {
+                out.push(format!("cannot list the EndpointSlices of {ns}/{svc}: {e}"));
+                continue;
+            }
+        };
+        let mut ready = Vec::new();
+        let mut not_ready = Vec::new();
+        for slice in &found {
+            for e in &slice.endpoints {
+                let pod = e
+                    .target_ref
+                    .as_ref()
+                    .and_then(|t| t.name.clone())
+                    .unwrap_or_default();
+                let shown = format!("{} (pod {pod})", e.addresses.join(","));
+                if e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(false) {
+                    ready.push(shown);
+                } else {
+                    not_ready.push(shown);
+                }
+            }
+        }
+        if ready.is_empty() {
+            out.push(format!(
+                "Service {ns}/{svc} has no ready endpoint ({})",
+                if found.is_empty() {
+                    "no EndpointSlice: its selector matches no pod".to_string()
+                } else if not_ready.is_empty() {
+                    "its EndpointSlices list no endpoint: its selector matches no pod".to_string()
+                } else {
+                    format!("not ready: {}", not_ready.join(", "))
+                }
+            ));
+        } else {
+            out.push(format!(
+                "Service {ns}/{svc} endpoints ready: {}",
+                ready.join(", ")
+            ));
+        }
+    }
+    out.join("\n")
+}
+
+/// When an event last happened: `lastTimestamp`, else `eventTime` (events.k8s.io writers), else
+/// `firstTimestamp`, else its creation (k8s `pkg/apis/core/types.go`, Event).
+pub fn event_time(e: &Event) -> Option<k8s_openapi::jiff::Timestamp> {
+    e.last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| e.event_time.as_ref().map(|t| t.0))
+        .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
+        .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
 }
 
 /// `myapp-hpa: 1 → 1 replicas; cpu 12%/60%, memory 45%/60%; ScalingActive=True`
@@ -332,6 +507,21 @@ pub struct Rescale {
     pub new_size: u32,
     /// `cpu resource utilization (percentage of request) above target`
     pub reason: String,
+    /// Which occurrence: the event's name and count (the recorder aggregates repeats into one
+    /// Event with a growing count, client-go `tools/record/events_cache.go`).
+    pub occurrence: String,
+}
+
+impl Rescale {
+    /// The metric that drove it, from the reason the HPA controller writes
+    /// (k8s `pkg/controller/podautoscaler/horizontal.go`: "%s resource utilization (percentage of
+    /// request) above target", "%s resource above target", "All metrics below target").
+    pub fn metric(&self) -> &str {
+        self.reason
+            .split_once(" resource")
+            .map(|(m, _)| m)
+            .unwrap_or(self.reason.as_str())
+    }
 }
 
 /// `New size: 8; reason: memory resource utilization (percentage of request) above target`
@@ -341,6 +531,7 @@ pub fn parse_rescale(message: &str) -> Option<Rescale> {
     Some(Rescale {
         new_size: size.trim().parse().ok()?,
         reason: reason.trim().to_string(),
+        occurrence: String::new(),
     })
 }
 
@@ -350,20 +541,35 @@ pub async fn rescales(client: &Client, ns: &str, hpa: &str) -> Result<Vec<Rescal
     let lp = ListParams::default().fields(&format!(
         "involvedObject.name={hpa},reason=SuccessfulRescale"
     ));
-    let list = events.list(&lp).await.map_err(|e| e.to_string())?;
+    let mut list = events.list(&lp).await.map_err(|e| e.to_string())?;
+    list.items.sort_by_key(event_time);
     Ok(list
         .items
         .iter()
-        .filter_map(|e| parse_rescale(e.message.as_deref()?))
+        .filter(|e| {
+            // the field selector is the server's; check it here too
+            e.involved_object.name.as_deref() == Some(hpa)
+                && e.reason.as_deref() == Some("SuccessfulRescale")
+        })
+        .filter_map(|e| {
+            let mut r = parse_rescale(e.message.as_deref()?)?;
+            r.occurrence = format!(
+                "{}#{}",
+                e.metadata.name.clone().unwrap_or_default(),
+                e.count.unwrap_or(1)
+            );
+            Some(r)
+        })
         .collect())
 }
 
-/// Poll the HPA until a SuccessfulRescale to more than one replica, at most `deadline`; returns the
-/// rescales and the replica timeline seen.
+/// Poll the HPA until a SuccessfulRescale to more than one replica that is not one of `before`, at
+/// most `deadline`; returns the new rescales and the replica timeline seen.
 pub async fn await_scale_up(
     client: &Client,
     ns: &str,
     hpa: &str,
+    before: &[Rescale],
     deadline: Duration,
     every: Duration,
 ) -> Result<(Vec<Rescale>, Vec<String>), Timeout> {
@@ -383,14 +589,19 @@ pub async fn await_scale_up(
                 timeline.push(entry);
             }
         }
-        let up: Vec<Rescale> = rescales(client, ns, hpa).await.unwrap_or_default();
-        if up.iter().any(|r| r.new_size > 1) {
-            return Ok((up, timeline));
+        let new: Vec<Rescale> = rescales(client, ns, hpa)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| !before.iter().any(|b| b.occurrence == r.occurrence))
+            .collect();
+        if new.iter().any(|r| r.new_size > 1) {
+            return Ok((new, timeline));
         }
         if started.elapsed() >= deadline {
             return Err(Timeout {
                 what: format!(
-                    "HPA {ns}/{hpa} to scale above 1 replica (a SuccessfulRescale event)"
+                    "HPA {ns}/{hpa} to scale above 1 replica (a new SuccessfulRescale event, after the load started)"
                 ),
                 after: deadline,
                 last: format!("{last}; timeline: {}", timeline.join(" | ")),
@@ -413,6 +624,23 @@ pub async fn pod_volumes(client: &Client, ns: &str, pod: &str) -> Result<Vec<Str
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// The etcd nodes, polled until there is one or `deadline` passes (k3s labels them asynchronously).
+pub async fn etcd_nodes_within(
+    client: &Client,
+    deadline: Duration,
+    every: Duration,
+) -> Result<Vec<String>, String> {
+    let started = Instant::now();
+    loop {
+        let nodes = etcd_nodes(client).await;
+        match &nodes {
+            Ok(n) if !n.is_empty() => return nodes,
+            _ if started.elapsed() >= deadline => return nodes,
+            _ => tokio::time::sleep(every).await,
+        }
+    }
 }
 
 /// The cluster runs etcd: a node carries `node-role.kubernetes.io/etcd=true` (k3s sets it on servers

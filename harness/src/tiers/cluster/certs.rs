@@ -7,7 +7,12 @@ use super::exec::{fail, ClusterRun, Executed, Failure};
 use crate::lesson::steps::Step;
 
 impl ClusterRun<'_> {
-    /// `(yq e EXPR ~/.kube/config | base64 --decode) > OUT`: with yq when installed, else built in.
+    /// `(yq e EXPR ~/.kube/config | base64 --decode) > OUT`, from the run's kubeconfig. yq runs as
+    /// its own command, so that its failure is seen: under `sh -c` (dash, no pipefail) a yq error or a
+    /// missing path (`null`) still exits 0 and leaves 3 bytes of garbage for curl to fail on. `-e`
+    /// makes a null result an error; the file goes to yq on stdin (a snap-confined yq cannot open
+    /// files under /tmp). Where yq is absent or fails, yadoc reads the same path itself, and says so.
+    /// Every failure is located at the lesson's extraction line.
     pub(super) fn extract(
         &mut self,
         step: &Step,
@@ -15,34 +20,78 @@ impl ClusterRun<'_> {
         kubeconfig: &str,
         out: &str,
     ) -> Result<(), Failure> {
-        let kc = self.iso.kubeconfig.display().to_string();
-        let rewrites = vec![format!("{kubeconfig} → {kc} (the run's kubeconfig)")];
+        let kc = self.iso.kubeconfig.clone();
+        let kc_shown = kc.display().to_string();
+        let mut decoded = None;
         if let Some(yq) = self.tools.yq.clone() {
-            let line = format!("({yq} e '{expression}' '{kc}' | base64 --decode) > '{out}'");
-            self.cli(step, "sh", vec!["-c".into(), line], rewrites)?;
-            return Ok(());
+            self.executed.push(Executed {
+                line: step.line,
+                literal: step.literal.clone(),
+                program: "yq".into(),
+                argv: vec!["e".into(), "-e".into(), expression.into(), "-".into()],
+                rewrites: vec![
+                    format!("{kubeconfig} → {kc_shown} on stdin (the run's kubeconfig)"),
+                    "| base64 --decode > FILE: decoded and written by yadoc, so a failure is seen"
+                        .into(),
+                ],
+                kubeconfig: None,
+            });
+            if self.dry_run {
+                return Ok(());
+            }
+            {
+                let ran = self
+                    .tools
+                    .cmd(&yq)
+                    .args(["e", "-e", expression, "-"])
+                    .stdin_file(&kc)
+                    .deadline(self.deadlines.command)
+                    .run();
+                match ran {
+                    Ok(o) => match decode_field(&o.stdout, expression) {
+                        Ok(bytes) => decoded = Some(bytes),
+                        Err(e) => self.notes.push(format!(
+                            "{}:{} yq printed no usable value ({e}); yadoc reads the kubeconfig itself",
+                            self.lesson.file_name(),
+                            step.line
+                        )),
+                    },
+                    Err(e) => self.notes.push(format!(
+                        "{}:{} yq failed ({}); yadoc reads the kubeconfig itself",
+                        self.lesson.file_name(),
+                        step.line,
+                        crate::process::tail(&e.output(), 1)
+                    )),
+                }
+            }
         }
-        self.executed.push(Executed {
-            line: step.line,
-            literal: step.literal.clone(),
-            program: "builtin-extract".into(),
-            argv: vec![expression.into(), kc.clone(), out.into()],
-            rewrites: vec![
-                "yq (mikefarah v4) not installed: the same path read and base64-decoded by yadoc"
-                    .into(),
-            ],
-        });
+        if decoded.is_none() {
+            self.executed.push(Executed {
+                line: step.line,
+                literal: step.literal.clone(),
+                program: "builtin-extract".into(),
+                argv: vec![expression.into(), kc_shown.clone(), out.into()],
+                rewrites: vec![
+                    "the same path read and base64-decoded by yadoc (yq, mikefarah v4, absent or failed)".into(),
+                ],
+                kubeconfig: None,
+            });
+            if self.dry_run {
+                return Ok(());
+            }
+            decoded = Some(extract_field(&kc, expression).map_err(|e| {
+                fail(
+                    step.line,
+                    format!("{expression} in the kubeconfig, base64-encoded PEM"),
+                    e,
+                    "check the yq path against the kubeconfig (`kubectl config view --raw`)",
+                )
+            })?);
+        }
         if self.dry_run {
             return Ok(());
         }
-        let bytes = extract_field(Path::new(&kc), expression).map_err(|e| {
-            fail(
-                step.line,
-                format!("{expression} in the kubeconfig"),
-                e,
-                "check the yq path against the kubeconfig",
-            )
-        })?;
+        let bytes = decoded.unwrap_or_default();
         std::fs::write(self.iso.lesson_dir().join(out), bytes).map_err(|e| {
             fail(
                 step.line,
@@ -55,6 +104,8 @@ impl ClusterRun<'_> {
     }
 
     /// The lesson's curl to the API server, on the mapped --api-port, with its certificate files.
+    /// Without curl the cluster tier does not run at all (a prerequisite, `tools.rs`): the API call
+    /// and the volume comparison that rests on its output are never skipped in silence.
     pub(super) async fn curl(
         &mut self,
         step: &Step,
@@ -80,19 +131,33 @@ impl ClusterRun<'_> {
             url.to_string(),
         ]);
         let rewrites = note.into_iter().collect();
-        if self.tools.curl.is_some() {
-            self.cli(step, "curl", argv, rewrites)?;
-            return Ok(());
-        }
-        self.notes.push(format!("{}:{} curl not installed: the same request made with reqwest and the same certificates", self.lesson.file_name(), step.line));
-        self.executed.push(Executed {
-            line: step.line,
-            literal: step.literal.clone(),
-            program: "builtin-curl".into(),
-            argv,
-            rewrites,
-        });
+        self.cli(step, "curl", argv, rewrites)?;
         Ok(())
+    }
+}
+
+/// A kubeconfig field as yq printed it: one base64 string, decoded to PEM.
+pub fn decode_field(printed: &str, expression: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let s = printed.trim();
+    if s.is_empty() || s == "null" {
+        return Err(format!("{expression} is empty or null"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| format!("{expression} is not base64: {e}"))?;
+    pem_or_err(bytes, expression)
+}
+
+/// What the lesson extracts is a certificate or a key: PEM, never empty.
+fn pem_or_err(bytes: Vec<u8>, expression: &str) -> Result<Vec<u8>, String> {
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        Ok(bytes)
+    } else {
+        Err(format!(
+            "{expression} decodes to {} bytes that are not PEM (no -----BEGIN line)",
+            bytes.len()
+        ))
     }
 }
 
@@ -120,9 +185,10 @@ pub fn extract_field(kubeconfig: &Path, expression: &str) -> Result<Vec<u8>, Str
     let s = v
         .as_str()
         .ok_or_else(|| format!("{expression} is not a string in {}", kubeconfig.display()))?;
-    base64::engine::general_purpose::STANDARD
+    let bytes = base64::engine::general_purpose::STANDARD
         .decode(s.trim())
-        .map_err(|e| format!("{expression} is not base64: {e}"))
+        .map_err(|e| format!("{expression} is not base64: {e}"))?;
+    pem_or_err(bytes, expression)
 }
 
 #[cfg(test)]
@@ -135,13 +201,31 @@ mod tests {
         let p = dir.path().join("kc");
         std::fs::write(
             &p,
-            "clusters:\n- cluster:\n    certificate-authority-data: aGVsbG8=\n",
+            // base64 of "-----BEGIN CERTIFICATE-----\nCA\n"
+            "clusters:\n- cluster:\n    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkNBCg==\n  name: a\n- cluster:\n    certificate-authority-data: aGVsbG8=\n  name: b\n",
         )
         .unwrap();
         assert_eq!(
             extract_field(&p, r#".clusters[0].cluster."certificate-authority-data""#).unwrap(),
-            b"hello"
+            b"-----BEGIN CERTIFICATE-----\nCA\n"
         );
         assert!(extract_field(&p, ".users[0].user.x").is_err());
+        let not_pem = extract_field(&p, r#".clusters[1].cluster."certificate-authority-data""#);
+        assert!(not_pem.unwrap_err().contains("not PEM"));
+    }
+
+    #[test]
+    fn a_null_or_empty_yq_result_is_an_error_not_three_bytes_of_garbage() {
+        assert!(decode_field("null\n", ".x")
+            .unwrap_err()
+            .contains("empty or null"));
+        assert!(decode_field("", ".x").is_err());
+        assert!(decode_field("not base64!", ".x")
+            .unwrap_err()
+            .contains("not base64"));
+        assert_eq!(
+            decode_field("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkNBCg==\n", ".x").unwrap(),
+            b"-----BEGIN CERTIFICATE-----\nCA\n"
+        );
     }
 }

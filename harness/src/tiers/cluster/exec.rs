@@ -27,6 +27,8 @@ pub struct Deadlines {
     pub http: Duration,
     pub hpa: Duration,
     pub poll: Duration,
+    /// How long a Deployment's pods must stay up (no restart) after it is Available.
+    pub settle: Duration,
 }
 
 impl Default for Deadlines {
@@ -37,6 +39,7 @@ impl Default for Deadlines {
             http: Duration::from_secs(180),
             hpa: Duration::from_secs(420),
             poll: Duration::from_secs(5),
+            settle: Duration::from_secs(20),
         }
     }
 }
@@ -82,12 +85,28 @@ pub struct Executed {
     pub program: String,
     pub argv: Vec<String>,
     pub rewrites: Vec<String>,
+    /// The `KUBECONFIG` the command runs with (k3d and kubectl: the run's own file).
+    pub kubeconfig: Option<String>,
 }
 
 impl Executed {
     pub fn command(&self) -> String {
-        format!("{} {}", self.program, self.argv.join(" "))
+        let env = self
+            .kubeconfig
+            .as_ref()
+            .map(|k| format!("KUBECONFIG={k} "))
+            .unwrap_or_default();
+        format!("{env}{} {}", self.program, self.argv.join(" "))
     }
+}
+
+/// Programs that read and write `$KUBECONFIG`: they run with the run's own file, so that nothing
+/// of theirs reaches the user's (`k3d cluster delete` rewrites the default kubeconfig even with the
+/// `--kubeconfig-*=false` create flags: k3d `cmd/cluster/clusterDelete.go` →
+/// `KubeconfigRemoveClusterFromDefaultConfig`, whose path is clientcmd's default, `$KUBECONFIG`
+/// first, `pkg/client/kubeconfig.go`).
+pub fn reads_kubeconfig(program: &str) -> bool {
+    matches!(program, "k3d" | "kubectl")
 }
 
 pub struct ClusterRun<'a> {
@@ -164,6 +183,15 @@ impl<'a> ClusterRun<'a> {
                 "free disk space",
             ));
         }
+        // the run's KUBECONFIG exists before any k3d command: k3d loads and rewrites it on delete
+        if let Err(e) = std::fs::write(self.iso.kubeconfig_env(), "") {
+            return Err(fail(
+                1,
+                "the run's own kubeconfig file",
+                e.to_string(),
+                "free disk space",
+            ));
+        }
         let steps: Vec<Step> = self.lesson.steps.clone();
         for step in &steps {
             self.step(step).await?;
@@ -183,12 +211,15 @@ impl<'a> ClusterRun<'a> {
         argv: Vec<String>,
         rewrites: Vec<String>,
     ) -> Result<String, Failure> {
+        let kubeconfig =
+            reads_kubeconfig(program).then(|| self.iso.kubeconfig_env().display().to_string());
         let exec = Executed {
             line: step.line,
             literal: step.literal.clone(),
             program: program.to_string(),
             argv: argv.clone(),
             rewrites,
+            kubeconfig: kubeconfig.clone(),
         };
         self.executed.push(exec.clone());
         if self.dry_run {
@@ -201,13 +232,16 @@ impl<'a> ClusterRun<'a> {
             "curl" => self.tools.curl.clone().unwrap_or_else(|| "curl".into()),
             other => other.to_string(),
         };
-        let out = self
+        let mut cmd = self
             .tools
             .cmd(&tool)
             .args(&argv)
             .dir(self.iso.lesson_dir())
-            .deadline(self.deadlines.command)
-            .run();
+            .deadline(self.deadlines.command);
+        if let Some(k) = &kubeconfig {
+            cmd = cmd.env_shown("KUBECONFIG", k);
+        }
+        let out = cmd.run();
         match out {
             Ok(o) => {
                 self.outputs.insert(step.line, o.stdout.clone());
@@ -287,9 +321,10 @@ impl<'a> ClusterRun<'a> {
     pub(super) async fn with_diagnostics(&mut self, mut f: Failure, ns: &str) -> Failure {
         if let Some(c) = &self.client {
             let d = api::diagnostics(c, ns).await;
+            // what the pods, their logs and events show is the nearest cause: it goes first
             if let Some(dx) = diagnose(&d) {
                 f.fix = dx.fix.clone();
-                f.diagnostics.push_str(&format!("cause: {}\n", dx.line()));
+                f.diagnostics = format!("cause: {}\n{}", dx.line(), f.diagnostics);
             }
             f.diagnostics.push_str(&d);
         }
@@ -318,10 +353,13 @@ impl<'a> ClusterRun<'a> {
                         "delete".into(),
                         name.clone(),
                     ];
-                    self.guards.push(cleanup::register(Resource::Command {
-                        argv,
-                        env: self.tools.env.clone(),
-                    }));
+                    let mut env = self.tools.env.clone();
+                    env.push((
+                        "KUBECONFIG".into(),
+                        self.iso.kubeconfig_env().display().to_string(),
+                    ));
+                    self.guards
+                        .push(cleanup::register(Resource::Command { argv, env }));
                 }
                 self.cli(step, "k3d", rewritten.argv, rewritten.rewrites)?;
                 let kc = self.iso.kubeconfig.display().to_string();
@@ -422,15 +460,59 @@ impl<'a> ClusterRun<'a> {
                         format!("cluster {lesson_cluster} → {name}"),
                     ],
                 )?;
-                // the manifests use the lesson's tag: give the imported image that name inside each node
+                // the manifests use the lesson's tag: give the imported image that name inside each
+                // node. First check that the import reached every node: in its default tools mode
+                // k3d only logs a failed per-node `ctr image import` and exits 0 (k3d
+                // pkg/client/tools.go, importWithToolsNode), and with docker's containerd image
+                // store the import fails that way (k3d issue #1538).
                 let agents = self
                     .clusters
                     .get(&lesson_cluster)
                     .and_then(|(_, c)| c.agents)
                     .unwrap_or(0);
-                let nodes = std::iter::once(format!("k3d-{name}-server-0"))
-                    .chain((0..agents).map(|i| format!("k3d-{name}-agent-{i}")));
-                for node in nodes.collect::<Vec<_>>() {
+                let nodes: Vec<String> = std::iter::once(format!("k3d-{name}-server-0"))
+                    .chain((0..agents).map(|i| format!("k3d-{name}-agent-{i}")))
+                    .collect();
+                let wanted = super::rewrite::containerd_ref(&built);
+                let mut missing = Vec::new();
+                for node in &nodes {
+                    // k3s's ctr defaults to the k8s.io namespace (k3s pkg/ctr/main.go); said anyway
+                    let argv = vec![
+                        "exec".into(),
+                        node.clone(),
+                        "ctr".into(),
+                        "-n".into(),
+                        "k8s.io".into(),
+                        "images".into(),
+                        "ls".into(),
+                        "-q".into(),
+                    ];
+                    let listed = self.cli(
+                        step,
+                        "docker",
+                        argv,
+                        vec![format!(
+                            "added: is {wanted} in {node}? (k3d image import can fail and exit 0)"
+                        )],
+                    )?;
+                    if !self.dry_run && !listed.lines().any(|l| l.trim() == wanted) {
+                        missing.push(node.clone());
+                    }
+                }
+                if !missing.is_empty() {
+                    return Err(fail(
+                        step.line,
+                        format!("`{}` to put {built} into every node of {name}", step.literal),
+                        format!(
+                            "k3d exited 0, but {} of {} node(s) lack it: {}",
+                            missing.len(),
+                            nodes.len(),
+                            missing.join(", ")
+                        ),
+                        "read k3d's output for `failed to import images in node`; if docker uses the containerd image store (`docker info` shows io.containerd.snapshotter), turn it off or import with `k3d image import --mode direct`",
+                    ));
+                }
+                for node in nodes {
                     let argv = vec![
                         "exec".into(),
                         node,
@@ -440,7 +522,7 @@ impl<'a> ClusterRun<'a> {
                         "images".into(),
                         "tag".into(),
                         "--force".into(),
-                        super::rewrite::containerd_ref(&built),
+                        wanted.clone(),
                         super::rewrite::containerd_ref(image),
                     ];
                     self.cli(step, "docker", argv, vec![format!("added: {built} tagged {image} in the node, so the lesson's manifests run unchanged")])?;
@@ -547,11 +629,16 @@ impl<'a> ClusterRun<'a> {
             self.deadlines.ready
         ));
         let waited = match kind {
-            "Deployment" => {
-                api::deployment_available_within(&client, &ns, name, self.deadlines.ready)
-                    .await
-                    .map(|_| ())
-            }
+            "Deployment" => api::deployment_available_within(
+                &client,
+                &ns,
+                name,
+                self.deadlines.ready,
+                self.deadlines.settle,
+                self.deadlines.poll,
+            )
+            .await
+            .map(|_| ()),
             "Ingress" => api::ingress_address_within(&client, &ns, name, self.deadlines.ready)
                 .await
                 .map(|_| ()),

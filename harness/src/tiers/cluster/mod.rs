@@ -154,8 +154,28 @@ pub fn run(lesson: &Lesson) -> Outcome {
             "not applicable: the lesson creates no cluster",
         );
     }
-    match tools::Tools::detect() {
+    let curl_at = lesson
+        .steps
+        .iter()
+        .find(|s| matches!(s.kind, StepKind::Curl { .. }))
+        .map(|s| s.line);
+    match tools::Tools::detect(curl_at.map(|l| (name.as_str(), l))) {
         Ok(t) => {
+            let _one_at_a_time = match exclusive(&lock_path(), LOCK_DEADLINE) {
+                Ok(l) => l,
+                Err(e) => {
+                    return Outcome::new(
+                        CHECK,
+                        TITLE,
+                        Tier::Cluster,
+                        &name,
+                        vec![Finding::new(CHECK, &name, line)
+                            .expected("this machine's cluster lock (one real cluster run at a time)")
+                            .observed(e)
+                            .fix("wait for the other yadoc cluster run to end, or remove a lock file no process holds")],
+                    )
+                }
+            };
             run_with(
                 lesson,
                 t,
@@ -167,6 +187,58 @@ pub fn run(lesson: &Lesson) -> Outcome {
         }
         Err(reason) => {
             crate::tiers::prereq::unavailable(CHECK, TITLE, Tier::Cluster, &name, line, &reason)
+        }
+    }
+}
+
+/// How long a cluster run waits for another to finish (three lessons' nightly runs, serialized).
+const LOCK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(90 * 60);
+
+/// The machine-wide cluster lock: `$TMPDIR/yadoc-cluster.lock`.
+pub fn lock_path() -> std::path::PathBuf {
+    std::env::temp_dir().join("yadoc-cluster.lock")
+}
+
+/// One real cluster run at a time on a machine, across processes (a test binary per lesson, a
+/// `yadoc check` beside them): four clusters of four nodes plus lesson 2's load on one runner blow
+/// every deadline. An advisory file lock (`File::lock`, flock(2)): the kernel releases it when the
+/// holder exits, however it exits, so a killed run never leaves it held. Waits at most `deadline`.
+pub fn exclusive(
+    path: &std::path::Path,
+    deadline: std::time::Duration,
+) -> Result<std::fs::File, String> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let started = std::time::Instant::now();
+    let mut progress = None;
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                if let Some(p) = progress.take() {
+                    crate::progress::Progress::done(p, true);
+                }
+                return Ok(file);
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if started.elapsed() >= deadline {
+                    return Err(format!(
+                        "another cluster run held {} for {deadline:?}",
+                        path.display()
+                    ));
+                }
+                progress.get_or_insert_with(|| {
+                    crate::progress::Progress::start(format!(
+                        "waiting for another cluster run to end ({})",
+                        path.display()
+                    ))
+                });
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
         }
     }
 }

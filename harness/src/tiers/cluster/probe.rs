@@ -39,6 +39,7 @@ impl ClusterRun<'_> {
             rewrites: vec![format!(
                 "{host}:{port} → connect to 127.0.0.1:{free}, Host: {host}"
             )],
+            kubeconfig: None,
         });
         if self.dry_run {
             return Ok(());
@@ -71,9 +72,6 @@ impl ClusterRun<'_> {
                     .as_ref()
                     .map(|e| e.what.clone())
                     .unwrap_or_else(|| "HTTP 200".into());
-                let cause = diagnose(&last.replace("HTTP 404: ", ""))
-                    .map(|d| format!("cause: {}\n", d.line()))
-                    .unwrap_or_default();
                 let ns = self
                     .lesson
                     .files
@@ -93,8 +91,26 @@ impl ClusterRun<'_> {
                     format!("last answer: {last}"),
                     "check the Ingress host and backend; a 404 from traefik means no rule matched",
                 );
-                f.diagnostics = cause;
-                Err(self.with_diagnostics(f, &ns).await)
+                // a 404 from traefik has two causes: no rule matched, or the rule's Service has no
+                // ready endpoint (traefik skips it). The Service's endpoints tell them apart.
+                if let Some(c) = &self.client {
+                    let backends = super::api::backends(c, &ns).await;
+                    if let Some(d) = diagnose(&backends) {
+                        f.fix = d.fix.clone();
+                        f.diagnostics.push_str(&format!("cause: {}\n", d.line()));
+                    }
+                    if !backends.is_empty() {
+                        f.diagnostics.push_str(&format!("{backends}\n"));
+                    }
+                }
+                let mut f = self.with_diagnostics(f, &ns).await;
+                if !f.diagnostics.contains("cause: ") {
+                    if let Some(d) = diagnose(&last.replace("HTTP 404: ", "")) {
+                        f.fix = d.fix.clone();
+                        f.diagnostics = format!("cause: {}\n{}", d.line(), f.diagnostics);
+                    }
+                }
+                Err(f)
             }
             Err(other) => Err(fail(
                 step.line,

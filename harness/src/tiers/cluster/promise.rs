@@ -62,26 +62,76 @@ impl ClusterRun<'_> {
             max_duration: self.deadlines.hpa,
             timeout: Duration::from_secs(60),
         };
+        // the rescales before the load are the baseline: lesson 2's memory request (50Mi) is close
+        // to what an idle gunicorn + Flask worker uses, so the HPA may scale before any load
+        let before = api::rescales(&client, ns, hpa).await.unwrap_or_default();
+        if let Some(r) = before.iter().find(|r| r.new_size > 1) {
+            self.notes.push(format!(
+                "{}:{} HPA {ns}/{hpa} had already scaled to {} before the load ({}): not counted",
+                self.lesson.file_name(),
+                visit.line,
+                r.new_size,
+                r.reason
+            ));
+        }
         // the load runs beside the watch and stops as soon as the HPA scales (or at its own bounds)
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let load = tokio::spawn({
             let stop = stop.clone();
             async move { crate::load::run_until(&spec, stop).await }
         });
-        let result =
-            api::await_scale_up(&client, ns, hpa, self.deadlines.hpa, self.deadlines.poll).await;
+        let result = api::await_scale_up(
+            &client,
+            ns,
+            hpa,
+            &before,
+            self.deadlines.hpa,
+            self.deadlines.poll,
+        )
+        .await;
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Ok(Ok(l)) = load.await {
-            self.notes.push(format!("load: {l}"));
-        }
+        let report = match load.await {
+            Ok(Ok(l)) => {
+                self.notes.push(format!("load: {l}"));
+                Some(l)
+            }
+            Ok(Err(e)) => {
+                self.notes.push(format!("load: failed to start: {e}"));
+                None
+            }
+            Err(e) => {
+                self.notes.push(format!("load: {e}"));
+                None
+            }
+        };
+        let served = report.as_ref().map(|r| r.ok).unwrap_or(0);
         match result {
+            Ok(_) if served == 0 => {
+                let why = report
+                    .and_then(|r| r.first_error)
+                    .unwrap_or_else(|| "no request was sent".into());
+                let f = fail(
+                    visit.line,
+                    format!("the HPA to scale under load on {url} (successful requests)"),
+                    format!("the HPA scaled, but no load request succeeded ({why}): the load did not cause it"),
+                    "see the app's pods and the ingress below",
+                );
+                Err(self.with_diagnostics(f, ns).await)
+            }
             Ok((rescales, timeline)) => {
                 let shown: Vec<String> = rescales
                     .iter()
-                    .map(|r| format!("new size {} ({})", r.new_size, r.reason))
+                    .map(|r| {
+                        format!(
+                            "new size {} ({}; driven by {})",
+                            r.new_size,
+                            r.reason,
+                            r.metric()
+                        )
+                    })
                     .collect();
                 self.notes.push(format!(
-                    "{}:{} HPA {ns}/{hpa} scaled: {}; timeline: {}",
+                    "{}:{} HPA {ns}/{hpa} scaled under load ({served} requests served): {}; timeline: {}",
                     self.lesson.file_name(),
                     visit.line,
                     shown.join(", "),
@@ -93,7 +143,7 @@ impl ClusterRun<'_> {
                 let f = fail(
                     visit.line,
                     format!("{} within {:?} under load", t.what, t.after),
-                    t.last,
+                    format!("{} ({served} load requests served)", t.last),
                     "see the HPA status and events below",
                 );
                 Err(self.with_diagnostics(f, ns).await)
@@ -108,17 +158,27 @@ impl ClusterRun<'_> {
             .rfind(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")));
         let kubectl = steps.iter().find(|s| matches!(&s.kind, StepKind::Inspect { args, .. } if args.iter().any(|a| a.contains("yaml"))));
         let (Some(curl), Some(kubectl)) = (curl, kubectl) else {
-            return Ok(());
+            return Ok(()); // the lesson compares nothing: no promise to keep
         };
         let (Some(json), Some(yaml)) = (
             self.outputs.get(&curl.line),
             self.outputs.get(&kubectl.line),
         ) else {
-            return Ok(());
+            // both commands ran (a failure would have stopped the run), so an output is missing
+            // only if yadoc lost it: never a pass
+            return Err(fail(
+                curl.line,
+                format!(
+                    "the outputs of curl (line {}) and kubectl (line {}) to compare",
+                    curl.line, kubectl.line
+                ),
+                "one of the two outputs was not recorded",
+                "a yadoc bug: report it with the run's diagnostics",
+            ));
         };
         let from_curl = volumes_from_pod_list(json);
         let from_kubectl = volumes_from_pod_yaml(yaml);
-        if from_curl.is_empty() || from_curl != from_kubectl {
+        if from_curl.is_empty() || from_kubectl.is_empty() || from_curl != from_kubectl {
             return Err(fail(
                 curl.line,
                 format!(
@@ -144,7 +204,9 @@ impl ClusterRun<'_> {
         let Some(client) = self.client(step).await? else {
             return Ok(());
         };
-        match api::etcd_nodes(&client).await {
+        // k3s labels the node asynchronously, after k3d returned (k3s pkg/etcd/metadata_controller.go:
+        // handleSelf sets node-role.kubernetes.io/etcd=true on the node's first sync)
+        match api::etcd_nodes_within(&client, self.deadlines.ready, self.deadlines.poll).await {
             Ok(nodes) if !nodes.is_empty() => {
                 self.notes.push(format!(
                     "{}:{} etcd runs on {} (node-role.kubernetes.io/etcd=true)",
@@ -156,7 +218,10 @@ impl ClusterRun<'_> {
             }
             Ok(_) => Err(fail(
                 step.line,
-                "a node with node-role.kubernetes.io/etcd=true (embedded etcd)",
+                format!(
+                    "a node with node-role.kubernetes.io/etcd=true (embedded etcd) within {:?}",
+                    self.deadlines.ready
+                ),
                 "no node runs etcd: the cluster uses its default datastore",
                 "pass --k3s-arg \"--cluster-init@server:0\" to k3d cluster create",
             )),

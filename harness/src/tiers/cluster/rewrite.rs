@@ -8,8 +8,7 @@ use std::path::PathBuf;
 
 use crate::lesson::steps::ClusterCreate;
 
-/// The k3s image the nightly runs pin (YADOC_K3S_IMAGE overrides, the CI matrix sets it).
-pub const DEFAULT_K3S_IMAGE: &str = "rancher/k3s:v1.31.5-k3s1";
+pub use crate::k8s::version::DEFAULT_K3S_IMAGE;
 
 /// The isolation state of one lesson's cluster run.
 #[derive(Debug, Clone)]
@@ -82,6 +81,12 @@ impl Isolation {
         *self.ports.entry(lesson_port).or_insert_with(f)
     }
 
+    /// The `KUBECONFIG` every k3d and kubectl command of the run sees: the run's own file, never
+    /// the user's `~/.kube/config`.
+    pub fn kubeconfig_env(&self) -> PathBuf {
+        self.workdir.join("kubeconfig")
+    }
+
     pub fn kubeconfig_arg(&self) -> String {
         format!("--kubeconfig={}", self.kubeconfig.display())
     }
@@ -91,6 +96,7 @@ impl Isolation {
         let name = self.cluster(&c.name);
         let mut rewrites = vec![format!("cluster name {} → {name} (unique per run)", c.name)];
         let mut argv = vec!["cluster".to_string(), "create".into(), name.clone()];
+        let mut api_port_seen = false;
         let mut words = c.argv.iter().skip(3).peekable();
         while let Some(w) = words.next() {
             let (flag, inline) = match w.split_once('=') {
@@ -134,6 +140,7 @@ impl Isolation {
                     ]);
                 }
                 ("--api-port", Some(v)) => {
+                    api_port_seen = true;
                     let host: u16 = v
                         .rsplit(':')
                         .next()
@@ -158,6 +165,20 @@ impl Isolation {
                 (f, Some(v)) => argv.extend([f.to_string(), v]),
                 (f, None) => argv.push(f.to_string()),
             }
+        }
+        if !api_port_seen {
+            // without --api-port k3d publishes the API server on 0.0.0.0 (its default API host,
+            // k3d pkg/types/defaults.go DefaultAPIHost), i.e. on the LAN of whoever runs the test
+            let free = (self.free_port)();
+            rewrites.push(format!(
+                "added: --api-port 127.0.0.1:{free} (the lesson sets none; k3d would publish the API on 0.0.0.0)"
+            ));
+            argv.extend([
+                "--api-port".into(),
+                format!("127.0.0.1:{free}"),
+                "--k3s-arg".into(),
+                "--tls-san=127.0.0.1@server:*".into(),
+            ]);
         }
         rewrites.push(format!("--image {} (pinned k3s)", self.k3s_image));
         rewrites.push(format!(

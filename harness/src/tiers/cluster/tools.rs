@@ -12,15 +12,11 @@ pub struct Tools {
     pub k3d: String,
     pub docker: String,
     pub kubectl: String,
-    /// None: curl is absent, reqwest makes the lesson's API call with the same certificates.
+    /// None: curl is absent (then a lesson that calls curl cannot run on a cluster here).
     pub curl: Option<String>,
     /// None: no mikefarah yq v4 (`yq e`), the built-in extractor reads the kubeconfig instead.
     pub yq: Option<String>,
     pub env: Vec<(String, String)>,
-}
-
-fn var(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
 
 fn version(program: &str, args: &[&str]) -> Result<String, String> {
@@ -45,8 +41,18 @@ fn version(program: &str, args: &[&str]) -> Result<String, String> {
 }
 
 impl Tools {
-    /// Find the tools; Err names what is missing and how to get it.
-    pub fn detect() -> Result<Self, String> {
+    /// Find the tools; Err names what is missing and how to get it. `curl_at`: the lesson line
+    /// of the lesson's first curl, which makes curl a prerequisite.
+    pub fn detect(curl_at: Option<(&str, usize)>) -> Result<Self, String> {
+        Self::detect_with(|name| std::env::var(name).ok(), curl_at)
+    }
+
+    /// `detect`, with the environment given as a lookup (tests name fake programs with it).
+    pub fn detect_with(
+        env: impl Fn(&str) -> Option<String>,
+        curl_at: Option<(&str, usize)>,
+    ) -> Result<Self, String> {
+        let var = |name: &str, default: &str| env(name).unwrap_or_else(|| default.to_string());
         let (k3d, docker, kubectl) = (
             var("YADOC_K3D", "k3d"),
             var("YADOC_DOCKER", "docker"),
@@ -57,8 +63,15 @@ impl Tools {
         })?;
         version(&kubectl, &["version", "--client"])
             .map_err(|e| format!("{e} (install kubectl)"))?;
+        let curl_program = var("YADOC_CURL", "curl");
+        let curl = match (version(&curl_program, &["--version"]), curl_at) {
+            (Ok(_), _) => Some(curl_program),
+            (Err(e), Some((lesson, line))) => {
+                return Err(format!("{e}, and {lesson}:{line} calls it (install curl)"))
+            }
+            (Err(_), None) => None,
+        };
         crate::tiers::prereq::docker()?;
-        let curl = Some(var("YADOC_CURL", "curl")).filter(|c| version(c, &["--version"]).is_ok());
         let yq = Some(var("YADOC_YQ", "yq")).filter(|y| {
             version(y, &["--version"])
                 .is_ok_and(|v| v.contains("mikefarah") || v.contains("version v4"))
