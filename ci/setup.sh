@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up for a Debian machine (what a newcomer runs once, and what .ci/run runs on a fresh CI machine):
 #   - python3 with venv and pip, for the app tier
+#   - check-jsonschema and zizmor in a venv of yadoc's cache, for the workflow tests
 #   - debootstrap, and the local stand-in for the lessons' base images (python:3.9, python:3.9-alpine),
 #     for the image tier on machines that cannot pull from a container registry
 # Idempotent: it installs only what is missing. The docker engine itself is expected to be running.
@@ -16,6 +17,9 @@ if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# the tools tests/workflows.rs checks .github/workflows with
+bash ci/workflow-tools.sh
 
 if docker version >/dev/null 2>&1; then
   bash ci/base-images.sh

@@ -153,6 +153,46 @@ pub fn cluster_trials(lesson: &'static str) -> Vec<Trial> {
     ]
 }
 
+/// The cluster tests as cargo shows them where k3d is missing (this target run again, with
+/// `YADOC_K3D` naming a program that does not exist): ignored with the reason in cargo's own
+/// summary, and failed with the same reason under `YADOC_REQUIRE=cluster`.
+pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
+    let stem = lesson.trim_end_matches(".md");
+    Trial::test(
+        format!("{stem}_cluster_tests_show_as_ignored_with_the_reason_where_k3d_is_missing"),
+        move || {
+            let me = std::env::current_exe().map_err(|e| Failed::from(e.to_string()))?;
+            let run = |require: Option<&str>| {
+                let mut c = std::process::Command::new(&me);
+                c.args(["--test-threads", "1", "on_a_fresh_k3d_cluster"])
+                    .env("YADOC_K3D", "/nonexistent/k3d")
+                    .env("YADOC_QUIET", "1")
+                    .env_remove("YADOC_REQUIRE");
+                if let Some(r) = require {
+                    c.env("YADOC_REQUIRE", r);
+                }
+                c.output().expect("the test binary runs again")
+            };
+            let reason = format!("cluster tier of {lesson}: /nonexistent/k3d not found");
+            let skipped = run(None);
+            let out = String::from_utf8_lossy(&skipped.stdout);
+            let ignored = out
+                .lines()
+                .filter(|l| l.contains("on_a_fresh_k3d_cluster") && l.contains("ignored") && l.contains(&reason))
+                .count();
+            if !skipped.status.success() || ignored != 2 || !out.contains("2 ignored") {
+                return Err(format!("expected 2 cluster tests ignored with `{reason}`:\n{out}").into());
+            }
+            let required = run(Some("cluster"));
+            let out = String::from_utf8_lossy(&required.stdout);
+            if required.status.success() || !out.contains(&reason) || !out.contains("2 failed") {
+                return Err(format!("expected 2 failures with `{reason}` under YADOC_REQUIRE=cluster:\n{out}").into());
+            }
+            Ok(())
+        },
+    )
+}
+
 /// A plain test (passes unless it panics) as a libtest-mimic trial.
 pub fn plain(name: &str, f: fn()) -> Trial {
     Trial::test(name, move || {
@@ -176,6 +216,7 @@ macro_rules! lesson_main {
                 $(libtest_mimic::Trial::ignorable_test(stringify!($t), $t),)*
             ];
             trials.extend(support::cluster_trials($lesson));
+            trials.push(support::cluster_skip_trial($lesson));
             support::run(trials)
         }
     };
