@@ -25,23 +25,34 @@ fn workflows() -> Vec<PathBuf> {
 
 /// The tool on PATH, else in the venv `ci/workflow-tools.sh` makes.
 fn tool(name: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("YADOC_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"))
-            .join("yadoc")
-    });
+    let cache = std::env::var_os("YADOC_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
+                })
+                .join("yadoc")
+        });
     let venv = cache.join("ci-tools/bin").join(name);
     if venv.is_file() {
         return Some(venv);
     }
     std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|c| c.is_file()))
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|c| c.is_file())
+        })
         .flatten()
 }
 
 fn required() -> bool {
-    std::env::var("YADOC_REQUIRE").is_ok_and(|v| v.split(',').any(|t| t.trim() == "workflows" || t.trim() == "all"))
+    std::env::var("YADOC_REQUIRE").is_ok_and(|v| {
+        v.split(',')
+            .any(|t| t.trim() == "workflows" || t.trim() == "all")
+    })
 }
 
 /// Run `name args… FILE` on every workflow; each must exit 0.
@@ -57,7 +68,11 @@ fn every_workflow(name: &'static str, args: &'static [&'static str]) -> Result<C
     let files = workflows();
     assert!(!files.is_empty(), "no workflow to check");
     for f in files {
-        let out = Command::new(&exe).args(args).arg(&f).output().expect("the tool runs");
+        let out = Command::new(&exe)
+            .args(args)
+            .arg(&f)
+            .output()
+            .expect("the tool runs");
         if !out.status.success() {
             return Err(format!(
                 "{name} {} {}:\n{}{}",
@@ -80,22 +95,43 @@ fn nightly() -> serde_json::Value {
 fn nightly_runs_only_k3s_versions_the_kubernetes_types_speak() {
     let n = nightly();
     let job = &n["jobs"]["lesson"];
-    let k3s: Vec<&str> = job["strategy"]["matrix"]["k3s"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let k3s: Vec<&str> = job["strategy"]["matrix"]["k3s"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert!(k3s.len() >= 2, "{k3s:?}");
     let minor = yadoc::k8s::version::KUBERNETES_MINOR;
     for image in &k3s {
-        let m = yadoc::k8s::version::k3s_minor(image).unwrap_or_else(|| panic!("{image}: no version"));
-        assert!(m >= minor, "{image} is older than 1.{minor}, the version k8s-openapi and kube speak here");
+        let m =
+            yadoc::k8s::version::k3s_minor(image).unwrap_or_else(|| panic!("{image}: no version"));
+        assert!(
+            m >= minor,
+            "{image} is older than 1.{minor}, the version k8s-openapi and kube speak here"
+        );
     }
     assert!(
         k3s.contains(&yadoc::k8s::version::DEFAULT_K3S_IMAGE),
         "the default pinned image {} is in the matrix",
         yadoc::k8s::version::DEFAULT_K3S_IMAGE
     );
-    let lessons: Vec<&str> = job["strategy"]["matrix"]["lesson"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert_eq!(lessons, ["lesson1", "lesson2", "lesson3"], "one job per lesson");
+    let lessons: Vec<&str> = job["strategy"]["matrix"]["lesson"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lessons,
+        ["lesson1", "lesson2", "lesson3"],
+        "one job per lesson"
+    );
     assert_eq!(job["strategy"]["fail-fast"], false);
-    assert_eq!(job["env"]["YADOC_REQUIRE"], "all", "a missing tool fails the nightly");
+    assert_eq!(
+        job["env"]["YADOC_REQUIRE"], "all",
+        "a missing tool fails the nightly"
+    );
 }
 
 fn nightly_runs_the_course_as_written_and_corrected_as_independent_steps() {
@@ -109,36 +145,63 @@ fn nightly_runs_the_course_as_written_and_corrected_as_independent_steps() {
     };
     let as_written = step("--report-dir \"report/as-written\"");
     let corrected = step("--lessons fixtures/corrected");
-    assert!(as_written["run"].as_str().unwrap().contains("--tier static,app,image,cluster"));
-    assert!(corrected["run"].as_str().unwrap().contains("--tier static,app,image,cluster"));
-    assert_eq!(corrected["if"], "${{ !cancelled() }}", "runs even when the course as written failed");
+    assert!(as_written["run"]
+        .as_str()
+        .unwrap()
+        .contains("--tier static,app,image,cluster"));
+    assert!(corrected["run"]
+        .as_str()
+        .unwrap()
+        .contains("--tier static,app,image,cluster"));
+    assert_eq!(
+        corrected["if"], "${{ !cancelled() }}",
+        "runs even when the course as written failed"
+    );
     assert_eq!(step("yadoc gc")["if"], "always()");
     assert!(
-        steps.iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact@")) && s["if"] == "always()"),
+        steps.iter().any(|s| s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+            && s["if"] == "always()"),
         "reports uploaded whatever happened"
     );
     let install = step("sudo install -m 0755 k3d-linux-amd64");
-    assert!(install["run"].as_str().unwrap().contains("sha256sum -c"), "downloads are verified");
+    assert!(
+        install["run"].as_str().unwrap().contains("sha256sum -c"),
+        "downloads are verified"
+    );
 }
 
 fn the_workflows_live_where_github_runs_them() {
     assert!(Path::new(&root().join(".github/workflows/nightly.yml")).is_file());
-    assert!(!root().join("ci/github").exists(), "no copy to keep in sync by hand");
+    assert!(
+        !root().join("ci/github").exists(),
+        "no copy to keep in sync by hand"
+    );
 }
 
 fn main() {
     support::run(vec![
         Trial::ignorable_test("workflows_follow_githubs_workflow_schema", || {
-            every_workflow("check-jsonschema", &["--builtin-schema", "vendor.github-workflows"])
+            every_workflow(
+                "check-jsonschema",
+                &["--builtin-schema", "vendor.github-workflows"],
+            )
         }),
         Trial::ignorable_test("workflows_pass_zizmors_offline_audit", || {
             every_workflow("zizmor", &["--offline", "--persona=auditor"])
         }),
-        plain("nightly_runs_only_k3s_versions_the_kubernetes_types_speak", nightly_runs_only_k3s_versions_the_kubernetes_types_speak),
+        plain(
+            "nightly_runs_only_k3s_versions_the_kubernetes_types_speak",
+            nightly_runs_only_k3s_versions_the_kubernetes_types_speak,
+        ),
         plain(
             "nightly_runs_the_course_as_written_and_corrected_as_independent_steps",
             nightly_runs_the_course_as_written_and_corrected_as_independent_steps,
         ),
-        plain("the_workflows_live_where_github_runs_them", the_workflows_live_where_github_runs_them),
+        plain(
+            "the_workflows_live_where_github_runs_them",
+            the_workflows_live_where_github_runs_them,
+        ),
     ])
 }

@@ -244,3 +244,127 @@ fn doctor_reports_each_tier_with_versions_and_fixes_and_its_exit_code_says_which
         "bit 2 is the image tier:\n{text}"
     );
 }
+
+/// A Python other than the lesson image's, as the nightly's runner has (3.12): pyenv's, else the
+/// newest on PATH.
+fn other_python() -> Option<PathBuf> {
+    let home = PathBuf::from(std::env::var_os("HOME")?);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(home.join(".pyenv/versions"))
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("3.12."))
+        .map(|e| e.path().join("bin/python3.12"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+#[test]
+fn the_app_tier_runs_on_the_images_python_and_a_failure_on_another_is_no_lesson_finding() {
+    // gunicorn 20.1.0 imports pkg_resources, which a Python 3.12 venv lacks: the corrected lesson
+    // 2 fails there, and that is the host's Python, not the lesson
+    let Some(py312) = other_python() else {
+        // no 3.12 here: the host's default Python runs it and the note says it differs
+        let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+            .args([
+                "check",
+                "lesson1",
+                "--lessons",
+                &root().join("fixtures/corrected").display().to_string(),
+                "--tier",
+                "app",
+            ])
+            .env("YADOC_QUIET", "1")
+            .env("YADOC_PYTHON", "python3")
+            .env_remove("YADOC_REQUIRE")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("the lesson's image has Python 3.9"), "{text}");
+        return;
+    };
+    let run = |require: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_yadoc"));
+        c.args([
+            "check",
+            "lesson2",
+            "--lessons",
+            &root().join("fixtures/corrected").display().to_string(),
+            "--tier",
+            "app",
+            "--format",
+            "json",
+        ])
+        .env("YADOC_QUIET", "1")
+        .env("YADOC_PYTHON", &py312)
+        .env_remove("YADOC_REQUIRE");
+        if let Some(r) = require {
+            c.env("YADOC_REQUIRE", r);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        )
+    };
+    let (code, v) = run(None);
+    assert_eq!(code, Some(0), "{v:#}");
+    let serve = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["check"] == "app.serve")
+        .unwrap();
+    assert_eq!(serve["status"], "skipped", "{serve:#}");
+    let reason = serve["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Python 3.12") && reason.contains("the lesson's image runs Python 3.9"),
+        "{reason}"
+    );
+    assert!(reason.contains("pkg_resources"), "what it saw: {reason}");
+    let (code, v) = run(Some("app"));
+    assert_eq!(
+        code,
+        Some(1),
+        "required, the missing Python 3.9 fails: {v:#}"
+    );
+}
+
+#[test]
+fn the_app_tier_finds_the_images_python_where_the_host_has_it() {
+    let has_39 = std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".pyenv/versions"))
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .is_some_and(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("3.9."))
+        })
+        || Command::new("python3.9")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args([
+            "check",
+            "lesson1",
+            "--lessons",
+            &root().join("fixtures/corrected").display().to_string(),
+            "--tier",
+            "app",
+        ])
+        .env("YADOC_QUIET", "1")
+        .env_remove("YADOC_PYTHON")
+        .env_remove("YADOC_REQUIRE")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    if has_39 {
+        assert!(
+            text.contains("Python 3.9.") && text.contains("as the lesson's image (FROM python:3.9"),
+            "{text}"
+        );
+    } else {
+        assert!(text.contains("no Python 3.9 was found here"), "{text}");
+    }
+}

@@ -178,15 +178,24 @@ pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
             let out = String::from_utf8_lossy(&skipped.stdout);
             let ignored = out
                 .lines()
-                .filter(|l| l.contains("on_a_fresh_k3d_cluster") && l.contains("ignored") && l.contains(&reason))
+                .filter(|l| {
+                    l.contains("on_a_fresh_k3d_cluster")
+                        && l.contains("ignored")
+                        && l.contains(&reason)
+                })
                 .count();
             if !skipped.status.success() || ignored != 2 || !out.contains("2 ignored") {
-                return Err(format!("expected 2 cluster tests ignored with `{reason}`:\n{out}").into());
+                return Err(
+                    format!("expected 2 cluster tests ignored with `{reason}`:\n{out}").into(),
+                );
             }
             let required = run(Some("cluster"));
             let out = String::from_utf8_lossy(&required.stdout);
             if required.status.success() || !out.contains(&reason) || !out.contains("2 failed") {
-                return Err(format!("expected 2 failures with `{reason}` under YADOC_REQUIRE=cluster:\n{out}").into());
+                return Err(format!(
+                    "expected 2 failures with `{reason}` under YADOC_REQUIRE=cluster:\n{out}"
+                )
+                .into());
             }
             Ok(())
         },

@@ -56,7 +56,8 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             )]
         }
     };
-    let python = match prereq::python() {
+    let want = spec.base_python().map(String::from);
+    let python = match prereq::python_for(want.as_deref()) {
         Ok(p) => p,
         Err(reason) => {
             return vec![prereq::unavailable(
@@ -69,12 +70,19 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             )]
         }
     };
-    let mut notes = vec![match spec.base_python() {
-        Some(v) if !python.version.starts_with(&format!("{v}.")) => format!(
-            "Python {} from {} on this machine; the lesson's image has Python {v} (FROM {} at {name}:{})",
+    // the host's Python differs from the image's: a failure then may be the version's, not the lesson's
+    let differs = want
+        .clone()
+        .filter(|v| !python.version.starts_with(&format!("{v}.")));
+    let mut notes = vec![match &differs {
+        Some(v) => format!(
+            "Python {} from {}: the lesson's image has Python {v} (FROM {} at {name}:{}), and no Python {v} was found here (python{v} on PATH, pyenv, YADOC_PYTHON)",
             python.version, python.exe, spec.base_image, spec.from_line
         ),
-        _ => format!("Python {} from {} (FROM {} at {name}:{})", python.version, python.exe, spec.base_image, spec.from_line),
+        None => format!(
+            "Python {} from {}, as the lesson's image (FROM {} at {name}:{})",
+            python.version, python.exe, spec.base_image, spec.from_line
+        ),
     }];
     let requirements = spec
         .requirements
@@ -106,9 +114,10 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
                         .unwrap_or_else(|| format!("read pip's output:\n{}", tail(&output, 12))),
                 )
                 .diagnosis(d.map(|d| d.line()));
-            return vec![
+            let outcomes = vec![
                 Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes),
             ];
+            return host_python_verdict(outcomes, &python, differs.as_deref(), spec.cmd_line);
         }
     };
     let installed: Vec<&str> = venv.freeze.lines().collect();
@@ -120,7 +129,43 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     ));
     let install =
         Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, Vec::new()).with_notes(notes);
-    vec![install, serve(&spec, &venv)]
+    let outcomes = vec![install, serve(&spec, &venv)];
+    host_python_verdict(outcomes, &python, differs.as_deref(), spec.cmd_line)
+}
+
+/// On a host whose Python differs from the image's, a failure says nothing certain about the lesson
+/// (gunicorn 20.1 on Python 3.12 fails for want of pkg_resources; on 3.9 it does not): it is reported
+/// as the missing prerequisite it is — skipped with the reason, failed under YADOC_REQUIRE — and
+/// never as a lesson finding or known drift. A pass on another Python stays a pass, with its note.
+fn host_python_verdict(
+    outcomes: Vec<Outcome>,
+    python: &prereq::Python,
+    image_python: Option<&str>,
+    line: usize,
+) -> Vec<Outcome> {
+    let Some(v) = image_python else {
+        return outcomes;
+    };
+    outcomes
+        .into_iter()
+        .map(|o| {
+            if o.status != crate::checks::finding::Status::Failed {
+                return o;
+            }
+            let seen = o
+                .findings
+                .first()
+                .map(|f| f.observed.clone())
+                .unwrap_or_default();
+            let reason = format!(
+                "the app failed on this machine's Python {} ({seen}), but the lesson's image runs Python {v}: no Python {v} here to tell a lesson defect from a version difference (install it: pyenv install {v}, actions/setup-python; or set YADOC_PYTHON)",
+                python.version
+            );
+            let mut n = prereq::unavailable(&o.check, &o.title, Tier::App, &o.lesson, line, &reason);
+            n.notes = o.notes;
+            n
+        })
+        .collect()
 }
 
 fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {

@@ -24,7 +24,50 @@ pub struct Python {
 }
 
 pub fn python() -> Result<Python, String> {
-    let exe = std::env::var("YADOC_PYTHON").unwrap_or_else(|_| "python3".into());
+    probe_python(&std::env::var("YADOC_PYTHON").unwrap_or_else(|_| "python3".into()))
+}
+
+/// The Python the app tier runs a lesson's app on: `YADOC_PYTHON` when set (an explicit choice),
+/// else one of the lesson's image's version (`want`, `3.9` for `FROM python:3.9`): `python3.9` on
+/// PATH, then pyenv's versions (`$PYENV_ROOT/versions/3.9.*`, newest first); else `python3`.
+/// The caller compares the version and says when the host's Python differs from the image's.
+pub fn python_for(want: Option<&str>) -> Result<Python, String> {
+    if std::env::var_os("YADOC_PYTHON").is_some() {
+        return python();
+    }
+    if let Some(v) = want {
+        let matches = |p: &Python| p.version.starts_with(&format!("{v}."));
+        let mut candidates = vec![format!("python{v}")];
+        let root = std::env::var_os("PYENV_ROOT")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pyenv")));
+        if let Some(Ok(entries)) = root.map(|r| std::fs::read_dir(r.join("versions"))) {
+            let mut found: Vec<std::path::PathBuf> = entries
+                .flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{v}."))
+                })
+                .map(|e| e.path().join("bin").join(format!("python{v}")))
+                .filter(|p| p.is_file())
+                .collect();
+            found.sort_by(|a, b| b.cmp(a));
+            candidates.extend(found.into_iter().map(|p| p.display().to_string()));
+        }
+        for c in candidates {
+            if let Ok(p) = probe_python(&c) {
+                if matches(&p) {
+                    return Ok(p);
+                }
+            }
+        }
+    }
+    python()
+}
+
+fn probe_python(exe: &str) -> Result<Python, String> {
+    let exe = exe.to_string();
     let out = Cmd::new(&exe)
         .args([
             "-c",
