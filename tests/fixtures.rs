@@ -195,7 +195,10 @@ fn a_known_drift_entry_that_no_longer_reproduces_fails_as_stale() {
             "lesson2.md:264",
             "lesson2.md:27",
             "lesson2.md:64",
-            "lesson3.md:155"
+            "lesson3.md:155",
+            "lesson3.md:68",
+            "lesson3.md:70",
+            "lesson3.md:72"
         ]
     );
 }

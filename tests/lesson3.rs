@@ -20,13 +20,21 @@ fn lesson3_static_tier_reports_exactly_the_known_drift() {
     );
     assert_eq!(
         located(&findings(&outcomes)),
-        ["markdown.unclosed-fence@lesson3.md:155"]
+        [
+            "kubeconfig.index-path@lesson3.md:68",
+            "kubeconfig.index-path@lesson3.md:70",
+            "kubeconfig.index-path@lesson3.md:72",
+            "markdown.unclosed-fence@lesson3.md:155",
+        ]
     );
 }
 
 fn lesson3_unclosed_fence_names_what_it_swallows() {
     let outcomes = static_outcomes(&lessons_dir(), "lesson3.md");
-    let f = findings(&outcomes)[0];
+    let f = *findings(&outcomes)
+        .iter()
+        .find(|f| f.check == "markdown.unclosed-fence")
+        .unwrap();
     assert!(
         f.observed.contains("lines 156–253 (end of file)"),
         "{}",

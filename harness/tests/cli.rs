@@ -40,7 +40,7 @@ fn check_on_the_course_exits_0_with_known_drift_and_names_each_at_its_line() {
     ] {
         assert!(out.contains(at), "{at} missing in:\n{out}");
     }
-    assert!(out.contains("0 failed, 5 known drift, 0 skipped"), "{out}");
+    assert!(out.contains("0 failed, 6 known drift, 0 skipped"), "{out}");
 }
 
 #[test]
@@ -56,13 +56,14 @@ fn json_output_has_the_schema_summary_and_located_findings() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(v["schema"], 1);
-    assert_eq!(v["summary"]["known_drift"], 1);
+    // two checks with known drift: the unclosed fence and the kubeconfig index paths
+    assert_eq!(v["summary"]["known_drift"], 2);
     let f = v["outcomes"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|o| o["findings"].as_array().unwrap().clone())
-        .next()
+        .find(|f| f["check"] == "markdown.unclosed-fence")
         .unwrap();
     assert_eq!(
         (

@@ -758,7 +758,7 @@ fn a_cluster_init_cluster_whose_node_never_gets_the_etcd_label_fails_at_its_crea
 fn a_certificate_path_that_yields_no_pem_fails_at_the_extraction_line() {
     let (fakes, api) = lesson3("kube-api-access-wcl8p", etcd_labelled_on_the_third_read());
     let fakes = fakes.rule(json!({"program": "k3d", "match": ["kubeconfig write"], "write_after": "--output",
-        "content": "apiVersion: v1\nclusters:\n- cluster:\n    server: https://0.0.0.0:6550\n  name: k3d-x\nusers:\n- name: admin@k3d-x\n  user:\n    token: abc\n"}));
+        "content": "apiVersion: v1\nclusters:\n- cluster:\n    server: https://0.0.0.0:6550\n  name: k3d-{name}\nusers:\n- name: admin@k3d-{name}\n  user:\n    token: abc\n"}));
     let o = run(
         &lesson("fixtures/corrected", "lesson3.md"),
         &fakes,
@@ -797,11 +797,11 @@ fn a_yq_that_prints_null_is_not_believed_and_yadoc_reads_the_kubeconfig_itself()
         "{:#?}",
         o.notes
     );
+    // yq ran, with the lesson's cluster name replaced by the run's in the select
     assert!(
-        fakes
-            .calls()
-            .iter()
-            .any(|c| c.starts_with("yq e -e .clusters[0]")),
+        fakes.calls().iter().any(|c| c
+            .starts_with("yq e -e .clusters[] | select(.name == \"k3d-yadoc-")
+            && c.ends_with("-0\") | .cluster.\"certificate-authority-data\" -")),
         "{:#?}",
         fakes.calls()
     );

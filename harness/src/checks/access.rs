@@ -183,3 +183,52 @@ pub fn api_port(ctx: &Ctx) -> Vec<Finding> {
     }
     out
 }
+
+pub const KUBECONFIG_INDEX: &str = "kubeconfig.index-path";
+
+/// `yq e '.clusters[0]…' ~/.kube/config`: an entry by position is whichever sorts first in the
+/// reader's merged kubeconfig (clientcmd sorts entries by name: `lesson/kubeconfig_path.rs`), so a
+/// reader with any other cluster may extract another cluster's certificate. Select it by name.
+pub fn kubeconfig_index(ctx: &Ctx) -> Vec<Finding> {
+    use crate::lesson::kubeconfig_path::{KubeconfigPath, Pick};
+    let mut out = Vec::new();
+    for (s, k) in ctx.steps() {
+        let StepKind::ExtractKubeconfigField {
+            expression,
+            kubeconfig,
+            ..
+        } = k
+        else {
+            continue;
+        };
+        let Some(path) = KubeconfigPath::parse(expression) else {
+            continue;
+        };
+        let Pick::Index(i) = path.pick else { continue };
+        let cluster = cluster_at(ctx, s.line).map(|(_, c)| format!("k3d-{}", c.name));
+        let name = match (path.list.as_str(), &cluster) {
+            ("users", Some(c)) => format!("admin@{c}"),
+            (_, Some(c)) => c.clone(),
+            (_, None) => "NAME".into(),
+        };
+        let by_name = KubeconfigPath {
+            pick: Pick::Name(name.clone()),
+            ..path.clone()
+        };
+        out.push(
+            ctx.finding(KUBECONFIG_INDEX, s.line)
+                .expected(format!(
+                    "the `{}` entry of {} selected by name ({name}), the one the lesson made",
+                    path.list,
+                    cluster.as_deref().unwrap_or("the lesson's cluster")
+                ))
+                .observed(format!(
+                    "`.{}[{i}]` of {kubeconfig}: kubectl and k3d keep a merged kubeconfig's entries sorted by name, so [{i}] is whichever sorts {} there, another cluster's for a reader who has one",
+                    path.list,
+                    if i == 0 { "first".to_string() } else { format!("at position {i}") }
+                ))
+                .fix(format!("use `{}`", by_name.expression())),
+        );
+    }
+    out
+}

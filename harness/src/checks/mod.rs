@@ -126,6 +126,11 @@ pub const STATIC: &[Check] = &[
         run: access::api_port,
     },
     Check {
+        id: access::KUBECONFIG_INDEX,
+        title: "kubeconfig entries picked by name, not position",
+        run: access::kubeconfig_index,
+    },
+    Check {
         id: docker::SYNTAX,
         title: "Dockerfile parses",
         run: docker::syntax,

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::exec::{fail, ClusterRun, Executed, Failure};
+use crate::lesson::kubeconfig_path::KubeconfigPath;
 use crate::lesson::steps::Step;
 
 impl ClusterRun<'_> {
@@ -22,6 +23,25 @@ impl ClusterRun<'_> {
     ) -> Result<(), Failure> {
         let kc = self.iso.kubeconfig.clone();
         let kc_shown = kc.display().to_string();
+        // an entry picked by name names the lesson's cluster: in the run it has the run's name
+        let mut expression = expression.to_string();
+        let mut renamed = None;
+        if let (Some(path), Some(lesson_cluster)) =
+            (KubeconfigPath::parse(&expression), self.current.clone())
+        {
+            let run_cluster = self.iso.cluster(&lesson_cluster);
+            let p = path.renamed(
+                &format!("k3d-{lesson_cluster}"),
+                &format!("k3d-{run_cluster}"),
+            );
+            if p != path {
+                renamed = Some(format!(
+                    "k3d-{lesson_cluster} → k3d-{run_cluster} (the run's cluster)"
+                ));
+                expression = p.expression();
+            }
+        }
+        let expression = expression.as_str();
         let mut decoded = None;
         if let Some(yq) = self.tools.yq.clone() {
             self.executed.push(Executed {
@@ -71,9 +91,11 @@ impl ClusterRun<'_> {
                 literal: step.literal.clone(),
                 program: "builtin-extract".into(),
                 argv: vec![expression.into(), kc_shown.clone(), out.into()],
-                rewrites: vec![
-                    "the same path read and base64-decoded by yadoc (yq, mikefarah v4, absent or failed)".into(),
-                ],
+                rewrites: std::iter::once(
+                    "the same path read and base64-decoded by yadoc (yq, mikefarah v4, absent or failed)".to_string(),
+                )
+                .chain(renamed.clone())
+                .collect(),
                 kubeconfig: None,
             });
             if self.dry_run {
@@ -161,30 +183,17 @@ fn pem_or_err(bytes: Vec<u8>, expression: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-/// `.clusters[0].cluster."certificate-authority-data"` of a kubeconfig, base64-decoded.
+/// A kubeconfig field (`.clusters[0].cluster."certificate-authority-data"`, or an entry selected by
+/// name), base64-decoded: what `yq e EXPR | base64 --decode` gives.
 pub fn extract_field(kubeconfig: &Path, expression: &str) -> Result<Vec<u8>, String> {
     use base64::Engine;
+    let path = KubeconfigPath::parse(expression)
+        .ok_or_else(|| format!("{expression}: yadoc reads `.LIST[N].FIELD` and `.LIST[] | select(.name == \"X\") | .FIELD` paths"))?;
     let text = std::fs::read_to_string(kubeconfig)
         .map_err(|e| format!("{}: {e}", kubeconfig.display()))?;
-    let doc = crate::yaml::YamlDoc::parse(&text)
-        .map_err(|e| format!("line {}: {}", e.line, e.message))?;
-    let mut v = &doc.value;
-    for part in expression.trim_start_matches('.').split('.') {
-        let part = part.trim_matches('"');
-        let (key, index) = match part.split_once('[') {
-            Some((k, i)) => (k, i.trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
-        };
-        if !key.is_empty() {
-            v = &v[key];
-        }
-        if let Some(i) = index {
-            v = &v[i];
-        }
-    }
-    let s = v
-        .as_str()
-        .ok_or_else(|| format!("{expression} is not a string in {}", kubeconfig.display()))?;
+    let s = path
+        .read(&text)
+        .map_err(|e| format!("{expression} in {}: {e}", kubeconfig.display()))?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s.trim())
         .map_err(|e| format!("{expression} is not base64: {e}"))?;
