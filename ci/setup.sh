@@ -12,6 +12,7 @@ need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv python3-pip)
 command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)   # certificates for the kubeconfig connector test
 if ((${#need[@]})); then
   echo "setup: apt-get install ${need[*]}"
   apt-get update -qq
