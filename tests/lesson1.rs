@@ -159,9 +159,11 @@ lesson_main! {
         lesson1_files_are_read_from_its_blocks_at_their_lines,
         lesson1_steps_follow_the_text_in_order,
     ],
-    tiers: [
+    app: [
         lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drift,
         lesson1_corrected_app_answers_the_decoded_text,
+    ],
+    image: [
         lesson1_image_as_written_exits_at_import_and_is_known_drift,
         lesson1_corrected_image_answers_the_decoded_text_on_loopback,
     ],

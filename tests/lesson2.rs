@@ -167,9 +167,11 @@ lesson_main! {
         lesson2_derives_service_ingress_and_test_txt_and_says_so,
         lesson2_plan_lists_every_step_in_order_with_its_line,
     ],
-    tiers: [
+    app: [
         lesson2_app_as_written_fails_to_boot_gunicorn_and_is_known_werkzeug_drift,
         lesson2_corrected_app_serves_the_exact_10_mb_test_txt_under_gunicorn,
+    ],
+    image: [
         lesson2_image_as_written_is_known_drift_and_corrected_serves_10_mb,
     ],
 }

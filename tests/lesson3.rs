@@ -87,6 +87,8 @@ lesson_main! {
         lesson3_unclosed_fence_names_what_it_swallows,
         lesson3_steps_extract_certs_and_call_the_api_on_its_port,
     ],
-    tiers: [
+    app: [
+    ],
+    image: [
     ],
 }

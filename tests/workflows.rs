@@ -39,13 +39,11 @@ fn tool(name: &str) -> Option<PathBuf> {
     if venv.is_file() {
         return Some(venv);
     }
-    std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(name))
-                .find(|c| c.is_file())
-        })
-        .flatten()
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|c| c.is_file())
+    })
 }
 
 fn required() -> bool {

@@ -48,7 +48,7 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
     let want: Option<String> = lessons.iter().find_map(|l| {
         crate::tiers::spec::AppSpec::of(l)
             .ok()
-            .and_then(|s| s.base_python().map(String::from))
+            .and_then(|s| s.base_python())
     });
     let python = crate::tiers::prereq::python_for(want.as_deref());
     let matches = |p: &crate::tiers::prereq::Python| {

@@ -116,8 +116,10 @@ macro_rules! ran {
 pub fn cluster_trials(lesson: &'static str) -> Vec<Trial> {
     let stem = lesson.trim_end_matches(".md");
     vec![
-        Trial::ignorable_test(
-            format!("{stem}_on_a_fresh_k3d_cluster_as_written_shows_exactly_its_known_drift"),
+        tier_trial(
+            &format!("{stem}_on_a_fresh_k3d_cluster_as_written_shows_exactly_its_known_drift"),
+            Tier::Cluster,
+            lesson,
             move || {
                 let outcomes = ran!(tier(&lessons_dir(), lesson, Tier::Cluster));
                 let bad: Vec<String> = outcomes
@@ -138,8 +140,10 @@ pub fn cluster_trials(lesson: &'static str) -> Vec<Trial> {
                 }
             },
         ),
-        Trial::ignorable_test(
-            format!("{stem}_on_a_fresh_k3d_cluster_corrected_passes"),
+        tier_trial(
+            &format!("{stem}_on_a_fresh_k3d_cluster_corrected_passes"),
+            Tier::Cluster,
+            lesson,
             move || {
                 let outcomes = ran!(tier(&corrected_dir(), lesson, Tier::Cluster));
                 let o = outcome(&outcomes, "cluster.lesson");
@@ -168,6 +172,10 @@ pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
                     .env("YADOC_K3D", "/nonexistent/k3d")
                     .env("YADOC_QUIET", "1")
                     .env_remove("YADOC_REQUIRE");
+                // as cargo test runs it, whoever runs this trial (nextest sets these)
+                for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("NEXTEST")) {
+                    c.env_remove(k);
+                }
                 if let Some(r) = require {
                     c.env("YADOC_REQUIRE", r);
                 }
@@ -210,19 +218,68 @@ pub fn plain(name: &str, f: fn()) -> Trial {
     })
 }
 
+/// Whether nextest is listing the tests: it then learns which are ignored (`--list --ignored`), and
+/// only from the list, since a test process can only pass or fail for it.
+pub fn nextest_listing() -> bool {
+    std::env::var("NEXTEST_TEST_PHASE").is_ok_and(|p| p == "list")
+}
+
+/// What this machine lacks for `tier` of the project's `lesson`, probed without running the tier.
+pub fn missing(tier: Tier, lesson: &str) -> Option<String> {
+    let l = Lesson::load(&lessons_dir().join(lesson)).ok()?;
+    match tier {
+        Tier::Static => None,
+        Tier::App => yadoc::tiers::prereq::python().err(),
+        Tier::Image => yadoc::tiers::image::missing_locally(&l),
+        Tier::Cluster => {
+            let curl_at = l
+                .steps
+                .iter()
+                .find(|s| matches!(s.kind, yadoc::lesson::steps::StepKind::Curl { .. }))
+                .map(|s| (lesson, s.line));
+            yadoc::tiers::cluster::tools::Tools::detect(curl_at).err()
+        }
+    }
+}
+
+/// A test that needs `tier`: under cargo test it decides at run time and shows `ignored, <reason>`;
+/// under nextest the list already marks it ignored (SKIP) where the tier cannot run, and a run-time
+/// "not run" fails rather than showing as PASS — no runner reports a tier that did not run as passed.
+pub fn tier_trial(
+    name: &str,
+    tier: Tier,
+    lesson: &'static str,
+    f: impl FnOnce() -> Verdict + Send + 'static,
+) -> Trial {
+    let nextest = std::env::var_os("NEXTEST").is_some();
+    let trial = Trial::ignorable_test(name, move || match f() {
+        Ok(Completion::Ignored { reason }) if nextest => Err(Failed::from(format!(
+            "not run: {} (nextest shows a run-time skip as a pass, so it fails instead)",
+            reason.unwrap_or_default()
+        ))),
+        other => other,
+    });
+    let ignore = nextest_listing()
+        && !yadoc::tiers::prereq::required(tier)
+        && missing(tier, lesson).is_some();
+    trial.with_ignored_flag(ignore)
+}
+
 /// Run the trials with cargo test's own arguments and exit with its code.
 pub fn run(trials: Vec<Trial>) -> ! {
     libtest_mimic::run(&Arguments::from_args(), trials).exit()
 }
 
-/// `main` of a lesson target: plain tests, tests that need a tier, and the lesson's cluster tests.
+/// `main` of a lesson target: plain tests, tests of the app and image tiers, and the lesson's
+/// cluster tests.
 #[macro_export]
 macro_rules! lesson_main {
-    (lesson: $lesson:literal, plain: [$($p:ident),* $(,)?], tiers: [$($t:ident),* $(,)?] $(,)?) => {
+    (lesson: $lesson:literal, plain: [$($p:ident),* $(,)?], app: [$($a:ident),* $(,)?], image: [$($i:ident),* $(,)?] $(,)?) => {
         fn main() {
             let mut trials = vec![
                 $(support::plain(stringify!($p), $p),)*
-                $(libtest_mimic::Trial::ignorable_test(stringify!($t), $t),)*
+                $(support::tier_trial(stringify!($a), yadoc::checks::finding::Tier::App, $lesson, $a),)*
+                $(support::tier_trial(stringify!($i), yadoc::checks::finding::Tier::Image, $lesson, $i),)*
             ];
             trials.extend(support::cluster_trials($lesson));
             trials.push(support::cluster_skip_trial($lesson));

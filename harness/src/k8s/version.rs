@@ -33,7 +33,7 @@ mod tests {
 
     #[test]
     fn the_default_k3s_image_is_of_the_kubernetes_minor_the_types_speak() {
-        assert!(KUBERNETES_MINOR >= 33, "k8s-openapi 0.29 starts at 1.33");
+        const { assert!(KUBERNETES_MINOR >= 33, "k8s-openapi 0.29 starts at 1.33") };
         assert_eq!(k3s_minor(DEFAULT_K3S_IMAGE), Some(KUBERNETES_MINOR));
         assert_eq!(k3s_minor("rancher/k3s:v1.31.5-k3s1"), Some(31));
         assert_eq!(k3s_minor("rancher/k3s:latest"), None);

@@ -56,7 +56,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             )]
         }
     };
-    let want = spec.base_python().map(String::from);
+    let want = spec.base_python();
     let python = match prereq::python_for(want.as_deref()) {
         Ok(p) => p,
         Err(reason) => {

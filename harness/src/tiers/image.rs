@@ -45,6 +45,23 @@ fn base_for(image: &str) -> (String, Option<String>) {
     }
 }
 
+/// What this machine lacks to build a lesson's image, checked without building: a docker engine,
+/// and the base image present here (or mapped by YADOC_BASE_IMAGES to a present stand-in). A base
+/// image a registry could still provide counts as missing: only a build would tell.
+pub fn missing_locally(lesson: &Lesson) -> Option<String> {
+    let spec = AppSpec::of(lesson).ok()?;
+    if let Err(reason) = prereq::docker() {
+        return Some(reason);
+    }
+    let (base, _) = base_for(&spec.base_image);
+    (!docker::image_present(&base)).then(|| {
+        format!(
+            "FROM {} is not present here (pull it, or map a local stand-in with YADOC_BASE_IMAGES: bash ci/base-images.sh builds one)",
+            spec.base_image
+        )
+    })
+}
+
 pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     let name = lesson.file_name();
     let spec = match AppSpec::of(lesson) {
