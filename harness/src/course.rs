@@ -41,23 +41,58 @@ pub fn resolve(dir: &Path, name: &str) -> Result<PathBuf, LessonError> {
     }
 }
 
-/// Every markdown file of a directory that has at least one code block, in natural order
-/// (`lesson2` before `lesson10`). Files without blocks (an introduction) are not lessons.
-pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LessonError> {
+/// The lessons of a directory, and the markdown files that are not lessons.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Markdown files with at least one fenced code block, in natural order (`lesson2` before
+    /// `lesson10`).
+    pub lessons: Vec<PathBuf>,
+    /// Markdown files without a code block (a README, an introduction): not lessons, said so.
+    pub not_lessons: Vec<PathBuf>,
+}
+
+/// Every markdown file of a directory. A file that cannot be read, or is not UTF-8, is an error, as
+/// it is when named directly: a lesson is never dropped in silence.
+pub fn discover(dir: &Path) -> Result<Discovered, LessonError> {
     let entries = std::fs::read_dir(dir).map_err(|source| LessonError::Read {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut files: Vec<PathBuf> = entries
+    let mut found = Discovered::default();
+    let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .filter(|p| {
-            std::fs::read_to_string(p).is_ok_and(|t| t.contains("```") || t.contains("~~~"))
-        })
+        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.is_dir())
         .collect();
-    files.sort_by_key(|p| natural_key(&p.file_name().unwrap_or_default().to_string_lossy()));
-    Ok(files)
+    paths.sort_by_key(|p| natural_key(&p.file_name().unwrap_or_default().to_string_lossy()));
+    for p in paths {
+        let bytes = std::fs::read(&p).map_err(|source| LessonError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let line = e.as_bytes()[..offset]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1;
+                return Err(LessonError::NotText {
+                    path: p,
+                    line,
+                    offset,
+                });
+            }
+        };
+        if text.contains("```") || text.contains("~~~") {
+            found.lessons.push(p);
+        } else {
+            found.not_lessons.push(p);
+        }
+    }
+    Ok(found)
 }
 
 fn natural_key(s: &str) -> (String, u64) {
@@ -66,15 +101,36 @@ fn natural_key(s: &str) -> (String, u64) {
     (prefix, digits.parse().unwrap_or(0))
 }
 
-/// Load the named lessons (all of them when `names` is empty).
+/// Load the named lessons (all of them when `names` is empty; a directory with none is an error).
+/// A lesson named twice is loaded once.
 pub fn load(dir: &Path, names: &[String]) -> Result<Vec<Lesson>, LessonError> {
-    let paths = if names.is_empty() {
-        discover(dir)?
+    load_noting(dir, names, |_| {})
+}
+
+/// `load`, telling `note` about each markdown file of the directory that is not a lesson.
+pub fn load_noting(
+    dir: &Path,
+    names: &[String],
+    mut note: impl FnMut(&Path),
+) -> Result<Vec<Lesson>, LessonError> {
+    let mut paths: Vec<PathBuf> = if names.is_empty() {
+        let found = discover(dir)?;
+        for p in &found.not_lessons {
+            note(p);
+        }
+        if found.lessons.is_empty() {
+            return Err(LessonError::NoLessons {
+                dir: dir.to_path_buf(),
+            });
+        }
+        found.lessons
     } else {
         names
             .iter()
             .map(|n| resolve(dir, n))
             .collect::<Result<_, _>>()?
     };
+    let mut seen = std::collections::BTreeSet::new();
+    paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     paths.iter().map(|p| Lesson::load(p)).collect()
 }

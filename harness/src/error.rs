@@ -38,6 +38,10 @@ pub enum LessonError {
         name: String,
         path: PathBuf,
     },
+    #[error(
+        "{dir}: no lesson here (a lesson is a markdown file with at least one fenced code block)"
+    )]
+    NoLessons { dir: PathBuf },
     #[error("{lesson}: the lesson defines no file `{file}`{hint}")]
     MissingFile {
         lesson: String,

@@ -369,3 +369,149 @@ fn the_app_tier_finds_the_images_python_where_the_host_has_it() {
         assert!(text.contains("no Python 3.9 was found here"), "{text}");
     }
 }
+
+fn yadoc_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_yadoc"));
+    c.args(args)
+        .env("YADOC_QUIET", "1")
+        .env_remove("YADOC_REQUIRE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("yadoc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_lessons_dir_never_drops_a_lesson_in_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    // empty: no lesson is an error, not "0 lesson(s)" and exit 0
+    let (code, _, err) = yadoc(&["check", "--lessons", &d, "--tier", "static"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no lesson here"), "{err}");
+    // a README without a code block is not a lesson: a note, and the lessons still run
+    std::fs::write(dir.path().join("README.md"), "# About\n\nNo code here.\n").unwrap();
+    std::fs::copy(
+        lessons_dir().join("lesson3.md"),
+        dir.path().join("lesson3.md"),
+    )
+    .unwrap();
+    let (code, out, err) = yadoc(&["check", "--lessons", &d, "--tier", "static"]);
+    assert_eq!(
+        code, 1,
+        "lesson 3's drift is unexpected here (no register): {out}{err}"
+    );
+    assert!(
+        err.contains("README.md has no fenced code block: not a lesson, skipped"),
+        "{err}"
+    );
+    assert!(out.contains("(1 lesson(s))"), "{out}");
+    // invalid UTF-8 among the discovered files: the error names it, as for a named file
+    std::fs::write(
+        dir.path().join("lesson4.md"),
+        b"```bash\nk3d cluster create x\n```\n\xff\xfe\n",
+    )
+    .unwrap();
+    let (code, _, err) = yadoc(&["check", "--lessons", &d, "--tier", "static"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lesson4.md:4: not a text file (invalid UTF-8"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join("lesson4.md")).unwrap();
+    // unreadable (mode 000; root reads anything, so only where permissions bite)
+    let locked = dir.path().join("lesson5.md");
+    std::fs::write(&locked, "```bash\nk3d cluster create x\n```\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_err() {
+        let (code, _, err) = yadoc(&["check", "--lessons", &d, "--tier", "static"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("lesson5.md: cannot read the lesson file"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_lesson_named_twice_is_checked_once() {
+    let (code, out, _) = yadoc(&[
+        "check",
+        "lesson2",
+        "lesson2.md",
+        "--lessons",
+        &lessons(),
+        "--tier",
+        "static",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(1 lesson(s))"), "{out}");
+}
+
+#[test]
+fn an_unknown_name_in_yadoc_require_is_a_usage_error() {
+    let (code, _, err) = yadoc_env(
+        &["check", "lesson1", "--tier", "static"],
+        &[("YADOC_REQUIRE", "app,imgae")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("YADOC_REQUIRE=app,imgae: unknown `imgae`"),
+        "{err}"
+    );
+    let (code, _, err) = yadoc_env(
+        &["check", "lesson1", "--tier", "static"],
+        &[("YADOC_REQUIRE", "app,image,workflows")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = yadoc_env(&["check", "lesson1", "--tier", "statc"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown tier `statc`"), "{err}");
+}
+
+#[test]
+fn a_check_that_could_not_run_judges_no_known_drift_entry() {
+    // k3d missing and the cluster tier required: a failure for the missing prerequisite, and the
+    // register's cluster entry (lesson1.md:146) is neither matched nor called stale
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &lessons(),
+            "--tier",
+            "cluster",
+            "--format",
+            "json",
+        ],
+        &[
+            ("YADOC_REQUIRE", "cluster"),
+            ("YADOC_K3D", "/nonexistent/k3d"),
+        ],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let outcomes = v["outcomes"].as_array().unwrap();
+    assert!(
+        outcomes.iter().all(|o| o["check"] != "drift.stale"),
+        "{out}"
+    );
+    let cluster = outcomes
+        .iter()
+        .find(|o| o["check"] == "cluster.lesson")
+        .unwrap();
+    assert_eq!(cluster["status"], "failed");
+    assert!(
+        cluster["findings"][0]["observed"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/k3d not found"),
+        "{cluster:#}"
+    );
+}

@@ -6,6 +6,35 @@ use std::time::Duration;
 use crate::checks::finding::{Finding, Outcome, Status, Tier};
 use crate::process::Cmd;
 
+/// What `YADOC_REQUIRE` may name: the tiers, `workflows` (the test suite's workflow checks), `all`.
+pub const REQUIRABLE: &[&str] = &["static", "app", "image", "cluster", "workflows", "all"];
+
+/// `YADOC_REQUIRE` names only what it can require: a typo (`imgae`) would otherwise turn a required
+/// tier back into a skippable one without a word.
+pub fn check_require_var() -> Result<(), String> {
+    let Ok(v) = std::env::var("YADOC_REQUIRE") else {
+        return Ok(());
+    };
+    let unknown: Vec<&str> = v
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !REQUIRABLE.contains(t))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "YADOC_REQUIRE={v}: unknown {} (it takes {})",
+            unknown
+                .iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            REQUIRABLE.join(", ")
+        ))
+    }
+}
+
 /// Tiers that must run (`YADOC_REQUIRE=app,image`; `all` for every tier).
 pub fn required(tier: Tier) -> bool {
     std::env::var("YADOC_REQUIRE").is_ok_and(|v| {

@@ -105,6 +105,7 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     yadoc::cleanup::install_signal_handlers();
+    yadoc::tiers::prereq::check_require_var().map_err(anyhow::Error::msg)?;
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -130,7 +131,12 @@ fn run() -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let loaded = yadoc::course::load(&dir, &names)?;
+            let loaded = yadoc::course::load_noting(&dir, &names, |p| {
+                eprintln!(
+                    "yadoc: note: {} has no fenced code block: not a lesson, skipped",
+                    p.display()
+                )
+            })?;
             let outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
             // an interrupted run reports nothing: the signal handler cleans up and exits 130
             yadoc::cleanup::wait_if_interrupted();
