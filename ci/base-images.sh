@@ -3,15 +3,20 @@
 # container registry can be reached: a Debian bullseye rootfs (Python 3.9, pip, a `python` command)
 # made with debootstrap from Debian's packages, trusting this machine's CA bundle for pip.
 #
-# The image tier substitutes it for the lesson's FROM through YADOC_BASE_IMAGES (see README), and
-# says so in its report. Idempotent: an existing image is kept (pass --rebuild to replace it).
+# It carries the label org.yadoc.stands-in-for=python:3.9,python:3.9-alpine: where the lesson's base
+# image is absent and cannot be pulled, the image tier builds FROM it by itself and says so in every
+# report (YADOC_BASE_IMAGES stays as an override). Idempotent: an existing image with that label is
+# kept (pass --rebuild to replace it).
 set -euo pipefail
 
 IMAGE=${YADOC_STANDIN_IMAGE:-yadoc/python:3.9-bullseye}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 CA=/etc/ssl/certs/ca-certificates.crt
 
-if [[ "${1:-}" != "--rebuild" ]] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
+LABEL_KEY=org.yadoc.stands-in-for
+STANDS_IN_FOR=python:3.9,python:3.9-alpine
+if [[ "${1:-}" != "--rebuild" ]] &&
+  [[ "$(docker image inspect --format "{{index .Config.Labels \"$LABEL_KEY\"}}" "$IMAGE" 2>/dev/null)" == "$STANDS_IN_FOR" ]]; then
   echo "base-images: $IMAGE already present"
   exit 0
 fi
@@ -38,7 +43,7 @@ tar -C "$root" -c . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
   --change 'ENV LANG=C.UTF-8' \
-  --change 'LABEL org.yadoc.standin=python:3.9' \
+  --change "LABEL $LABEL_KEY=$STANDS_IN_FOR" \
   --change 'CMD ["python3"]' \
   - "$IMAGE" >/dev/null
 docker run --rm "$IMAGE" python --version

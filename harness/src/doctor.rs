@@ -107,13 +107,26 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
             .find(|(f, _)| *f == base)
             .map(|(_, t)| t.clone())
             .filter(|t| docker.is_ok() && crate::tiers::docker::image_present(t));
+        let stand_in = if docker.is_ok() && !present && mapped.is_none() {
+            crate::tiers::docker::stand_in_for(&base)
+        } else {
+            None
+        };
         v.push(Item {
             tier: Tier::Image,
             what: format!("base image {base}"),
-            found: if present { Some("present".into()) } else { mapped.map(|t| format!("absent; substituted by {t} (YADOC_BASE_IMAGES)")) },
-            expected: "present, pullable, or mapped to a local stand-in".into(),
+            found: if present {
+                Some("present".into())
+            } else if let Some(t) = mapped {
+                Some(format!("absent; YADOC_BASE_IMAGES maps it to {t}, present"))
+            } else {
+                stand_in.map(|t| {
+                    format!("absent; the local stand-in {t} is used where it cannot be pulled")
+                })
+            },
+            expected: "present, pullable, or a local stand-in".into(),
             required: false,
-            fix: "where no registry is reachable: bash ci/base-images.sh, then export YADOC_BASE_IMAGES (README)".into(),
+            fix: crate::tiers::image::cannot_pull_hint(&base),
         });
     }
     let k3d = std::env::var("YADOC_K3D").unwrap_or_else(|_| "k3d".into());

@@ -515,3 +515,60 @@ fn a_check_that_could_not_run_judges_no_known_drift_entry() {
         "{cluster:#}"
     );
 }
+
+#[test]
+fn after_set_up_the_image_tier_runs_with_no_variable_and_every_report_says_what_stood_in() {
+    let docker_ok = Command::new("docker")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !docker_ok {
+        // no engine: the tier says so instead of passing
+        let (code, out, _) = yadoc_env(&["check", "lesson1", "--tier", "image"], &[]);
+        assert_eq!(code, 0);
+        assert!(out.contains("skipped") && out.contains("docker"), "{out}");
+        return;
+    }
+    let base_present = Command::new("docker")
+        .args(["image", "inspect", "python:3.9-alpine"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let out_dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &root().join("fixtures/corrected").display().to_string(),
+            "--tier",
+            "image",
+            "--report-dir",
+            &out_dir.path().display().to_string(),
+        ],
+        &[("YADOC_BASE_IMAGES", "")],
+    );
+    let read = |f: &str| std::fs::read_to_string(out_dir.path().join(f)).unwrap();
+    if base_present {
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(!read("summary.md").contains("Base images substituted"));
+        return;
+    }
+    // absent and unpullable here: the stand-in ci/base-images.sh labelled is used by itself
+    assert_eq!(
+        code, 0,
+        "the image tier ran without YADOC_BASE_IMAGES: {out}{err}"
+    );
+    let said = "FROM python:3.9-alpine cannot be pulled here";
+    assert!(
+        out.contains(said)
+            && out.contains("built FROM the local stand-in yadoc/python:3.9-bullseye"),
+        "{out}"
+    );
+    assert!(read("report.json").contains(said), "JSON");
+    assert!(read("junit.xml").contains(said), "JUnit");
+    let summary = read("summary.md");
+    assert!(
+        summary.contains("### Base images substituted") && summary.contains(said),
+        "{summary}"
+    );
+}

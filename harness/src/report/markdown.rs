@@ -47,6 +47,24 @@ pub fn render(report: &Report) -> String {
             of(&|s| matches!(s, Status::Skipped { .. }))
         );
     }
+    // what did not run as the lesson wrote it: base images built from a local stand-in
+    let substituted: Vec<String> = report
+        .outcomes
+        .iter()
+        .flat_map(|o| {
+            o.notes
+                .iter()
+                .filter(|n| n.contains("built FROM the local stand-in"))
+                .map(move |n| format!("- {}: {n}", o.lesson))
+        })
+        .collect();
+    if !substituted.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Base images substituted\n\n{}",
+            substituted.join("\n")
+        );
+    }
     let findings: Vec<_> = report
         .outcomes
         .iter()

@@ -39,6 +39,56 @@ pub fn image_present(image: &str) -> bool {
         .is_ok()
 }
 
+/// The label a local stand-in for a base image carries (`ci/base-images.sh`): the images it stands in
+/// for, comma-separated.
+pub const STANDS_IN_FOR: &str = "org.yadoc.stands-in-for";
+
+/// A local image labelled as standing in for `image`, if any.
+pub fn stand_in_for(image: &str) -> Option<String> {
+    let listed = docker()
+        .args([
+            "image",
+            "ls",
+            "--filter",
+            &format!("label={STANDS_IN_FOR}"),
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .ok()?;
+    listed
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|candidate| {
+            docker()
+                .args([
+                    "image",
+                    "inspect",
+                    "--format",
+                    &format!("{{{{index .Config.Labels \"{STANDS_IN_FOR}\"}}}}"),
+                    candidate,
+                ])
+                .quiet()
+                .deadline(SHORT)
+                .run()
+                .is_ok_and(|o| o.stdout.trim().split(',').any(|s| s.trim() == image))
+        })
+        .map(String::from)
+}
+
+/// `docker pull`, at most `deadline`: whether the registry gave the image.
+pub fn pull(image: &str, deadline: std::time::Duration) -> Result<(), String> {
+    docker()
+        .args(["pull", "--quiet", image])
+        .deadline(deadline)
+        .run()
+        .map(|_| ())
+        .map_err(|e| crate::process::tail(&e.output(), 1))
+}
+
 /// `docker build` → (image id, build output). The image carries one label, the run's: with the
 /// legacy builder every `--label` is one more committed step, which a warm build would pay for.
 pub fn build(

@@ -34,29 +34,67 @@ pub fn substitutions() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The image to build FROM: the lesson's if present (or pullable), else its mapped stand-in.
+/// The image to build FROM, and the note when it is not the lesson's: the lesson's if present; else
+/// the stand-in `YADOC_BASE_IMAGES` maps it to (an override); else the lesson's if a registry gives
+/// it; else a local image labelled as standing in for it (`ci/base-images.sh` builds one); else the
+/// lesson's (the build then says it cannot be pulled).
 fn base_for(image: &str) -> (String, Option<String>) {
     if docker::image_present(image) {
         return (image.to_string(), None);
     }
-    match substitutions().into_iter().find(|(from, _)| from == image) {
-        Some((_, to)) if docker::image_present(&to) => (to.clone(), Some(format!("FROM {image} is not present here; built FROM the local stand-in {to} (YADOC_BASE_IMAGES)"))),
-        _ => (image.to_string(), None),
+    if let Some((_, to)) = substitutions()
+        .into_iter()
+        .find(|(from, to)| from == image && docker::image_present(to))
+    {
+        return (
+            to.clone(),
+            Some(format!("FROM {image} is not present here; built FROM the local stand-in {to} (YADOC_BASE_IMAGES)")),
+        );
+    }
+    let pulled = docker::pull(image, PULL_DEADLINE);
+    if pulled.is_ok() {
+        return (image.to_string(), None);
+    }
+    match docker::stand_in_for(image) {
+        Some(to) => {
+            let why = pulled.err().unwrap_or_default();
+            (to.clone(), Some(format!("FROM {image} cannot be pulled here ({why}); built FROM the local stand-in {to} (labelled {})", docker::STANDS_IN_FOR)))
+        }
+        None => (image.to_string(), None),
     }
 }
 
-/// What this machine lacks to build a lesson's image, checked without building: a docker engine,
-/// and the base image present here (or mapped by YADOC_BASE_IMAGES to a present stand-in). A base
-/// image a registry could still provide counts as missing: only a build would tell.
+/// How long a base image may take to pull before the stand-in is used.
+const PULL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The base images `ci/base-images.sh` can build a stand-in for.
+pub const STAND_IN_BUILDS: &[&str] = &["python:3.9", "python:3.9-alpine"];
+
+/// What to do where a base image cannot be pulled and no stand-in exists.
+pub fn cannot_pull_hint(image: &str) -> String {
+    if STAND_IN_BUILDS.contains(&image) {
+        format!("FROM {image} cannot be pulled here and no local stand-in exists: bash ci/base-images.sh builds one (it then is used by itself)")
+    } else {
+        format!("FROM {image} cannot be pulled here and yadoc has no stand-in for it (ci/base-images.sh builds one for {} only): run where a registry is reachable, or map a local image with YADOC_BASE_IMAGES", STAND_IN_BUILDS.join(" and "))
+    }
+}
+
+/// What this machine lacks to build a lesson's image, checked without building or pulling: a docker
+/// engine, and the base image present here or a local stand-in for it. A base image a registry could
+/// still provide counts as missing (nextest's list then skips the tier; `cargo test` pulls it).
 pub fn missing_locally(lesson: &Lesson) -> Option<String> {
     let spec = AppSpec::of(lesson).ok()?;
     if let Err(reason) = prereq::docker() {
         return Some(reason);
     }
-    let (base, _) = base_for(&spec.base_image);
-    (!docker::image_present(&base)).then(|| {
+    let present = docker::image_present(&spec.base_image)
+        || substitutions()
+            .iter()
+            .any(|(from, to)| *from == spec.base_image && docker::image_present(to))
+        || docker::stand_in_for(&spec.base_image).is_some();
+    (!present).then(|| {
         format!(
-            "FROM {} is not present here (pull it, or map a local stand-in with YADOC_BASE_IMAGES: bash ci/base-images.sh builds one)",
+            "FROM {} is not present here and no local stand-in exists (pull it; for python:3.9 bash ci/base-images.sh builds a stand-in)",
             spec.base_image
         )
     })
@@ -163,7 +201,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             let output = e.output();
             let d = diagnose(&output);
             if d.as_ref().is_some_and(|d| d.id == "base-image-unreachable") {
-                let reason = format!("FROM {} cannot be pulled here and YADOC_BASE_IMAGES maps no local stand-in (bash ci/base-images.sh builds one)", spec.base_image);
+                let reason = cannot_pull_hint(&spec.base_image);
                 return vec![prereq::unavailable(
                     BUILD,
                     BUILD_TITLE,
