@@ -128,7 +128,10 @@ fn release(r: &Resource) {
             }
         }
         Resource::DockerJob(job) => {
-            sweep_docker(&format!("label=org.yadoc.job={job}"), false);
+            let job = job.clone();
+            sweep_docker(&format!("label=org.yadoc.job={job}"), false, move |tag| {
+                tag.ends_with(&format!(":{job}"))
+            });
             Ok(())
         }
         Resource::Command { argv, env } => {
@@ -144,7 +147,10 @@ fn release(r: &Resource) {
             c.run().map(|_| ()).map_err(|e| e.to_string())
         }
         Resource::DockerRun(run) => {
-            sweep_docker(&format!("label=org.yadoc.run={run}"), true);
+            let run = run.clone();
+            sweep_docker(&format!("label=org.yadoc.run={run}"), true, move |tag| {
+                crate::tiers::docker::run_of_tag(tag).as_deref() == Some(run.as_str())
+            });
             Ok(())
         }
     };
@@ -187,10 +193,11 @@ pub fn unregister(resource: &Resource) {
     }
 }
 
-/// Remove containers, then images, matching a docker filter. With `settle`, repeat until nothing has
-/// matched for 3 s (the legacy builder goes on committing a step after its client is killed), for at
-/// most 30 s.
-fn sweep_docker(filter: &str, settle: bool) {
+/// Remove containers matching a docker filter, then the images yadoc tagged whose tag `mine` accepts
+/// (images carry one fixed label and are told apart by their run-unique tag). With `settle`, repeat
+/// until nothing has matched for 3 s (the legacy builder goes on committing a step after its client
+/// is killed), for at most 30 s.
+fn sweep_docker(filter: &str, settle: bool, mine: impl Fn(&str) -> bool) {
     let list = |args: &[&str]| -> Vec<String> {
         Cmd::new("docker")
             .args(args)
@@ -205,7 +212,10 @@ fn sweep_docker(filter: &str, settle: bool) {
     let wanted = if settle { 4 } else { 1 };
     while quiet_sweeps < wanted && std::time::Instant::now() < deadline {
         let containers = list(&["ps", "-aq", "--filter", filter]);
-        let images = list(&["images", "-q", "--filter", filter]);
+        let images: Vec<String> = crate::tiers::docker::tagged_images()
+            .into_iter()
+            .filter(|t| mine(t))
+            .collect();
         if containers.is_empty() && images.is_empty() {
             quiet_sweeps += 1;
         } else {
@@ -266,10 +276,49 @@ pub fn install_signal_handlers() {
     });
 }
 
-/// A unique id for this run: names, labels and temp dirs carry it, so runs never collide.
+/// A unique id for this run: names, labels, image tags and temp dirs carry it, so runs never
+/// collide. The first call also takes the run's marker lock (`run_alive`).
 pub fn run_id() -> &'static str {
     static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    ID.get_or_init(|| {
+    let id = ID.get_or_init(|| {
+        let id = new_run_id();
+        hold_marker(&id);
+        id
+    });
+    id
+}
+
+/// This run's marker: `$TMPDIR/yadoc-run-<run>.lock`, flock-ed for as long as the process lives
+/// (the kernel releases it however the process ends), so `yadoc gc` can tell a live run from the
+/// leftovers of a dead one without trusting pids, which are reused.
+pub fn run_marker(run: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("yadoc-run-{run}.lock"))
+}
+
+fn hold_marker(run: &str) {
+    static MARKER: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    MARKER.get_or_init(|| {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(run_marker(run))
+            .ok()?;
+        f.try_lock().ok()?;
+        Some(f)
+    });
+}
+
+/// Whether a run's process is alive on this machine: its marker is locked.
+pub fn run_alive(run: &str) -> bool {
+    let Ok(f) = std::fs::File::open(run_marker(run)) else {
+        return false;
+    };
+    matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
+}
+
+fn new_run_id() -> String {
+    {
         // a caller (a test, a CI job) may name the run, to find what it made by label
         if let Ok(id) = std::env::var("YADOC_RUN_ID") {
             if !id.is_empty()
@@ -284,7 +333,7 @@ pub fn run_id() -> &'static str {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         format!("{}-{:06x}", std::process::id(), nanos & 0xff_ffff)
-    })
+    }
 }
 
 /// A name unique within the run and across runs: `<run id>-<n>` (two lessons, or two tests in one

@@ -298,3 +298,223 @@ fn two_runs_at_once_do_not_collide() {
         assert_nothing_left(run);
     }
 }
+
+/// The gc tests one at a time: each expects its own gc to remove what it planted.
+static GC: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Leftovers of `run` as a killed run leaves them: a container, an image built with a cached step,
+/// a temp dir. Returns (container name, image tag, temp dir).
+fn leftovers(run: &str, context: &std::path::Path) -> (String, String, PathBuf) {
+    let host = yadoc::tiers::docker::hostname();
+    let name = format!("yadoc-gc-{run}");
+    let docker = |args: &[&str]| {
+        let out = Command::new("docker").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    docker(&[
+        "create",
+        "--name",
+        &name,
+        "--label",
+        &format!("org.yadoc.run={run}"),
+        "--label",
+        &format!("org.yadoc.host={host}"),
+        "yadoc/python:3.9-bullseye",
+        "true",
+    ]);
+    let tag = format!("yadoc/gctest:{run}-1");
+    docker(&[
+        "build",
+        "--label",
+        "org.yadoc.image=1",
+        "-t",
+        &tag,
+        &context.display().to_string(),
+    ]);
+    let dir = std::env::temp_dir().join(format!("yadoc-app-{run}-AbC123"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "x").unwrap();
+    (name, tag, dir)
+}
+
+fn exists(kind: &str, what: &str) -> bool {
+    Command::new("docker")
+        .args([kind, "inspect", what])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn gc_removes_a_dead_runs_leftovers_keeps_the_build_cache_and_leaves_a_live_run_alone() {
+    let _one = GC.lock().unwrap_or_else(|e| e.into_inner());
+    if !docker_ready() {
+        return;
+    }
+    if !exists("image", "yadoc/python:3.9-bullseye") {
+        assert!(
+            !required("image"),
+            "the stand-in (bash ci/base-images.sh) is missing"
+        );
+        eprintln!("SKIPPED: no stand-in base image to build the leftovers from");
+        return;
+    }
+    let context = tempfile::tempdir().unwrap();
+    std::fs::write(
+        context.path().join("Dockerfile"),
+        "FROM yadoc/python:3.9-bullseye\nRUN echo yadoc-gc-cache-probe > /probe\n",
+    )
+    .unwrap();
+    let (dead, live) = (run_id("gc-dead"), run_id("gc-live"));
+    let dead_things = leftovers(&dead, context.path());
+    let live_things = leftovers(&live, context.path());
+    // the live run's process holds its marker, as every yadoc process does (flock(1): flock(2);
+    // --no-fork, so the process killed below is the one holding it)
+    let mut holder = Command::new("flock")
+        .arg("--no-fork")
+        .arg(yadoc::cleanup::run_marker(&live))
+        .args(["sleep", "120"])
+        .spawn()
+        .expect("flock (util-linux) runs");
+    wait_until("the live run's marker", Duration::from_secs(10), || {
+        yadoc::cleanup::run_alive(&live)
+    });
+
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .arg("gc")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    // every object of the dead run removed, and said
+    let (name, tag, dir) = &dead_things;
+    assert!(
+        text.contains(&format!("removed container {name} (")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "removed image {tag} of run {dead} (its cached layers kept)"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("removed temp dir {} of run {dead}", dir.display())),
+        "{text}"
+    );
+    assert!(!exists("container", name) && !exists("image", tag) && !dir.exists());
+    // the live run untouched
+    let (lname, ltag, ldir) = &live_things;
+    assert!(
+        text.contains(&format!("left alone: run {live}: still running")),
+        "{text}"
+    );
+    assert!(
+        exists("container", lname) && exists("image", ltag) && ldir.exists(),
+        "{text}"
+    );
+    // the build cache survived: the same Dockerfile builds from cache
+    let rebuilt = Command::new("docker")
+        .args([
+            "build",
+            "--label",
+            "org.yadoc.image=1",
+            "-t",
+            &format!("yadoc/gctest:{dead}-2"),
+        ])
+        .arg(context.path())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&rebuilt.stdout);
+    assert!(
+        log.contains("Using cache"),
+        "the cached RUN step was kept: {log}"
+    );
+
+    // once the live run's process is gone, its leftovers are a dead run's
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .arg("gc")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("removed container {lname} (")),
+        "{text}"
+    );
+    assert!(
+        !exists("container", lname) && !exists("image", ltag) && !ldir.exists(),
+        "{text}"
+    );
+    assert!(
+        !exists("image", &format!("yadoc/gctest:{dead}-2")),
+        "{text}"
+    );
+}
+
+#[test]
+fn gc_during_a_live_image_run_takes_nothing_from_it() {
+    let _one = GC.lock().unwrap_or_else(|e| e.into_inner());
+    if !docker_ready() {
+        return;
+    }
+    let run = run_id("gc-during");
+    let corrected = root().join("fixtures/corrected").display().to_string();
+    let child = yadoc(
+        &run,
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &corrected,
+            "--tier",
+            "image",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let mut child = Some(child);
+    let mut early = None;
+    wait_until(
+        "the run's image or container",
+        Duration::from_secs(600),
+        || {
+            if let Ok(Some(_)) = child.as_mut().unwrap().try_wait() {
+                early = child.take();
+                return true;
+            }
+            let (containers, images) = labelled(Some(&run));
+            !containers.is_empty() || !images.is_empty()
+        },
+    );
+    let gc = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .arg("gc")
+        .output()
+        .unwrap();
+    let gc_text = String::from_utf8_lossy(&gc.stdout);
+    let out = match early {
+        Some(c) => c.wait_with_output().unwrap(),
+        None => child.unwrap().wait_with_output().unwrap(),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if stdout.contains("skipped:") && !required("image") {
+        eprintln!("SKIPPED: {stdout}");
+        return;
+    }
+    assert!(
+        !gc_text.contains(&format!("of run {run}")),
+        "gc took from the live run:\n{gc_text}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the run survived gc:\n{stdout}\n{gc_text}"
+    );
+    assert!(stdout.contains("0 failed"), "{stdout}");
+    assert_nothing_left(&run);
+}

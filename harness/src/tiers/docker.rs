@@ -1,5 +1,8 @@
-//! The docker CLI, through the one process wrapper: build, run, inspect, logs. Everything yadoc creates
-//! carries the labels `org.yadoc.run=<run id>` and `org.yadoc.lesson=<lesson>`.
+//! The docker CLI, through the one process wrapper: build, run, inspect, logs. Containers carry the
+//! labels `org.yadoc.run=<run id>`, `org.yadoc.lesson`, `org.yadoc.job` and `org.yadoc.host`. Images
+//! carry one fixed label, `org.yadoc.image=1`, and are told apart by their run-unique tag
+//! `yadoc/<lesson>:<run id>-<n>`: a run-unique label would make the legacy builder commit a new final
+//! layer on every build, a warm rebuild then costing seconds instead of a cache hit.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,6 +14,53 @@ pub const RUN_LABEL: &str = "org.yadoc.run";
 pub const LESSON_LABEL: &str = "org.yadoc.lesson";
 /// One build-and-run of one lesson (several per run: lessons, or tests in one process).
 pub const JOB_LABEL: &str = "org.yadoc.job";
+/// The machine a container's run lives on (`yadoc gc` judges only its own machine's runs).
+pub const HOST_LABEL: &str = "org.yadoc.host";
+/// The one label of every image yadoc builds (`org.yadoc.image=1`).
+pub const IMAGE_LABEL: &str = "org.yadoc.image";
+
+/// This machine's name, as `yadoc gc` compares it.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The run id of a tag yadoc gave an image (`yadoc/lesson1:1234-ab12cd-3` → `1234-ab12cd`).
+pub fn run_of_tag(tag: &str) -> Option<String> {
+    let (repo, t) = tag.rsplit_once(':')?;
+    if !repo.starts_with("yadoc/") {
+        return None;
+    }
+    let (run, n) = t.rsplit_once('-')?;
+    n.chars()
+        .all(|c| c.is_ascii_digit())
+        .then(|| run.to_string())
+}
+
+/// `repo:tag` of every image carrying `org.yadoc.image`.
+pub fn tagged_images() -> Vec<String> {
+    docker()
+        .args([
+            "images",
+            "--filter",
+            &format!("label={IMAGE_LABEL}"),
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .map(|o| {
+            o.stdout
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.contains("<none>"))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 const BUILD_DEADLINE: Duration = Duration::from_secs(900);
 const SHORT: Duration = Duration::from_secs(60);
@@ -24,6 +74,7 @@ fn labels(lesson: &str, job: &str) -> Vec<String> {
         format!("{RUN_LABEL}={}", run_id()),
         format!("{LESSON_LABEL}={lesson}"),
         format!("{JOB_LABEL}={job}"),
+        format!("{HOST_LABEL}={}", hostname()),
     ]
     .into_iter()
     .flat_map(|l| ["--label".to_string(), l])
@@ -89,8 +140,8 @@ pub fn pull(image: &str, deadline: std::time::Duration) -> Result<(), String> {
         .map_err(|e| crate::process::tail(&e.output(), 1))
 }
 
-/// `docker build` → (image id, build output). The image carries one label, the run's: with the
-/// legacy builder every `--label` is one more committed step, which a warm build would pay for.
+/// `docker build` → (image id, build output). The image carries one fixed label: with the legacy
+/// builder every `--label` is one more committed step, and a run-unique one would miss the cache.
 pub fn build(
     context: &Path,
     dockerfile: &Path,
@@ -100,7 +151,7 @@ pub fn build(
     let out = docker()
         .args(["build", "--force-rm", "--iidfile"])
         .arg(iidfile)
-        .args(["--label", &format!("{RUN_LABEL}={}", run_id())])
+        .args(["--label", &format!("{IMAGE_LABEL}=1")])
         .args(["-t", tag, "-f"])
         .arg(dockerfile)
         .arg(context)
@@ -190,12 +241,16 @@ pub fn logs(container: &str) -> String {
     }
 }
 
-/// Containers and images carrying this run's label (for cleanup checks and `yadoc gc`).
+/// Containers carrying a run's label and the images tagged for it (all runs' with `None`).
 pub fn labelled(run: Option<&str>) -> (Vec<String>, Vec<String>) {
     let filter = match run {
         Some(r) => format!("label={RUN_LABEL}={r}"),
         None => format!("label={RUN_LABEL}"),
     };
+    let images: Vec<String> = tagged_images()
+        .into_iter()
+        .filter(|t| run.is_none_or(|r| run_of_tag(t).as_deref() == Some(r)))
+        .collect();
     let ids = |args: &[&str]| {
         docker()
             .args(args)
@@ -205,8 +260,5 @@ pub fn labelled(run: Option<&str>) -> (Vec<String>, Vec<String>) {
             .map(|o| o.stdout.split_whitespace().map(String::from).collect())
             .unwrap_or_default()
     };
-    (
-        ids(&["ps", "-aq", "--filter", &filter]),
-        ids(&["images", "-q", "--filter", &filter]),
-    )
+    (ids(&["ps", "-aq", "--filter", &filter]), images)
 }

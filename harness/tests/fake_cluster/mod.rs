@@ -482,7 +482,7 @@ pub fn normalize(c: &str) -> String {
     let c = re(r"/tmp/\.tmp[A-Za-z0-9]+/").replace_all(c, "");
     let c = re(r"/tmp/yadoc-[^ /]*/").replace_all(&c, "<dir>/");
     let c = re(r"yadoc-[0-9a-f]{8}").replace_all(&c, "yadoc-<run>");
-    let c = re(r"lesson(\d):[0-9a-f]{8}").replace_all(&c, "lesson$1:<run>");
+    let c = re(r"lesson(\d):[0-9a-z-]+").replace_all(&c, "lesson$1:<run>");
     let c = re(r"127\.0\.0\.1:\d+").replace_all(&c, "127.0.0.1:<port>");
     c.into_owned()
 }

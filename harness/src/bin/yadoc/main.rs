@@ -63,7 +63,8 @@ enum Command {
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
-    /// Remove what interrupted or killed runs left: k3d clusters, containers and images labelled by yadoc.
+    /// Remove what dead runs left: k3d clusters, containers, images and temp dirs (never a live run's,
+    /// never docker's build cache).
     Gc,
     /// Bounded HTTP load against a server on loopback (what lesson 2's HPA test sends).
     Load {
@@ -184,12 +185,27 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(yadoc::doctor::exit_code(&items)))
         }
         Command::Gc => {
-            let removed = yadoc::gc::run();
-            for r in &removed {
+            let report = yadoc::gc::run();
+            for r in &report.removed {
                 println!("removed {r}");
             }
-            println!("{} leftover(s) removed", removed.len());
-            Ok(ExitCode::SUCCESS)
+            for l in &report.left {
+                println!("left alone: {l}");
+            }
+            for f in &report.failed {
+                println!("could not remove {f}");
+            }
+            println!(
+                "{} leftover(s) removed, {} run(s) left alone, {} failure(s)",
+                report.removed.len(),
+                report.left.len(),
+                report.failed.len()
+            );
+            Ok(if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Load {
             url,

@@ -401,11 +401,9 @@ impl<'a> ClusterRun<'a> {
                 }
             }
             StepKind::DockerBuild { tag, .. } => {
-                let unique = format!(
-                    "yadoc/{}:{}",
-                    self.lesson.name,
-                    self.iso.prefix.trim_start_matches("yadoc-")
-                );
+                // the run's unique tag (yadoc gc tells runs apart by it) and one fixed label (a
+                // run-unique label would miss the build cache)
+                let unique = format!("yadoc/{}:{}", self.lesson.name, cleanup::unique());
                 self.iso.images.insert(tag.clone(), unique.clone());
                 if !self.dry_run {
                     let argv = vec![
@@ -424,7 +422,7 @@ impl<'a> ClusterRun<'a> {
                     "build".into(),
                     "--force-rm".into(),
                     "--label".into(),
-                    format!("org.yadoc.run={}", cleanup::run_id()),
+                    format!("{}=1", crate::tiers::docker::IMAGE_LABEL),
                     "-t".into(),
                     unique.clone(),
                     ".".into(),

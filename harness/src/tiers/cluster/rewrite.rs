@@ -182,8 +182,9 @@ impl Isolation {
         }
         rewrites.push(format!("--image {} (pinned k3s)", self.k3s_image));
         rewrites.push(format!(
-            "--runtime-label org.yadoc.run={}@all (yadoc gc finds leftovers by it)",
-            crate::cleanup::run_id()
+            "--runtime-label org.yadoc.run={}@all --runtime-label org.yadoc.host={}@all (yadoc gc finds a dead run's leftovers by them)",
+            crate::cleanup::run_id(),
+            crate::tiers::docker::hostname()
         ));
         rewrites.push("--kubeconfig-update-default=false --kubeconfig-switch-context=false (the user's kubeconfig untouched)".into());
         argv.extend([
@@ -191,6 +192,8 @@ impl Isolation {
             self.k3s_image.clone(),
             "--runtime-label".into(),
             format!("org.yadoc.run={}@all", crate::cleanup::run_id()),
+            "--runtime-label".into(),
+            format!("org.yadoc.host={}@all", crate::tiers::docker::hostname()),
             "--kubeconfig-update-default=false".into(),
             "--kubeconfig-switch-context=false".into(),
             "--wait".into(),
@@ -290,6 +293,8 @@ mod tests {
                 DEFAULT_K3S_IMAGE,
                 "--runtime-label",
                 &format!("org.yadoc.run={}@all", crate::cleanup::run_id()),
+                "--runtime-label",
+                &format!("org.yadoc.host={}@all", crate::tiers::docker::hostname()),
                 "--kubeconfig-update-default=false",
                 "--kubeconfig-switch-context=false",
                 "--wait"
