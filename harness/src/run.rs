@@ -9,13 +9,29 @@ use crate::lesson::Lesson;
 
 pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outcome>, LessonError> {
     let register = Register::load(dir)?;
+    // the image tier of every lesson at once: each job has its own tag, container, port and temp
+    // dir, and most of its time is the docker daemon's (two lessons: 2.6 s → 1.7 s warm, README)
+    let images: Vec<Vec<Outcome>> = if tiers.contains(&Tier::Image) {
+        std::thread::scope(|s| {
+            let jobs: Vec<_> = lessons
+                .iter()
+                .map(|l| s.spawn(move || crate::tiers::image::run(l)))
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    } else {
+        Vec::new()
+    };
+    let mut images = images.into_iter();
     let mut outcomes = Vec::new();
     for lesson in lessons {
         for tier in tiers {
             match tier {
                 Tier::Static => outcomes.extend(crate::checks::run_static(lesson)),
                 Tier::App => outcomes.extend(crate::tiers::app::run(lesson)),
-                Tier::Image => outcomes.extend(crate::tiers::image::run(lesson)),
+                Tier::Image => outcomes.extend(images.next().unwrap_or_default()),
                 Tier::Cluster => outcomes.push(crate::tiers::cluster::run(lesson)),
             }
         }

@@ -109,36 +109,85 @@ pub fn stand_in_for(image: &str) -> Option<String> {
         .deadline(SHORT)
         .run()
         .ok()?;
-    listed
+    let candidates: Vec<&str> = listed
         .stdout
         .lines()
         .map(str::trim)
-        .find(|candidate| {
-            docker()
-                .args([
-                    "image",
-                    "inspect",
-                    "--format",
-                    &format!("{{{{index .Config.Labels \"{STANDS_IN_FOR}\"}}}}"),
-                    candidate,
-                ])
-                .quiet()
-                .deadline(SHORT)
-                .run()
-                .is_ok_and(|o| o.stdout.trim().split(',').any(|s| s.trim() == image))
+        .filter(|c| !c.is_empty() && !c.contains("<none>"))
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    // one inspect for all. Labels are inherited: an image built FROM the stand-in carries its label
+    // too and must never stand in itself (it carries org.yadoc.image; the stand-in does not)
+    let inspected = docker()
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            &format!(
+                "{{{{index .Config.Labels \"{STANDS_IN_FOR}\"}}}}|{{{{index .Config.Labels \"{IMAGE_LABEL}\"}}}}"
+            ),
+        ])
+        .args(&candidates)
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .ok()?;
+    candidates
+        .iter()
+        .zip(inspected.stdout.lines())
+        .find(|(_, labels)| {
+            let (stands, built) = labels.trim().split_once('|').unwrap_or(("", ""));
+            built.is_empty() && stands.split(',').any(|s| s.trim() == image)
         })
-        .map(String::from)
+        .map(|(c, _)| c.to_string())
 }
 
-/// `docker pull`, at most `deadline`: whether the registry gave the image.
+/// `docker pull`, at most `deadline`: whether the registry gave the image. A failure is remembered
+/// for `PULL_RETRY` in yadoc's cache (`pull-failed/`), so that an air-gapped machine does not ask the
+/// registry again for every lesson of every run; the error says when it was seen.
 pub fn pull(image: &str, deadline: std::time::Duration) -> Result<(), String> {
-    docker()
+    let memo = crate::tiers::venv::cache_dir()
+        .join("pull-failed")
+        .join(image.replace(['/', ':'], "_"));
+    if let Ok(meta) = std::fs::metadata(&memo) {
+        let fresh = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age < PULL_RETRY);
+        if fresh {
+            let why = std::fs::read_to_string(&memo).unwrap_or_default();
+            return Err(format!(
+                "{} (seen within the last {} min; retried after)",
+                why.trim(),
+                PULL_RETRY.as_secs() / 60
+            ));
+        }
+    }
+    let pulled = docker()
         .args(["pull", "--quiet", image])
         .deadline(deadline)
         .run()
         .map(|_| ())
-        .map_err(|e| crate::process::tail(&e.output(), 1))
+        .map_err(|e| crate::process::tail(&e.output(), 1));
+    match &pulled {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&memo);
+        }
+        Err(why) => {
+            if let Some(dir) = memo.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = std::fs::write(&memo, why);
+        }
+    }
+    pulled
 }
+
+/// How long a failed pull is believed before the registry is asked again.
+pub const PULL_RETRY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// `docker build` → (image id, build output). The image carries one fixed label: with the legacy
 /// builder every `--label` is one more committed step, and a run-unique one would miss the cache.
@@ -148,11 +197,16 @@ pub fn build(
     tag: &str,
     iidfile: &Path,
 ) -> Result<(String, String), ProcessError> {
-    let out = docker()
+    let mut cmd = docker()
         .args(["build", "--force-rm", "--iidfile"])
         .arg(iidfile)
         .args(["--label", &format!("{IMAGE_LABEL}=1")])
-        .args(["-t", tag, "-f"])
+        .args(["-t", tag]);
+    if let Some(cache) = cache_tag(tag) {
+        cmd = cmd.args(["-t", &cache]);
+    }
+    let out = cmd
+        .args(["-f"])
         .arg(dockerfile)
         .arg(context)
         .deadline(BUILD_DEADLINE)
@@ -162,6 +216,15 @@ pub fn build(
         .trim()
         .to_string();
     Ok((id, out.stdout))
+}
+
+/// The tag that keeps a lesson's last built image as build cache: `yadoc/<lesson>:cache`. Removing
+/// the run's tag would otherwise delete the image's top layer too (its LABEL step), and the next
+/// warm build would commit it again (seconds with the legacy builder) instead of a cache hit. It
+/// belongs to no run: neither cleanup nor `yadoc gc` removes it, as neither removes docker's cache.
+pub fn cache_tag(run_tag: &str) -> Option<String> {
+    let (repo, _) = run_tag.rsplit_once(':')?;
+    Some(format!("{repo}:cache"))
 }
 
 /// `docker run -d` with the container port published on 127.0.0.1 only → container id.

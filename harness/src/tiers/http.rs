@@ -122,6 +122,8 @@ pub fn wait_for(
         .map_err(WaitFailure::Refused)?;
     let started = Instant::now();
     let mut last: String;
+    // a server usually answers within a second: poll often at first, then every 250 ms
+    let mut pause = Duration::from_millis(40);
     loop {
         if let Some(status) = exited() {
             return Err(WaitFailure::Exited(status));
@@ -137,7 +139,8 @@ pub fn wait_for(
                 last,
             });
         }
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(250));
     }
 }
 

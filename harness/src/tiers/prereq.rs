@@ -127,7 +127,13 @@ pub struct Docker {
     pub api_version: String,
 }
 
+/// The docker engine, asked once per process (every lesson's image tier and the cluster tier ask).
 pub fn docker() -> Result<Docker, String> {
+    static ENGINE: std::sync::OnceLock<Result<Docker, String>> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(ask_docker).clone()
+}
+
+fn ask_docker() -> Result<Docker, String> {
     let out = Cmd::new("docker")
         .args([
             "version",
