@@ -572,3 +572,74 @@ fn after_set_up_the_image_tier_runs_with_no_variable_and_every_report_says_what_
         "{summary}"
     );
 }
+
+#[test]
+fn an_app_that_hangs_at_import_fails_within_the_deadline_and_is_diagnosed_as_such() {
+    if yadoc::tiers::prereq::python().is_err() {
+        let (code, out, _) = yadoc_env(&["check", "lesson2", "--tier", "app"], &[]);
+        assert_eq!(code, 0);
+        assert!(out.contains("skipped"), "{out}");
+        return;
+    }
+    // the corrected lesson 2, its app.py blocking at import
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["lesson1.md", "lesson1.yaml", "lesson2.md", "lesson2.yaml"] {
+        std::fs::copy(
+            root().join("fixtures/corrected").join(f),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let md = dir.path().join("lesson2.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("from flask import Flask, send_file\n"));
+    std::fs::write(
+        &md,
+        text.replacen(
+            "from flask import Flask, send_file\n",
+            "from flask import Flask, send_file\nimport time; time.sleep(600)\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson2",
+            "--lessons",
+            &dir.path().display().to_string(),
+            "--tier",
+            "app",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let serve = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["check"] == "app.serve")
+        .unwrap();
+    let f = &serve["findings"][0];
+    assert!(
+        f["observed"]
+            .as_str()
+            .unwrap()
+            .contains("never finished importing the app"),
+        "{f:#}"
+    );
+    assert!(
+        f["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("[worker-never-imported]"),
+        "{f:#}"
+    );
+    // the 30 s deadline holds for the whole start (it took 66.9 s once: one request outlived it)
+    assert!(took < std::time::Duration::from_secs(50), "took {took:?}");
+}

@@ -40,7 +40,21 @@ pub fn judge(
     let reply = match waited {
         Ok(r) => r,
         Err(failure) => {
-            let d = diagnose(output);
+            // a gunicorn worker that booted and never answered anything never finished importing
+            // the app (WORKER TIMEOUT alone would read as a slow request)
+            let never_imported = matches!(
+                failure,
+                WaitFailure::Deadline {
+                    answered: false,
+                    ..
+                }
+            ) && output.contains("Booting worker");
+            let seen = if never_imported {
+                format!("yadoc: the worker never answered a request: it never finished importing the app\n{output}")
+            } else {
+                output.to_string()
+            };
+            let d = diagnose(&seen);
             // a diagnosis that names a requirement points at its line, where the fix goes
             let line = d
                 .as_ref()
@@ -52,7 +66,11 @@ pub fn judge(
                     "the {who} exited ({status}) before answering: {}",
                     last_error_line(output)
                 ),
-                WaitFailure::Deadline { after, last } => format!(
+                WaitFailure::Deadline { after, last, .. } if never_imported => format!(
+                    "no answer within {after:?} (last: {last}): gunicorn booted its worker, which never finished importing the app; the {who}'s output ends: {}",
+                    last_error_line(output)
+                ),
+                WaitFailure::Deadline { after, last, .. } => format!(
                     "no answer within {after:?} (last: {last}); the {who}'s output ends: {}",
                     last_error_line(output)
                 ),

@@ -100,10 +100,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 pub enum WaitFailure {
     /// The server process exited (its status).
     Exited(String),
-    /// The deadline passed; the last thing seen (an error or a status and body).
+    /// The deadline passed; the last thing seen (an error or a status and body), and whether any
+    /// HTTP answer came at all.
     Deadline {
         after: Duration,
         last: String,
+        answered: bool,
     },
     Refused(String),
 }
@@ -122,21 +124,40 @@ pub fn wait_for(
         .map_err(WaitFailure::Refused)?;
     let started = Instant::now();
     let mut last: String;
+    let mut answered = false;
     // a server usually answers within a second: poll often at first, then every 250 ms
     let mut pause = Duration::from_millis(40);
     loop {
         if let Some(status) = exited() {
             return Err(WaitFailure::Exited(status));
         }
-        match rt.block_on(get_async(&client, &target.url)) {
-            Ok(r) if accept(&r) => return Ok(r),
-            Ok(r) => last = format!("HTTP {}: {}", r.status, r.body_excerpt()),
-            Err(e) => last = e,
+        // the deadline holds for the whole wait: a request never outlives it (a server that
+        // accepts connections but never answers would otherwise hold the wait for the client's
+        // own timeout)
+        let left = deadline
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(100));
+        match rt
+            .block_on(async { tokio::time::timeout(left, get_async(&client, &target.url)).await })
+        {
+            Ok(Ok(r)) if accept(&r) => return Ok(r),
+            Ok(Ok(r)) => {
+                answered = true;
+                last = format!("HTTP {}: {}", r.status, r.body_excerpt());
+            }
+            Ok(Err(e)) => last = e,
+            Err(_) => {
+                last = format!(
+                    "a request sent at +{:?} got no answer",
+                    started.elapsed().saturating_sub(left)
+                )
+            }
         }
         if started.elapsed() >= deadline {
             return Err(WaitFailure::Deadline {
                 after: deadline,
                 last,
+                answered,
             });
         }
         std::thread::sleep(pause);

@@ -66,7 +66,7 @@ impl ClusterRun<'_> {
                 ));
                 Ok(())
             }
-            Err(WaitFailure::Deadline { after, last }) => {
+            Err(WaitFailure::Deadline { after, last, .. }) => {
                 let what = self
                     .expected
                     .as_ref()
