@@ -57,8 +57,14 @@ impl Guard {
     }
 }
 
-/// Register a resource; it is released when the guard drops or the process is interrupted.
+/// Register a resource; it is released when the guard drops or the process is interrupted. Once the
+/// run is interrupted, a resource that still gets made (a step already under way) is released at once
+/// and the calling thread stops there: the signal handler ends the process.
 pub fn register(resource: Resource) -> Guard {
+    if interrupted() && !is_cleanup_thread() {
+        release(&resource);
+        wait_if_interrupted();
+    }
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     if let Ok(mut r) = REGISTRY.lock() {
         r.push((id, resource.clone()));
@@ -259,6 +265,23 @@ pub fn wait_if_interrupted() {
     }
 }
 
+thread_local! {
+    static CLEANING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is the one releasing everything after an interrupt (its commands run).
+pub fn is_cleanup_thread() -> bool {
+    CLEANING.with(|c| c.get())
+}
+
+/// Called before a command starts: once interrupted, no new step starts (the calling thread stops
+/// here until the handler has cleaned up and ended the process); cleanup's own commands run.
+pub fn stop_if_interrupted() {
+    if interrupted() && !is_cleanup_thread() {
+        wait_if_interrupted();
+    }
+}
+
 /// On SIGINT or SIGTERM: release everything, then exit with 130 (SIGINT) or 143 (SIGTERM).
 pub fn install_signal_handlers() {
     use signal_hook::consts::{SIGINT, SIGTERM};
@@ -268,8 +291,12 @@ pub fn install_signal_handlers() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
+            CLEANING.with(|c| c.set(true));
             INTERRUPTED.store(true, Ordering::SeqCst);
             eprintln!("\nyadoc: interrupted, cleaning up");
+            release_all();
+            // a step under way when the signal came may have registered something since: a second
+            // pass (nothing new can start now)
             release_all();
             std::process::exit(128 + sig);
         }

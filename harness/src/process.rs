@@ -185,6 +185,7 @@ impl Cmd {
 
     /// Run to completion within the deadline; non-zero exit is an error.
     pub fn run(&self) -> Result<Output, ProcessError> {
+        crate::cleanup::stop_if_interrupted();
         if self.echo {
             eprintln!("$ {self}");
         }
@@ -256,6 +257,7 @@ impl Cmd {
     /// Start in the background with stdout+stderr going to `log`; the returned guard stops the
     /// whole process group when dropped.
     pub fn spawn(&self, log: &Path) -> Result<Background, ProcessError> {
+        crate::cleanup::stop_if_interrupted();
         if self.echo {
             eprintln!("$ {self} &  (output: {})", log.display());
         }

@@ -518,3 +518,107 @@ fn gc_during_a_live_image_run_takes_nothing_from_it() {
     assert!(stdout.contains("0 failed"), "{stdout}");
     assert_nothing_left(&run);
 }
+
+/// Processes whose working directory or command line is under one of `dirs` (a run's temp dirs and
+/// its venv cache): what an interrupted run must not leave running.
+fn processes_under(dirs: &[PathBuf]) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter_map(|e| {
+            let cwd = std::fs::read_link(e.path().join("cwd")).ok()?;
+            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            dirs.iter()
+                .any(|d| cwd.starts_with(d) || cmd.contains(&d.display().to_string()))
+                .then(|| format!("pid {}: {cmd}", e.file_name().to_string_lossy()))
+        })
+        .collect()
+}
+
+#[test]
+fn sigint_at_any_moment_of_a_cold_app_start_or_an_image_run_leaves_nothing_and_starts_nothing_new()
+{
+    let python = yadoc::tiers::prereq::python().is_ok();
+    let docker = yadoc::tiers::prereq::docker().is_ok();
+    if !python && !docker {
+        assert!(!required("app") && !required("image"));
+        eprintln!("SKIPPED: neither python3 nor docker");
+        return;
+    }
+    let corrected = root().join("fixtures/corrected").display().to_string();
+    let mut cases: Vec<(&str, Vec<&str>, u64)> = Vec::new();
+    if python {
+        // a cold venv: pip is installing when the signal comes, or the app starting
+        for ms in [400, 2500, 6000] {
+            cases.push((
+                "app",
+                vec!["check", "lesson2", "--lessons", &corrected, "--tier", "app"],
+                ms,
+            ));
+        }
+    }
+    if docker {
+        for ms in [300, 700, 1200] {
+            cases.push((
+                "image",
+                vec![
+                    "check",
+                    "lesson1",
+                    "lesson2",
+                    "--lessons",
+                    &corrected,
+                    "--tier",
+                    "image",
+                ],
+                ms,
+            ));
+        }
+    }
+    for (tier, args, ms) in cases {
+        let run = run_id(&format!("sigint-{tier}-{ms}"));
+        let cache = tempfile::tempdir().unwrap();
+        let mut child = yadoc(&run, &args)
+            .env("YADOC_CACHE", cache.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        let code = interrupt(&mut child);
+        assert!(
+            code == 130 || code == 0,
+            "{tier} at {ms} ms: exit {code} (130 after SIGINT, 0 if it had finished)"
+        );
+        // nothing starts after the signal: wait a little and look again
+        std::thread::sleep(Duration::from_secs(2));
+        assert_nothing_left(&run);
+        let venvs = cache.path().join("venvs");
+        let partial: Vec<PathBuf> = std::fs::read_dir(&venvs)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p.is_dir() && !p.join(".yadoc-complete").exists())
+            .collect();
+        assert!(
+            partial.is_empty(),
+            "{tier} at {ms} ms: half-made venvs left: {partial:?}"
+        );
+        let left = processes_under(&[
+            cache.path().to_path_buf(),
+            std::env::temp_dir().join(format!("yadoc-app-{run}")),
+        ]);
+        assert!(
+            left.is_empty(),
+            "{tier} at {ms} ms: processes left: {left:?}"
+        );
+    }
+}
