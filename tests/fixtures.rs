@@ -261,3 +261,28 @@ fn a_definition_with_an_unknown_field_is_a_located_error() {
         "{msg}"
     );
 }
+
+#[test]
+fn an_unclosed_fence_on_the_last_line_reads_as_such_not_as_a_reversed_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("last.md");
+    std::fs::write(
+        &path,
+        "# A lesson\n\n```bash\nk3d cluster create x\n```\n\nThe end:\n\n```bash",
+    )
+    .unwrap();
+    let l = yadoc::lesson::Lesson::load(&path).unwrap();
+    let outcomes =
+        yadoc::run::check(dir.path(), &[l], &[yadoc::checks::finding::Tier::Static]).unwrap();
+    let f = findings(&outcomes)
+        .into_iter()
+        .find(|f| f.check == "markdown.unclosed-fence")
+        .expect("the unclosed fence is found");
+    assert_eq!(f.line, 9);
+    assert!(
+        f.observed.contains("it is the file's last line"),
+        "{}",
+        f.observed
+    );
+    assert!(!f.observed.contains("lines 10–9"), "{}", f.observed);
+}

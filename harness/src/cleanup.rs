@@ -33,6 +33,22 @@ pub enum Resource {
     },
 }
 
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Resource::Dir(p) => write!(f, "temp dir {}", p.display()),
+            Resource::ProcessGroup(pid) => write!(f, "process group {pid}"),
+            Resource::Container(c) => write!(f, "container {c}"),
+            Resource::Image(i) => write!(f, "image {i}"),
+            Resource::DockerJob(j) => {
+                write!(f, "docker objects of job {j} (label org.yadoc.job={j})")
+            }
+            Resource::DockerRun(r) => write!(f, "docker objects of run {r}"),
+            Resource::Command { argv, .. } => write!(f, "what `{}` removes", argv.join(" ")),
+        }
+    }
+}
+
 static REGISTRY: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
@@ -78,7 +94,7 @@ pub fn keep() -> bool {
 
 fn release(r: &Resource) {
     if keep() {
-        eprintln!("yadoc: YADOC_KEEP=1, keeping {r:?}");
+        eprintln!("yadoc: YADOC_KEEP=1, keeping {r}");
         return;
     }
     let result = match r {
@@ -161,7 +177,7 @@ fn release(r: &Resource) {
         }
     };
     if let Err(e) = result {
-        eprintln!("yadoc: could not remove {r:?}: {e}");
+        eprintln!("yadoc: could not remove {r}: {e}");
     }
 }
 

@@ -77,12 +77,7 @@ impl LessonError {
         LessonError::Definition {
             path: path.to_path_buf(),
             line: e.location().map(|l| l.line() as usize).unwrap_or(1),
-            message: e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid YAML")
-                .to_string(),
+            message: crate::yaml::plain_message(&e.to_string()),
         }
     }
 }

@@ -299,7 +299,19 @@ impl fmt::Display for Cmd {
         }
         write!(f, "{}", quote(&self.program.to_string_lossy()))?;
         for a in &self.args {
-            write!(f, " {}", quote(&a.to_string_lossy()))?;
+            let a = a.to_string_lossy();
+            if a.chars().count() > 200 {
+                // an inline script or a huge argument: its start, and how much is left out
+                let kept: String = a.chars().take(200).collect();
+                write!(
+                    f,
+                    " {}…({} more characters)",
+                    quote(&kept),
+                    a.chars().count() - 200
+                )?;
+            } else {
+                write!(f, " {}", quote(&a))?;
+            }
         }
         Ok(())
     }

@@ -57,11 +57,41 @@ impl YamlDoc {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines()
+    plain_message(s)
+}
+
+/// A YAML parser's error in the reader's words: the location prefix dropped (findings carry the
+/// line), and what serde-saphyr says to its own callers (`use from_str_multiple`, `set
+/// DuplicateKeyPolicy in Options`, `budget breached: Nodes { .. }`) said as what it means for a lesson.
+pub fn plain_message(raw: &str) -> String {
+    let line = raw
+        .lines()
         .find(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
+        .unwrap_or(raw)
+        .trim();
+    let mut m = line.strip_prefix("error: ").unwrap_or(line);
+    // "line 3 column 1: …"
+    if let Some(rest) = m.strip_prefix("line ") {
+        if let Some((_, after)) = rest.split_once(": ") {
+            m = after;
+        }
+    }
+    if m.contains("multiple YAML documents detected") {
+        return "several YAML documents (separated by `---`) in one block; yadoc reads one document per block".into();
+    }
+    if let Some(rest) = m.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("the key `{key}` appears twice in the same mapping; the API server keeps only one of them");
+    }
+    if m.contains("budget breached") {
+        let nodes = m
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|d| !d.is_empty())
+            .last()
+            .unwrap_or("too many");
+        return format!("YAML alias expansion exceeds {nodes} nodes (aliases of aliases: a \"billion laughs\" document); expand it by hand or drop the aliases");
+    }
+    m.to_string()
 }
 
 /// A YAML node whose children carry their source positions.
@@ -208,6 +238,45 @@ impl<'de> Deserialize<'de> for KeyString {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::*;
+
+    #[test]
+    fn the_parsers_advice_to_its_callers_never_reaches_the_reader() {
+        for (yaml, says) in [
+            ("a: 1\n---\nb: 2\n", "several YAML documents"),
+            ("a: 1\na: 2\n", "the key `a` appears twice"),
+        ] {
+            let e = YamlDoc::parse(yaml).unwrap_err();
+            assert!(e.message.starts_with(says), "{}", e.message);
+            for library in [
+                "from_str_multiple",
+                "DuplicateKeyPolicy",
+                "Options",
+                "error: line",
+            ] {
+                assert!(!e.message.contains(library), "{}", e.message);
+            }
+        }
+        let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x,x]\n");
+        let mut prev = "a".to_string();
+        for i in 0..7 {
+            let n = format!("l{i}");
+            let refs = vec![format!("*{prev}"); 10].join(",");
+            bomb.push_str(&format!("{n}: &{n} [{refs}]\n"));
+            prev = n;
+        }
+        let e = YamlDoc::parse(&bomb).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("YAML alias expansion exceeds 250001 nodes"),
+            "{}",
+            e.message
+        );
     }
 }
 

@@ -643,3 +643,35 @@ fn an_app_that_hangs_at_import_fails_within_the_deadline_and_is_diagnosed_as_suc
     // the 30 s deadline holds for the whole start (it took 66.9 s once: one request outlived it)
     assert!(took < std::time::Duration::from_secs(50), "took {took:?}");
 }
+
+#[test]
+fn a_megabyte_line_is_elided_in_the_output_and_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(1_000_000);
+    std::fs::write(
+        dir.path().join("big.md"),
+        format!("# Big\n\n```dockerfile\nFROM python:3.9\nFROBNICATE {huge}\n```\n\n```bash\ndocker build -t big .\n```\n"),
+    )
+    .unwrap();
+    let reports = dir.path().join("report");
+    let (code, out, err) = yadoc(&[
+        "check",
+        "--lessons",
+        &dir.path().display().to_string(),
+        "--tier",
+        "static",
+        "--report-dir",
+        &reports.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "the unknown instruction is found: {err}");
+    assert!(
+        out.contains("more characters)"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    assert!(out.len() < 50_000, "stdout is {} bytes", out.len());
+    for f in ["junit.xml", "report.txt", "report.json", "summary.md"] {
+        let len = std::fs::metadata(reports.join(f)).unwrap().len();
+        assert!(len < 50_000, "{f} is {len} bytes");
+    }
+}

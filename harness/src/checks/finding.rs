@@ -65,17 +65,17 @@ impl Finding {
     }
 
     pub fn expected(mut self, s: impl Into<String>) -> Self {
-        self.expected = s.into();
+        self.expected = elide_long_lines(&s.into());
         self
     }
 
     pub fn observed(mut self, s: impl Into<String>) -> Self {
-        self.observed = s.into();
+        self.observed = elide_long_lines(&s.into());
         self
     }
 
     pub fn fix(mut self, s: impl Into<String>) -> Self {
-        self.fix = s.into();
+        self.fix = elide_long_lines(&s.into());
         self
     }
 
@@ -83,6 +83,27 @@ impl Finding {
         self.diagnosis = s;
         self
     }
+}
+
+/// The longest line a finding shows; a longer one (a 1 MB Dockerfile line) is cut with a count.
+pub const LINE_MAX: usize = 400;
+
+/// Every line of `s` cut to `LINE_MAX` characters, saying how many were left out.
+pub fn elide_long_lines(s: &str) -> String {
+    if s.lines().all(|l| l.len() <= LINE_MAX) {
+        return s.to_string();
+    }
+    s.split('\n')
+        .map(|l| {
+            if l.chars().count() <= LINE_MAX {
+                l.to_string()
+            } else {
+                let kept: String = l.chars().take(LINE_MAX).collect();
+                format!("{kept}… ({} more characters)", l.chars().count() - LINE_MAX)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// How a check ended for one lesson.

@@ -45,10 +45,22 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
                     ),
                     None => String::new(),
                 };
+                let rendered = if *line > first {
+                    format!(
+                        "lines {}–{line} (end of file) render as code{what}",
+                        first + 1
+                    )
+                } else {
+                    "it is the file's last line, so nothing after it renders as code (but a reader's tool may)".to_string()
+                };
                 out.push(
                     ctx.finding(UNCLOSED_FENCE, first)
-                        .expected(format!("a closing ``` for the block opened at line {first}"))
-                        .observed(format!("the fence opened at line {first} is never closed: lines {}–{line} (end of file) render as code{what}", first + 1))
+                        .expected(format!(
+                            "a closing ``` for the block opened at line {first}"
+                        ))
+                        .observed(format!(
+                            "the fence opened at line {first} is never closed: {rendered}"
+                        ))
                         .fix(close.clone()),
                 );
             }

@@ -31,7 +31,7 @@ fn details(f: &Finding, lessons: &[Lesson]) -> String {
                 s,
                 "{} {n:>4} | {}",
                 if n == f.line { ">" } else { " " },
-                l.source.line(n)
+                crate::checks::finding::elide_long_lines(l.source.line(n))
             );
         }
     }

@@ -68,7 +68,11 @@ fn finding(
     if let Some(l) = lessons.iter().find(|l| l.file_name() == f.lesson) {
         for n in f.line.saturating_sub(1).max(1)..=(f.line + 1).min(l.source.line_count()) {
             let marker = if n == f.line { ">" } else { " " };
-            let _ = writeln!(out, "      {marker} {n:>4} | {}", l.source.line(n));
+            let _ = writeln!(
+                out,
+                "      {marker} {n:>4} | {}",
+                crate::checks::finding::elide_long_lines(l.source.line(n))
+            );
         }
     }
     let _ = writeln!(out, "        expected: {}", f.expected);

@@ -276,7 +276,10 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
                 .expected(format!(
                     "the container to run the image just built ({image})"
                 ))
-                .observed(format!("it runs {:?}", docker::image_of(&container)))
+                .observed(match docker::image_of(&container) {
+                    Some(other) => format!("it runs {other}"),
+                    None => "docker cannot say which image it runs".to_string(),
+                })
                 .fix("check for a concurrent run re-using the tag"),
             notes,
         );
