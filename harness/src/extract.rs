@@ -24,3 +24,29 @@ pub fn write(lesson: &Lesson, out: &Path) -> Result<Vec<PathBuf>, TierError> {
     }
     Ok(written)
 }
+
+/// What `yadoc extract` would do to one file of the output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Unchanged,
+    /// The file is there with other content (an edit of the reader's, say): never overwritten silently.
+    Differs,
+}
+
+/// Each file of the lesson against what `out` holds.
+pub fn changes(lesson: &Lesson, out: &Path) -> Vec<(PathBuf, Change)> {
+    lesson
+        .files
+        .iter()
+        .map(|a| {
+            let path = out.join(&a.name);
+            let change = match std::fs::read(&path) {
+                Err(_) => Change::New,
+                Ok(b) if *b == *a.bytes() => Change::Unchanged,
+                Ok(_) => Change::Differs,
+            };
+            (path, change)
+        })
+        .collect()
+}

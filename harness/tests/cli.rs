@@ -675,3 +675,54 @@ fn a_megabyte_line_is_elided_in_the_output_and_the_reports() {
         assert!(len < 50_000, "{f} is {len} bytes");
     }
 }
+
+#[test]
+fn extract_never_overwrites_an_edited_file_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let args = ["extract", "lesson1", "--lessons", &lessons(), "--out", &d];
+    let (code, out, err) = yadoc(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("app.py (written)"), "{out}");
+    // again, nothing changed: unchanged, not rewritten blindly
+    let (code, out, _) = yadoc(&args);
+    assert_eq!(code, 0);
+    assert!(out.contains("app.py (unchanged)"), "{out}");
+    // the reader edits app.py: extract refuses, names it, and --force replaces it
+    std::fs::write(dir.path().join("app.py"), "print('mine')\n").unwrap();
+    let (code, _, err) = yadoc(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("app.py already there with other content (edited?): not overwritten; --force replaces it"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        "print('mine')\n"
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let (code, out, _) = yadoc(&forced);
+    assert_eq!(code, 0);
+    assert!(out.contains("app.py (overwritten (--force))"), "{out}");
+}
+
+#[test]
+fn extract_says_when_a_lesson_has_nothing_to_extract() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cmds.md"),
+        "# Only commands\n\n```bash\nkubectl get pods\n```\n",
+    )
+    .unwrap();
+    let (code, _, err) = yadoc(&[
+        "extract",
+        "cmds",
+        "--lessons",
+        &dir.path().display().to_string(),
+        "--out",
+        &dir.path().join("o").display().to_string(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cmds.md: the lesson defines no file to extract"),
+        "{err}"
+    );
+}

@@ -89,6 +89,9 @@ enum Command {
         lesson: String,
         #[arg(long)]
         out: PathBuf,
+        /// Overwrite files of OUT whose content differs from the lesson's.
+        #[arg(long)]
+        force: bool,
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
@@ -247,13 +250,39 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Extract {
             lesson,
             out,
+            force,
             lessons_dir,
         } => {
+            use yadoc::extract::Change;
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
-            let written = yadoc::extract::write(&l, &out)?;
-            for w in written {
-                println!("{}", w.display());
+            if l.files.is_empty() {
+                anyhow::bail!(
+                    "{}: the lesson defines no file to extract (no block is bound to a file name)",
+                    l.file_name()
+                );
+            }
+            let changes = yadoc::extract::changes(&l, &out);
+            let differ: Vec<String> = changes
+                .iter()
+                .filter(|(_, c)| *c == Change::Differs)
+                .map(|(p, _)| p.display().to_string())
+                .collect();
+            if !differ.is_empty() && !force {
+                anyhow::bail!(
+                    "{} already there with other content (edited?): not overwritten; --force replaces {}",
+                    differ.join(", "),
+                    if differ.len() == 1 { "it" } else { "them" }
+                );
+            }
+            yadoc::extract::write(&l, &out)?;
+            for (p, c) in changes {
+                let what = match c {
+                    Change::New => "written",
+                    Change::Unchanged => "unchanged",
+                    Change::Differs => "overwritten (--force)",
+                };
+                println!("{} ({what})", p.display());
             }
             Ok(ExitCode::SUCCESS)
         }
