@@ -726,3 +726,27 @@ fn extract_says_when_a_lesson_has_nothing_to_extract() {
         "{err}"
     );
 }
+
+#[test]
+fn findings_show_lesson_paths_relative_to_where_the_user_stands() {
+    let abs = lessons_dir().canonicalize().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args([
+            "check",
+            "lesson3",
+            "--lessons",
+            &abs.display().to_string(),
+            "--tier",
+            "static",
+        ])
+        .current_dir(root())
+        .env("YADOC_QUIET", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("      lessons/lesson3.md:155"), "{text}");
+    assert!(
+        !text.contains(&format!("{}/lesson3.md", abs.display())),
+        "{text}"
+    );
+}

@@ -62,7 +62,7 @@ fn finding(
     let path = lessons
         .iter()
         .find(|l| l.file_name() == f.lesson)
-        .map(|l| l.path.display().to_string())
+        .map(|l| relative_to_here(&l.path))
         .unwrap_or_else(|| f.lesson.clone());
     let _ = writeln!(out, "      {}", paint("1", &format!("{path}:{}", f.line)));
     if let Some(l) = lessons.iter().find(|l| l.file_name() == f.lesson) {
@@ -87,5 +87,26 @@ fn finding(
             "        {}",
             paint("33", &format!("known drift: {why}"))
         );
+    }
+}
+
+/// A lesson's path as the user standing in the current directory would type it: relative when the
+/// file is below it, else as given.
+pub fn relative_to_here(path: &std::path::Path) -> String {
+    let here = std::env::current_dir().ok();
+    let abs = if path.is_absolute() {
+        Some(path.to_path_buf())
+    } else {
+        here.as_ref().map(|h| h.join(path))
+    };
+    match (abs, here) {
+        (Some(a), Some(h)) => {
+            let a = std::fs::canonicalize(&a).unwrap_or(a);
+            let h = std::fs::canonicalize(&h).unwrap_or(h);
+            a.strip_prefix(&h)
+                .map(|r| r.display().to_string())
+                .unwrap_or_else(|_| path.display().to_string())
+        }
+        _ => path.display().to_string(),
     }
 }

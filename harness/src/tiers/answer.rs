@@ -87,7 +87,7 @@ pub fn judge(
                     .fix(
                         d.as_ref()
                             .map(|d| d.fix.clone())
-                            .unwrap_or_else(|| format!("read the {who}'s output below")),
+                            .unwrap_or_else(|| format!("read the {who}'s output shown with this check (`{who} output (last lines)`)")),
                     )
                     .diagnosis(d.map(|d| d.line())),
                 notes,

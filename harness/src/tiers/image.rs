@@ -228,7 +228,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
                     .fix(
                         d.as_ref()
                             .map(|d| d.fix.clone())
-                            .unwrap_or_else(|| "read the build output below".into()),
+                            .unwrap_or_else(|| "read the build output shown with this check (`build output (last lines)`)".into()),
                     )
                     .diagnosis(d.map(|d| d.line())),
                 notes,
