@@ -286,3 +286,23 @@ fn an_unclosed_fence_on_the_last_line_reads_as_such_not_as_a_reversed_range() {
     );
     assert!(!f.observed.contains("lines 10–9"), "{}", f.observed);
 }
+
+#[test]
+fn a_reference_without_a_name_is_said_so_never_as_an_empty_name() {
+    let dir = scratch_copy(&corrected_dir());
+    let md = dir.path().join("lesson1.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    // the Ingress backend's service name emptied
+    let edited = text.replacen("name: myapp-service", "name: \"\"", 2);
+    assert_ne!(edited, text);
+    std::fs::write(&md, edited).unwrap();
+    let outcomes = static_outcomes(dir.path(), "lesson1.md");
+    let all = findings(&outcomes);
+    assert!(!all.is_empty());
+    for f in all {
+        assert!(
+            !f.expected.contains("``") && !f.observed.contains("``"),
+            "{f:?}"
+        );
+    }
+}

@@ -135,3 +135,13 @@ pub fn join(path: &str, key: &str) -> String {
         format!("{path}.{key}")
     }
 }
+
+/// A name as a finding shows it: `` `myapp` ``, or what is missing when there is none (a finding never
+/// says "a Service named ``").
+pub fn named(name: &str) -> String {
+    if name.trim().is_empty() {
+        "with no name (the name field is missing or empty)".to_string()
+    } else {
+        format!("named `{name}`")
+    }
+}

@@ -208,7 +208,7 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
                         .collect();
                     out.push(
                         ctx.finding(INGRESS_BACKEND, ing.line(&format!("{base}.name")))
-                            .expected(format!("a Service named `{name}` in namespace {} (the Ingress's)", ing.namespace()))
+                            .expected(format!("a Service {} in namespace {} (the Ingress's)", super::context::named(name), ing.namespace()))
                             .observed(if names.is_empty() { "the lesson defines no Service".into() } else { format!("Services: {}", names.join(", ")) })
                             .fix("make the backend's service name equal the Service's metadata.name, in the same namespace"),
                     );
@@ -275,7 +275,7 @@ pub fn hpa_target(ctx: &Ctx) -> Vec<Finding> {
                     .collect();
                 out.push(
                     ctx.finding(HPA_TARGET, h.line("spec.scaleTargetRef.name"))
-                        .expected(format!("a {kind} named `{name}` in namespace {}", h.namespace()))
+                        .expected(format!("a {} {} in namespace {}", if kind.is_empty() { "workload" } else { kind }, super::context::named(name), h.namespace()))
                         .observed(if have.is_empty() { "the lesson defines no workload".into() } else { format!("workloads: {}", have.join(", ")) })
                         .fix("make scaleTargetRef's kind and name those of the Deployment, in the HPA's namespace"),
                 );
