@@ -293,12 +293,20 @@ fn a_reference_without_a_name_is_said_so_never_as_an_empty_name() {
     let md = dir.path().join("lesson1.md");
     let text = std::fs::read_to_string(&md).unwrap();
     // the Ingress backend's service name emptied (line 133)
-    let edited = text.replacen("name : myapp-service # this should match", "name : \"\" # this should match", 1);
+    let edited = text.replacen(
+        "name : myapp-service # this should match",
+        "name : \"\" # this should match",
+        1,
+    );
     assert_ne!(edited, text);
     std::fs::write(&md, edited).unwrap();
     let outcomes = static_outcomes(dir.path(), "lesson1.md");
     let all = findings(&outcomes);
-    assert!(all.iter().any(|f| f.check == "xref.ingress-backend" && f.line == 133), "{all:?}");
+    assert!(
+        all.iter()
+            .any(|f| f.check == "xref.ingress-backend" && f.line == 133),
+        "{all:?}"
+    );
     for f in all {
         assert!(
             !f.expected.contains("``") && !f.observed.contains("``"),

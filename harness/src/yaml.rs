@@ -86,8 +86,7 @@ pub fn plain_message(raw: &str) -> String {
     if m.contains("budget breached") {
         let nodes = m
             .split(|c: char| !c.is_ascii_digit())
-            .filter(|d| !d.is_empty())
-            .last()
+            .rfind(|d| !d.is_empty())
             .unwrap_or("too many");
         return format!("YAML alias expansion exceeds {nodes} nodes (aliases of aliases: a \"billion laughs\" document); expand it by hand or drop the aliases");
     }

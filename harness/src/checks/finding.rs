@@ -86,7 +86,7 @@ impl Finding {
 }
 
 /// The longest line a finding shows; a longer one (a 1 MB Dockerfile line) is cut with a count.
-pub const LINE_MAX: usize = 400;
+pub const LINE_MAX: usize = 1000;
 
 /// Every line of `s` cut to `LINE_MAX` characters, saying how many were left out.
 pub fn elide_long_lines(s: &str) -> String {

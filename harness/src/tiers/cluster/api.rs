@@ -167,7 +167,9 @@ pub async fn deployment_available_within(
                     if let Some(broken) = list.items.iter().find_map(broken_container) {
                         return Err(Timeout {
                             what,
-                            after: started.elapsed(),
+                            // the wait's deadline, as every expected text says; observed says it
+                            // stopped early
+                            after: deadline,
                             last: format!(
                                 "{last}; pod {broken} (stopped waiting: it will not serve)"
                             ),
