@@ -31,16 +31,7 @@ pub fn run_with(
         Ok(d) => d,
         Err(e) => {
             return (
-                Outcome::new(
-                    CHECK,
-                    TITLE,
-                    Tier::Cluster,
-                    &name,
-                    vec![Finding::new(CHECK, &name, 1)
-                        .expected("a temp dir")
-                        .observed(e.to_string())
-                        .fix("free disk space")],
-                ),
+                cannot_start(&name, 1, "a temp dir", e.to_string(), "free disk space"),
                 std::path::PathBuf::new(),
             )
         }
@@ -77,18 +68,7 @@ fn run_in(
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            return Outcome::new(
-                CHECK,
-                TITLE,
-                Tier::Cluster,
-                &name,
-                vec![Finding::new(CHECK, &name, 1)
-                    .expected("a tokio runtime")
-                    .observed(e.to_string())
-                    .fix("")],
-            )
-        }
+        Err(e) => return cannot_start(&name, 1, "a tokio runtime", e.to_string(), ""),
     };
     let result = rt.block_on(run.run());
     let mut notes: Vec<String> = run
@@ -132,6 +112,20 @@ fn run_in(
     Outcome::new(CHECK, TITLE, Tier::Cluster, &name, findings).with_notes(notes)
 }
 
+/// The tier could not start its run (no temp dir, runtime or lock): a failure at `line`.
+fn cannot_start(name: &str, line: usize, expected: &str, observed: String, fix: &str) -> Outcome {
+    Outcome::new(
+        CHECK,
+        TITLE,
+        Tier::Cluster,
+        name,
+        vec![Finding::new(CHECK, name, line)
+            .expected(expected)
+            .observed(observed)
+            .fix(fix)],
+    )
+}
+
 /// The cluster tier on this machine: skipped (or failed under YADOC_REQUIRE) without k3d, kubectl or docker.
 pub fn run(lesson: &Lesson) -> Outcome {
     let name = lesson.file_name();
@@ -164,15 +158,12 @@ pub fn run(lesson: &Lesson) -> Outcome {
             let _one_at_a_time = match exclusive(&lock_path(), LOCK_DEADLINE) {
                 Ok(l) => l,
                 Err(e) => {
-                    return Outcome::new(
-                        CHECK,
-                        TITLE,
-                        Tier::Cluster,
+                    return cannot_start(
                         &name,
-                        vec![Finding::new(CHECK, &name, line)
-                            .expected("this machine's cluster lock (one real cluster run at a time)")
-                            .observed(e)
-                            .fix("wait for the other yadoc cluster run to end, or remove a lock file no process holds")],
+                        line,
+                        "this machine's cluster lock (one real cluster run at a time)",
+                        e,
+                        "wait for the other yadoc cluster run to end, or remove a lock file no process holds",
                     )
                 }
             };
