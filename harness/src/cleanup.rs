@@ -401,6 +401,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn resources_read_as_words_not_rust_debug() {
+        assert_eq!(
+            Resource::Container("yadoc-lesson1-1".into()).to_string(),
+            "container yadoc-lesson1-1"
+        );
+        assert_eq!(
+            Resource::Dir("/tmp/x".into()).to_string(),
+            "temp dir /tmp/x"
+        );
+        assert!(!Resource::Image("yadoc/lesson1:1-1".into())
+            .to_string()
+            .contains('('));
+    }
+
+    #[test]
     fn a_dropped_guard_removes_its_dir() {
         let (dir, guard) = temp_dir("unit").unwrap();
         std::fs::write(dir.join("f"), "x").unwrap();
