@@ -1,5 +1,6 @@
-//! Helpers shared by the test targets: where the project's lessons and fixtures are, and a scratch
-//! copy of a lesson directory that a test may edit.
+//! Helpers shared by the test targets: where the project's lessons and fixtures are, a scratch copy
+//! of a lesson directory that a test may edit, and the libtest-mimic plumbing of the lesson targets
+//! (tests that need a tier, the cluster trials, honest skips under cargo test and nextest alike).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
