@@ -28,6 +28,10 @@ fn lessons() -> String {
     lessons_dir().display().to_string()
 }
 
+fn corrected() -> String {
+    root().join("fixtures/corrected").display().to_string()
+}
+
 #[test]
 fn check_on_the_course_exits_0_with_known_drift_and_names_each_at_its_line() {
     let (code, out, _) = yadoc(&["check", "--lessons", &lessons(), "--tier", "static"]);
@@ -267,46 +271,42 @@ fn the_app_tier_runs_on_the_images_python_and_a_failure_on_another_is_no_lesson_
     // 2 fails there, and that is the host's Python, not the lesson
     let Some(py312) = other_python() else {
         // no 3.12 here: the host's default Python runs it and the note says it differs
-        let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
-            .args([
+        let (_, text, _) = yadoc_with(
+            &[
                 "check",
                 "lesson1",
                 "--lessons",
-                &root().join("fixtures/corrected").display().to_string(),
+                &corrected(),
                 "--tier",
                 "app",
-            ])
-            .env("YADOC_QUIET", "1")
-            .env("YADOC_PYTHON", "python3")
-            .env_remove("YADOC_REQUIRE")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
+            ],
+            &[("YADOC_PYTHON", "python3")],
+            &[],
+        );
         assert!(text.contains("the lesson's image has Python 3.9"), "{text}");
         return;
     };
+    let py312 = py312.display().to_string();
     let run = |require: Option<&str>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_yadoc"));
-        c.args([
-            "check",
-            "lesson2",
-            "--lessons",
-            &root().join("fixtures/corrected").display().to_string(),
-            "--tier",
-            "app",
-            "--format",
-            "json",
-        ])
-        .env("YADOC_QUIET", "1")
-        .env("YADOC_PYTHON", &py312)
-        .env_remove("YADOC_REQUIRE");
-        if let Some(r) = require {
-            c.env("YADOC_REQUIRE", r);
-        }
-        let out = c.output().unwrap();
+        let mut set = vec![("YADOC_PYTHON", py312.as_str())];
+        set.extend(require.map(|r| ("YADOC_REQUIRE", r)));
+        let (code, out, _) = yadoc_with(
+            &[
+                "check",
+                "lesson2",
+                "--lessons",
+                &corrected(),
+                "--tier",
+                "app",
+                "--format",
+                "json",
+            ],
+            &set,
+            &[],
+        );
         (
-            out.status.code(),
-            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+            Some(code),
+            serde_json::from_str::<serde_json::Value>(&out).unwrap(),
         )
     };
     let (code, v) = run(None);
@@ -334,32 +334,21 @@ fn the_app_tier_runs_on_the_images_python_and_a_failure_on_another_is_no_lesson_
 
 #[test]
 fn the_app_tier_finds_the_images_python_where_the_host_has_it() {
-    let has_39 = std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".pyenv/versions"))
-        .and_then(|d| std::fs::read_dir(d).ok())
-        .is_some_and(|d| {
-            d.flatten()
-                .any(|e| e.file_name().to_string_lossy().starts_with("3.9."))
-        })
-        || Command::new("python3.9")
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
-        .args([
+    // what the app tier itself would find (python3.9 on PATH, pyenv), YADOC_PYTHON unset
+    let has_39 = yadoc::tiers::prereq::python_for(Some("3.9"))
+        .is_ok_and(|p| p.version.starts_with("3.9.") && std::env::var_os("YADOC_PYTHON").is_none());
+    let (_, text, _) = yadoc_with(
+        &[
             "check",
             "lesson1",
             "--lessons",
-            &root().join("fixtures/corrected").display().to_string(),
+            &corrected(),
             "--tier",
             "app",
-        ])
-        .env("YADOC_QUIET", "1")
-        .env_remove("YADOC_PYTHON")
-        .env_remove("YADOC_REQUIRE")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        ],
+        &[],
+        &["YADOC_PYTHON"],
+    );
     if has_39 {
         assert!(
             text.contains("Python 3.9.") && text.contains("as the lesson's image (FROM python:3.9"),
@@ -371,11 +360,19 @@ fn the_app_tier_finds_the_images_python_where_the_host_has_it() {
 }
 
 fn yadoc_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    yadoc_with(args, env, &[])
+}
+
+/// The binary with `set` in its environment and `unset` (and YADOC_REQUIRE, unless set) out of it.
+fn yadoc_with(args: &[&str], set: &[(&str, &str)], unset: &[&str]) -> (i32, String, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_yadoc"));
     c.args(args)
         .env("YADOC_QUIET", "1")
         .env_remove("YADOC_REQUIRE");
-    for (k, v) in env {
+    for k in unset {
+        c.env_remove(k);
+    }
+    for (k, v) in set {
         c.env(k, v);
     }
     let out = c.output().expect("yadoc runs");
