@@ -155,7 +155,7 @@ impl Register {
             {
                 continue;
             }
-            stale.push(Outcome::new(
+            stale.push(Outcome::failed(
                 STALE,
                 "known drift still reproduces",
                 tier,

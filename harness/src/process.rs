@@ -378,6 +378,11 @@ impl Background {
         s
     }
 
+    /// The process group it leads (its pid: it is started as a group leader).
+    pub fn pgid(&self) -> Option<u32> {
+        self.handle.as_ref()?.pids().first().copied()
+    }
+
     /// The exit status, if it already exited.
     pub fn exited(&self) -> Option<String> {
         let h = self.handle.as_ref()?;

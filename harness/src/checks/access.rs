@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::context::Ctx;
-use super::finding::Finding;
+use super::finding::Examined;
 use crate::lesson::classify::Content;
 use crate::lesson::steps::{ClusterCreate, StepKind};
 
@@ -40,7 +40,7 @@ fn cluster_at<'a>(ctx: &'a Ctx, line: usize) -> Option<(usize, &'a ClusterCreate
 }
 
 /// /etc/hosts line, URL host and port agree with the Ingress host and the load balancer mapping.
-pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
+pub fn ingress_url(ctx: &Ctx) -> Examined {
     let hosts: Vec<(String, usize)> = ctx
         .of_kind("Ingress")
         .flat_map(|m| {
@@ -57,20 +57,21 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                 .collect::<Vec<_>>()
         })
         .collect();
+    let mut out = Examined::new();
     if hosts.is_empty() {
-        return Vec::new();
+        return out;
     }
     let host_list = hosts
         .iter()
         .map(|(h, l)| format!("{h} (line {l})"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut out = Vec::new();
     for (s, k) in ctx.steps() {
         match k {
             StepKind::HostsEntry { ip, host } => {
+                out.saw(format!("line {}: hosts entry {ip} {host}", s.line));
                 if !hosts.iter().any(|(h, _)| h == host) {
-                    out.push(
+                    out.found(
                         ctx.finding(INGRESS_URL, s.line)
                             .expected(format!(
                                 "the /etc/hosts line to name the Ingress host: {host_list}"
@@ -79,7 +80,7 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                             .fix(format!("write `127.0.0.1 {}`", hosts[0].0)),
                     );
                 } else if ip != "127.0.0.1" {
-                    out.push(
+                    out.found(
                         ctx.finding(INGRESS_URL, s.line)
                             .expected(
                                 "127.0.0.1: k3d publishes the load balancer's ports on the host",
@@ -107,8 +108,9 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                 {
                     continue;
                 }
+                out.saw(format!("line {}: {url}", s.line));
                 if !hosts.iter().any(|(h, _)| *h == host) {
-                    out.push(
+                    out.found(
                         ctx.finding(INGRESS_URL, s.line)
                             .expected(format!("the URL's host to be the Ingress host: {host_list}"))
                             .observed(format!("{url} asks for host {host}; traefik answers 404 for a host no Ingress names"))
@@ -127,7 +129,7 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
                     .filter(|p| p.container == 80 && p.node_filter.starts_with("loadbalancer"))
                     .collect();
                 if !lb.iter().any(|p| p.host == port) {
-                    out.push(
+                    out.found(
                         ctx.finding(INGRESS_URL, s.line)
                             .expected(format!("the URL's port to be the host port that k3d maps to the load balancer's port 80 (`k3d cluster create` at line {cline}: {})", if lb.is_empty() { "no such mapping".to_string() } else { lb.iter().map(|p| p.host.to_string()).collect::<Vec<_>>().join(", ") }))
                             .observed(format!("{url} uses port {port}"))
@@ -142,18 +144,19 @@ pub fn ingress_url(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// curl URLs and the example kubeconfig use the port given to `--api-port`.
-pub fn api_port(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn api_port(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     let mut check = |line: usize, what: &str, url: &str| {
         let Some((_, _, port)) = split_url(url) else {
             return;
         };
-        let Some((cline, c)) = cluster_at(ctx, line) else {
+        let Some((cline, c)) = cluster_at(ctx, line).or_else(|| clusters(ctx).into_iter().next()) else {
             return;
         };
         let Some(api) = c.api_port else { return };
+        out.saw(format!("line {line}: {what} {url}"));
         if port != api {
-            out.push(
+            out.found(
                 ctx.finding(API_PORT, line)
                     .expected(format!(
                         "port {api}, the --api-port of cluster {} (line {cline})",
@@ -189,9 +192,9 @@ pub const KUBECONFIG_INDEX: &str = "kubeconfig.index-path";
 /// `yq e '.clusters[0]…' ~/.kube/config`: an entry by position is whichever sorts first in the
 /// reader's merged kubeconfig (clientcmd sorts entries by name: `lesson/kubeconfig_path.rs`), so a
 /// reader with any other cluster may extract another cluster's certificate. Select it by name.
-pub fn kubeconfig_index(ctx: &Ctx) -> Vec<Finding> {
+pub fn kubeconfig_index(ctx: &Ctx) -> Examined {
     use crate::lesson::kubeconfig_path::{KubeconfigPath, Pick};
-    let mut out = Vec::new();
+    let mut out = Examined::new();
     for (s, k) in ctx.steps() {
         let StepKind::ExtractKubeconfigField {
             expression,
@@ -204,6 +207,7 @@ pub fn kubeconfig_index(ctx: &Ctx) -> Vec<Finding> {
         let Some(path) = KubeconfigPath::parse(expression) else {
             continue;
         };
+        out.saw(format!("line {}: `{expression}`", s.line));
         let Pick::Index(i) = path.pick else { continue };
         let cluster = cluster_at(ctx, s.line).map(|(_, c)| format!("k3d-{}", c.name));
         let name = match (path.list.as_str(), &cluster) {
@@ -215,7 +219,7 @@ pub fn kubeconfig_index(ctx: &Ctx) -> Vec<Finding> {
             pick: Pick::Name(name.clone()),
             ..path.clone()
         };
-        out.push(
+        out.found(
             ctx.finding(KUBECONFIG_INDEX, s.line)
                 .expected(format!(
                     "the `{}` entry of {} selected by name ({name}), the one the lesson made",

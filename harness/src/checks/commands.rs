@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::context::{at, join, pod_templates, Ctx};
-use super::finding::Finding;
+use super::finding::Examined;
+use crate::lesson::image_ref::{normalize, same};
 use crate::lesson::steps::StepKind;
 
 pub const SHELL_SYNTAX: &str = "shell.syntax";
@@ -15,24 +16,32 @@ pub const IMAGE_PULL: &str = "xref.image-pull-never";
 pub const CLUSTER_LIFECYCLE: &str = "steps.cluster-lifecycle";
 
 /// Command lines parse.
-pub fn shell_syntax(ctx: &Ctx) -> Vec<Finding> {
-    ctx.lesson
-        .step_errors
-        .iter()
-        .map(|e| {
+pub fn shell_syntax(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    for s in ctx.lesson.commands() {
+        out.saw(format!("line {}: `{}`", s.line, s.literal));
+    }
+    for e in &ctx.lesson.step_errors {
+        out.saw(format!("line {}: `{}`", e.line, e.literal));
+        out.found(
             ctx.finding(SHELL_SYNTAX, e.line)
                 .expected("a command line yadoc can run as the lesson shows it")
                 .observed(format!("`{}`: {}", e.literal, e.message))
-                .fix("correct the command line")
-        })
-        .collect()
+                .fix("correct the command line"),
+        );
+    }
+    out
 }
 
 /// `kubectl apply -f F` needs a block (or derived file) F.
-pub fn apply_file(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn apply_file(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for (s, k) in ctx.steps() {
-        if let StepKind::Apply { file, .. } = k {
+        let StepKind::Apply { files, .. } = k else {
+            continue;
+        };
+        for file in files {
+            out.saw(format!("line {}: {file}", s.line));
             if file.contains("://") || ctx.lesson.file(file).is_some() {
                 continue;
             }
@@ -43,7 +52,7 @@ pub fn apply_file(ctx: &Ctx) -> Vec<Finding> {
                 .map(|f| f.name.as_str())
                 .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
                 .collect();
-            out.push(
+            out.found(
                 ctx.finding(APPLY_FILE, s.line)
                     .expected(format!("a block of the lesson that is `{file}`"))
                     .observed(format!("no block is bound to {file}; the lesson's manifests are: {}", if have.is_empty() { "(none)".into() } else { have.join(", ") }))
@@ -55,7 +64,7 @@ pub fn apply_file(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// Namespaces used by manifests and `-n` flags are created before they are used.
-pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
+pub fn namespace(ctx: &Ctx) -> Examined {
     let created: Vec<(String, usize)> = ctx
         .steps()
         .filter_map(|(s, k)| match k {
@@ -68,16 +77,17 @@ pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
         ["default", "kube-system", "kube-public", "kube-node-lease"].contains(&ns)
             || created.iter().any(|(n, l)| n == ns && *l <= line)
     };
-    let mut out = Vec::new();
+    let mut out = Examined::new();
     let mut reported: Vec<String> = Vec::new();
-    let mut report = |line: usize, ns: &str, what: String| {
+    let mut report = |line: usize, ns: &str, what: String, fine: bool| {
+        out.saw(format!("line {line}: namespace {ns}"));
         // one finding per namespace, at its first use
-        if reported.iter().any(|r| r == ns) {
+        if fine || reported.iter().any(|r| r == ns) {
             return;
         }
         reported.push(ns.to_string());
         let later = created.iter().find(|(n, _)| n == ns).map(|(_, l)| *l);
-        out.push(
+        out.found(
             ctx.finding(NAMESPACE, line)
                 .expected(format!("namespace {ns} to exist when {what} runs"))
                 .observed(match later {
@@ -89,15 +99,17 @@ pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
     };
     for (s, k) in ctx.steps() {
         match k {
-            StepKind::Apply { file, namespace } => {
-                let ns = namespace.clone().or_else(|| {
-                    ctx.manifests
+            StepKind::Apply { files, .. } => {
+                for file in files {
+                    let ns = ctx
+                        .manifests
                         .iter()
                         .find(|m| &m.artifact.name == file)
-                        .map(|m| m.namespace().to_string())
-                });
-                if let Some(ns) = ns.filter(|ns| !exists(ns, s.line)) {
-                    report(s.line, &ns, format!("`{}`", s.literal));
+                        .map(|m| m.namespace().to_string());
+                    if let Some(ns) = ns {
+                        let fine = exists(&ns, s.line);
+                        report(s.line, &ns, format!("`{}`", s.literal), fine);
+                    }
                 }
             }
             StepKind::RunPod {
@@ -107,8 +119,8 @@ pub fn namespace(ctx: &Ctx) -> Vec<Finding> {
             | StepKind::Inspect {
                 namespace: Some(ns),
                 ..
-            } if !exists(ns, s.line) => {
-                report(s.line, ns, format!("`{}`", s.literal));
+            } => {
+                report(s.line, ns, format!("`{}`", s.literal), exists(ns, s.line));
             }
             _ => {}
         }
@@ -140,35 +152,24 @@ fn images(ctx: &Ctx) -> Vec<(String, Option<String>, usize, String)> {
     out
 }
 
-fn normalize(image: &str) -> String {
-    if image
-        .rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains(':') || last.contains('@'))
-    {
-        image.to_string()
-    } else {
-        format!("{image}:latest")
-    }
-}
-
 /// The tag built by `docker build -t` is the one imported and the one the Deployment runs.
-pub fn image_tag(ctx: &Ctx) -> Vec<Finding> {
+pub fn image_tag(ctx: &Ctx) -> Examined {
     let built: Vec<(String, usize)> = ctx
         .steps()
         .filter_map(|(s, k)| match k {
-            StepKind::DockerBuild { tag, .. } => Some((normalize(tag), s.line)),
+            StepKind::DockerBuild { tag, .. } => Some((tag.clone(), s.line)),
             _ => None,
         })
         .collect();
+    let mut out = Examined::new();
     if built.is_empty() {
-        return Vec::new();
+        return out;
     }
-    let mut out = Vec::new();
     for (s, k) in ctx.steps() {
         if let StepKind::ImageImport { image, .. } = k {
-            if !built.iter().any(|(t, _)| *t == normalize(image)) {
-                out.push(
+            out.saw(format!("line {}: k3d image import {image}", s.line));
+            if !built.iter().any(|(t, _)| same(t, image)) {
+                out.found(
                     ctx.finding(IMAGE_TAG, s.line)
                         .expected(format!(
                             "to import the image the lesson builds ({})",
@@ -187,9 +188,12 @@ pub fn image_tag(ctx: &Ctx) -> Vec<Finding> {
         }
     }
     for (image, policy, line, label) in images(ctx) {
-        if policy.as_deref() == Some("Never") && !built.iter().any(|(t, _)| *t == normalize(&image))
-        {
-            out.push(
+        if policy.as_deref() != Some("Never") {
+            continue;
+        }
+        out.saw(format!("{label}: image {image} (imagePullPolicy: Never)"));
+        if !built.iter().any(|(t, _)| same(t, &image)) {
+            out.found(
                 ctx.finding(IMAGE_TAG, line)
                     .expected(format!("{label} to run the image the lesson builds ({})", built.iter().map(|(t, l)| format!("{t}, line {l}")).collect::<Vec<_>>().join("; ")))
                     .observed(format!("image `{image}` with imagePullPolicy: Never; it exists nowhere, so the pod stays in ErrImageNeverPull"))
@@ -201,7 +205,7 @@ pub fn image_tag(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// An image that only exists locally must be imported into the cluster and never pulled.
-pub fn image_pull_never(ctx: &Ctx) -> Vec<Finding> {
+pub fn image_pull_never(ctx: &Ctx) -> Examined {
     let built: Vec<String> = ctx
         .steps()
         .filter_map(|(_, k)| match k {
@@ -216,27 +220,29 @@ pub fn image_pull_never(ctx: &Ctx) -> Vec<Finding> {
             _ => None,
         })
         .collect();
-    let mut out = Vec::new();
+    let mut out = Examined::new();
     for (image, policy, line, label) in images(ctx) {
+        let shown = image.clone();
         let image = normalize(&image);
         if !built.contains(&image) {
             continue;
         }
+        out.saw(format!("{label}: image {shown}"));
         if !imported.contains(&image) {
-            out.push(
+            out.found(
                 ctx.finding(IMAGE_PULL, line)
-                    .expected(format!("`k3d image import {image}` before {label} is applied (the image exists only in the local docker engine)"))
+                    .expected(format!("`k3d image import {shown}` before {label} is applied (the image exists only in the local docker engine)"))
                     .observed("the lesson never imports it; the pod stays in ErrImageNeverPull / ErrImagePull")
-                    .fix(format!("add `k3d image import {image} -c <cluster>` before kubectl apply")),
+                    .fix(format!("add `k3d image import {shown} -c <cluster>` before kubectl apply")),
             );
         } else if policy.as_deref() != Some("Never")
             && policy.as_deref() != Some("IfNotPresent")
             && image.ends_with(":latest")
         {
-            out.push(
+            out.found(
                 ctx.finding(IMAGE_PULL, line)
-                    .expected(format!("imagePullPolicy: Never or IfNotPresent for the imported image {image}"))
-                    .observed(format!("imagePullPolicy {}: a :latest image defaults to Always, so the kubelet tries to pull {image} from a registry and fails", policy.as_deref().unwrap_or("unset")))
+                    .expected(format!("imagePullPolicy: Never or IfNotPresent for the imported image {shown}"))
+                    .observed(format!("imagePullPolicy {}: a :latest image defaults to Always, so the kubelet tries to pull {shown} from a registry and fails", policy.as_deref().unwrap_or("unset")))
                     .fix("add imagePullPolicy: Never to the container"),
             );
         }
@@ -245,14 +251,15 @@ pub fn image_pull_never(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// A cluster is created before it is used and not deleted while later steps still need it.
-pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn cluster_lifecycle(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     let mut reported = Vec::new();
     let steps: Vec<_> = ctx.lesson.commands().collect();
     for (i, s) in steps.iter().enumerate() {
         let StepKind::ClusterDelete { name } = &s.kind else {
             continue;
         };
+        out.saw(format!("line {}: `{}`", s.line, s.literal));
         let Some(created) = steps[..i]
             .iter()
             .find(|p| matches!(&p.kind, StepKind::ClusterCreate(c) if &c.name == name))
@@ -279,7 +286,7 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
             continue;
         }
         reported.push(s.line);
-        out.push(
+        out.found(
             ctx.finding(CLUSTER_LIFECYCLE, s.line)
                 .expected(format!("cluster {name}, created at line {}, to exist for the steps that follow", created.line))
                 .observed(format!("`{}` deletes it, and {} later step(s) use it ({})", s.literal, users.len(), users.join(", ")))
@@ -287,7 +294,29 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
         );
     }
     let mut live: Vec<String> = Vec::new();
-    for s in &steps {
+    let mut early = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let uses_cluster = matches!(
+            &s.kind,
+            StepKind::ImageImport { .. }
+                | StepKind::Apply { .. }
+                | StepKind::CreateNamespace { .. }
+                | StepKind::RunPod { .. }
+                | StepKind::Inspect { .. }
+        ) || matches!(&s.kind, StepKind::Curl { url, .. } if url.starts_with("https://"));
+        if uses_cluster {
+            out.saw(format!("line {}: `{}`", s.line, s.literal));
+            let created_before = steps[..i]
+                .iter()
+                .any(|p| matches!(&p.kind, StepKind::ClusterCreate(_)));
+            let created_after = steps[i + 1..].iter().find_map(|p| match &p.kind {
+                StepKind::ClusterCreate(c) => Some((p.line, c.name.clone())),
+                _ => None,
+            });
+            if let (false, Some(later)) = (created_before, created_after) {
+                early.push((s, later));
+            }
+        }
         match &s.kind {
             StepKind::ClusterCreate(c) => live.push(c.name.clone()),
             // a delete reported above is not counted again at every later use
@@ -301,7 +330,7 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
                     .iter()
                     .any(|p| matches!(&p.kind, StepKind::ClusterCreate(_))) =>
             {
-                out.push(
+                out.found(
                     ctx.finding(CLUSTER_LIFECYCLE, s.line)
                         .expected(format!(
                             "cluster `{c}` to exist (created by this lesson: {})",
@@ -323,6 +352,19 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Vec<Finding> {
             }
             _ => {}
         }
+    }
+    if let Some((first, (line, name))) = early.first() {
+        let lines: Vec<String> = early.iter().map(|(s, _)| s.line.to_string()).collect();
+        out.found(
+            ctx.finding(CLUSTER_LIFECYCLE, first.line)
+                .expected(format!("a cluster to exist when `{}` runs", first.literal))
+                .observed(format!(
+                    "the lesson creates its cluster ({name}) only later, at line {line}; {} step(s) before it need one (line {})",
+                    early.len(),
+                    lines.join(", ")
+                ))
+                .fix(format!("move `k3d cluster create {name}` (line {line}) before line {}", first.line)),
+        );
     }
     out
 }

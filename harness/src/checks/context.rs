@@ -15,6 +15,8 @@ use super::finding::Finding;
 pub struct Manifest<'a> {
     pub artifact: &'a Artifact,
     pub doc: Result<YamlDoc, YamlSyntaxError>,
+    /// The namespace of the `kubectl apply -f FILE -n NS` that applies it, if any.
+    pub applied_in: Option<String>,
 }
 
 impl Manifest<'_> {
@@ -32,10 +34,11 @@ impl Manifest<'_> {
             .unwrap_or("")
     }
 
-    /// The object's namespace (`default` when the manifest sets none).
+    /// The object's namespace: its own, else the `-n` of the step that applies it, else `default`.
     pub fn namespace(&self) -> &str {
         self.value()
             .and_then(|v| v["metadata"]["namespace"].as_str())
+            .or(self.applied_in.as_deref())
             .unwrap_or("default")
     }
 
@@ -67,6 +70,13 @@ impl<'a> Ctx<'a> {
             .map(|artifact| Manifest {
                 artifact,
                 doc: YamlDoc::parse(artifact.text()),
+                applied_in: lesson.steps.iter().find_map(|s| match &s.kind {
+                    StepKind::Apply {
+                        files,
+                        namespace: Some(ns),
+                    } if files.contains(&artifact.name) => Some(ns.clone()),
+                    _ => None,
+                }),
             })
             .collect();
         let dockerfile = lesson

@@ -1,13 +1,14 @@
 //! Checks across lessons, in course order: a student who follows lesson N still has what earlier
 //! lessons made and never deleted. A `k3d cluster create` that asks for a host port (or a cluster
-//! name) an earlier lesson's cluster still holds fails with "port is already allocated".
+//! name) an earlier lesson's cluster still holds fails with "port is already allocated"; so does
+//! a lesson's second cluster on its first one's ports.
 
-use super::finding::{Finding, Outcome, Tier};
+use super::finding::{Examined, Finding, Outcome, Tier};
 use crate::lesson::steps::StepKind;
 use crate::lesson::Lesson;
 
 pub const HOST_PORT: &str = "course.host-port";
-const TITLE: &str = "clusters of earlier lessons leave the ports free";
+const TITLE: &str = "live clusters leave the ports and names free";
 
 /// A cluster alive at some point of the course: its name, host ports, and where it was created.
 struct Live {
@@ -17,25 +18,37 @@ struct Live {
     line: usize,
 }
 
-/// One outcome per lesson after the first (the lessons in course order).
+/// One outcome per lesson (the lessons in course order): its clusters against those of earlier
+/// lessons still alive, and against its own earlier clusters.
 pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
     let mut live: Vec<Live> = Vec::new();
     let mut out = Vec::new();
-    for (i, lesson) in lessons.iter().enumerate() {
+    for lesson in lessons {
         let name = lesson.file_name();
-        // a lesson's `k3d cluster delete` is meant for earlier lessons' clusters (lesson 2's note says
-        // so; that it stands after the create is steps.cluster-lifecycle's finding): apply it first
+        // a lesson's `k3d cluster delete` of an earlier lesson's cluster is meant to free it (lesson
+        // 2's note says so; that it stands after the create is steps.cluster-lifecycle's finding):
+        // apply it first. A delete of no earlier lesson's cluster deletes the lesson's own, in step order.
+        let mut freed = Vec::new();
         for s in lesson.commands() {
             if let StepKind::ClusterDelete { name: gone } = &s.kind {
-                live.retain(|l| &l.name != gone);
+                if live.iter().any(|l| &l.name == gone) {
+                    live.retain(|l| &l.name != gone);
+                    freed.push(s.line);
+                }
             }
         }
-        let mut findings = Vec::new();
+        let mut examined = Examined::new();
         for s in lesson.commands() {
+            if let StepKind::ClusterDelete { name: gone } = &s.kind {
+                if !freed.contains(&s.line) {
+                    live.retain(|l| &l.name != gone);
+                }
+            }
             if let StepKind::ClusterCreate(c) = &s.kind {
+                examined.saw(format!("line {}: cluster {}", s.line, c.name));
                 let mut ports: Vec<u16> = c.ports.iter().map(|p| p.host).collect();
                 ports.extend(c.api_port);
-                for held in live.iter().filter(|l| l.lesson != name) {
+                for held in &live {
                     let clash: Vec<u16> = ports
                         .iter()
                         .copied()
@@ -54,11 +67,20 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
                                     .join(", ")
                             )
                         };
-                        findings.push(
+                        let error = if clash.is_empty() {
+                            "a cluster with that name already exists"
+                        } else {
+                            "port is already allocated"
+                        };
+                        examined.found(
                             Finding::new(HOST_PORT, &name, s.line)
                                 .expected(format!("{what} free when a student who followed the course so far runs `{}`", s.literal))
-                                .observed(format!("cluster {} ({}:{}) still holds it: no lesson since deletes it, so k3d fails with \"port is already allocated\"", held.name, held.lesson, held.line))
-                                .fix(format!("tell the reader to run `k3d cluster delete {}` first (as lesson 2 does), or use another host port", held.name)),
+                                .observed(format!("cluster {} ({}:{}) still holds {what}: nothing deletes it before, so k3d fails with \"{error}\"", held.name, held.lesson, held.line))
+                                .fix(if clash.is_empty() {
+                                    format!("tell the reader to run `k3d cluster delete {}` first, or name this cluster differently", held.name)
+                                } else {
+                                    format!("tell the reader to run `k3d cluster delete {}` first (as lesson 2 does), or use another host port", held.name)
+                                }),
                         );
                     }
                 }
@@ -71,15 +93,14 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
                 });
             }
         }
-        if i > 0 {
-            out.push(Outcome::new(
-                HOST_PORT,
-                TITLE,
-                Tier::Static,
-                &name,
-                findings,
-            ));
-        }
+        out.push(Outcome::examined(
+            HOST_PORT,
+            TITLE,
+            Tier::Static,
+            &name,
+            examined,
+            "the lesson creates no cluster",
+        ));
     }
     out
 }

@@ -4,8 +4,9 @@
 use serde_json::Value;
 
 use super::context::{at, join, pod_templates, Ctx};
-use super::finding::Finding;
+use super::finding::Examined;
 use crate::lesson::dockerfile::{flask_run, server_of, Server};
+use crate::lesson::image_ref::same;
 use crate::lesson::steps::StepKind;
 
 pub const SYNTAX: &str = "dockerfile.syntax";
@@ -14,15 +15,20 @@ pub const CMD_INSTALLED: &str = "docker.cmd-installed";
 pub const CMD_TARGET: &str = "docker.cmd-target";
 pub const COPY_SOURCE: &str = "docker.copy-source";
 
-pub fn syntax(ctx: &Ctx) -> Vec<Finding> {
-    match &ctx.dockerfile {
-        Some((a, Err(e))) => vec![ctx
-            .finding(SYNTAX, a.lesson_line(e.line))
-            .expected("a Dockerfile docker can build")
-            .observed(e.message.clone())
-            .fix("fix the instruction (see the Dockerfile reference)")],
-        _ => Vec::new(),
+pub fn syntax(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    if let Some((a, parsed)) = &ctx.dockerfile {
+        out.saw(format!("Dockerfile (line {})", a.lesson_line(1)));
+        if let Err(e) = parsed {
+            out.found(
+                ctx.finding(SYNTAX, a.lesson_line(e.line))
+                    .expected("a Dockerfile docker can build")
+                    .observed(e.message.clone())
+                    .fix("fix the instruction (see the Dockerfile reference)"),
+            );
+        }
     }
+    out
 }
 
 /// The port the app listens on, from the CMD (gunicorn --bind) or the Flask script (`app.run`).
@@ -60,16 +66,17 @@ fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
     }
 }
 
-pub fn port(ctx: &Ctx) -> Vec<Finding> {
+pub fn port(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     let Some((a, d)) = ctx.docker() else {
-        return Vec::new();
+        return out;
     };
     let Some((port, host, line, how)) = bound_port(ctx) else {
-        return Vec::new();
+        return out;
     };
-    let mut out = Vec::new();
+    out.saw(format!("{how} (line {line})"));
     if host != "0.0.0.0" && host != "::" && host != "[::]" {
-        out.push(
+        out.found(
             ctx.finding(PORT, line)
                 .expected("the app to listen on 0.0.0.0 inside the container")
                 .observed(format!(
@@ -79,8 +86,11 @@ pub fn port(ctx: &Ctx) -> Vec<Finding> {
         );
     }
     let exposed = d.exposed();
+    if !exposed.is_empty() {
+        out.saw(format!("EXPOSE at line {}", a.lesson_line(exposed[0].0)));
+    }
     if !exposed.is_empty() && !exposed.iter().any(|(_, p)| *p == port) {
-        out.push(
+        out.found(
             ctx.finding(PORT, a.lesson_line(exposed[0].0))
                 .expected(format!(
                     "EXPOSE {port}, the port the app listens on ({how}, line {line})"
@@ -111,18 +121,23 @@ pub fn port(ctx: &Ctx) -> Vec<Finding> {
             .flatten()
             .enumerate()
         {
-            if !built
-                .iter()
-                .any(|t| Some(t.as_str()) == c["image"].as_str())
-            {
+            let Some(image) = c["image"].as_str() else {
+                continue;
+            };
+            if !built.iter().any(|t| same(t, image)) {
                 continue;
             }
             for (pi, p) in c["ports"].as_array().into_iter().flatten().enumerate() {
+                out.saw(format!(
+                    "{} containerPort {} (image {image})",
+                    m.label(),
+                    p["containerPort"]
+                ));
                 if p["containerPort"]
                     .as_i64()
                     .is_some_and(|cp| cp != i64::from(port))
                 {
-                    out.push(
+                    out.found(
                         ctx.finding(PORT, m.line(&format!("{spec}.containers[{ci}].ports[{pi}].containerPort")))
                             .expected(format!("containerPort {port}, the port the app listens on ({how}, line {line})"))
                             .observed(format!("containerPort {} in {}", p["containerPort"], m.label()))
@@ -157,12 +172,12 @@ fn requirement_names(ctx: &Ctx) -> Vec<String> {
 }
 
 /// The program the CMD starts (gunicorn) and the framework the app imports (flask) are installed.
-pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
+pub fn cmd_installed(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     let Some((a, d)) = ctx.docker() else {
-        return Vec::new();
+        return out;
     };
     let reqs = requirement_names(ctx);
-    let mut out = Vec::new();
     if let Some((line, argv)) = d.cmd() {
         let program = argv.first().cloned().unwrap_or_default();
         if [
@@ -174,13 +189,14 @@ pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
         ]
         .contains(&program.as_str())
         {
+            out.saw(format!("CMD `{program}` (line {})", a.lesson_line(line)));
             let package = if program == "waitress-serve" {
                 "waitress".to_string()
             } else {
                 program.clone()
             };
             if !reqs.contains(&package) {
-                out.push(
+                out.found(
                     ctx.finding(CMD_INSTALLED, a.lesson_line(line))
                         .expected(format!(
                             "{package} in requirements.txt: the CMD runs `{program}`"
@@ -203,8 +219,9 @@ pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
             if let Some(m) =
                 module.filter(|m| ["flask", "gunicorn", "requests", "fastapi"].contains(m))
             {
+                out.saw(format!("{}:{} imports {m}", f.name, i + 1));
                 if !reqs.contains(&m.to_string()) {
-                    out.push(
+                    out.found(
                         ctx.finding(CMD_INSTALLED, f.lesson_line(i + 1))
                             .expected(format!("{m} in requirements.txt: {} imports it", f.name))
                             .observed(format!(
@@ -220,13 +237,26 @@ pub fn cmd_installed(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-/// `python app.py` needs app.py; `gunicorn app:app` needs app.py defining `app`.
-pub fn cmd_target(ctx: &Ctx) -> Vec<Finding> {
+/// `python app.py` needs app.py; `gunicorn app:app` needs app.py defining `app`; and a Dockerfile
+/// needs a CMD (or ENTRYPOINT) to start anything.
+pub fn cmd_target(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     let Some((a, d)) = ctx.docker() else {
-        return Vec::new();
+        return out;
     };
+    out.saw(format!("Dockerfile (line {})", a.lesson_line(1)));
     let Some((line, argv)) = d.cmd() else {
-        return Vec::new();
+        if d.last("ENTRYPOINT").is_some() {
+            return out;
+        }
+        let last = d.instructions.last().map(|i| i.line).unwrap_or(1);
+        out.found(
+            ctx.finding(CMD_TARGET, a.lesson_line(last))
+                .expected("a CMD (or ENTRYPOINT) that starts the app")
+                .observed("the Dockerfile has none: the image inherits its base image's command (python's REPL), which serves nothing")
+                .fix("end the Dockerfile with the command that starts the app, e.g. CMD [\"python\", \"app.py\"]"),
+        );
+        return out;
     };
     let line = a.lesson_line(line);
     let (file, var) = match server_of(&argv) {
@@ -234,7 +264,7 @@ pub fn cmd_target(ctx: &Ctx) -> Vec<Finding> {
         Some(Server::Gunicorn { module, app, .. }) => {
             (format!("{}.py", module.replace('.', "/")), Some(app))
         }
-        _ => return Vec::new(),
+        _ => return out,
     };
     let Some(f) = ctx.lesson.file(&file) else {
         let py: Vec<&str> = ctx
@@ -244,55 +274,63 @@ pub fn cmd_target(ctx: &Ctx) -> Vec<Finding> {
             .filter(|f| f.name.ends_with(".py"))
             .map(|f| f.name.as_str())
             .collect();
-        return vec![ctx
-            .finding(CMD_TARGET, line)
-            .expected(format!("{file}, which the CMD runs"))
-            .observed(format!(
-                "the lesson's Python files: {}",
-                if py.is_empty() {
-                    "(none)".into()
-                } else {
-                    py.join(", ")
-                }
-            ))
-            .fix(format!(
-                "name the app file {file} in the text, or change the CMD"
-            ))];
+        out.found(
+            ctx.finding(CMD_TARGET, line)
+                .expected(format!("{file}, which the CMD runs"))
+                .observed(format!(
+                    "the lesson's Python files: {}",
+                    if py.is_empty() {
+                        "(none)".into()
+                    } else {
+                        py.join(", ")
+                    }
+                ))
+                .fix(format!(
+                    "name the app file {file} in the text, or change the CMD"
+                )),
+        );
+        return out;
     };
     if let Some(var) = var {
         let defined = f.text().lines().any(|l| {
-            l.trim_start().starts_with(&format!("{var} ="))
-                || l.trim_start().starts_with(&format!("{var}="))
+            l.starts_with(&format!("{var} =")) || l.starts_with(&format!("{var}="))
         });
         if !defined {
-            return vec![ctx
-                .finding(CMD_TARGET, line)
-                .expected(format!(
-                    "{file} to define `{var}` (gunicorn loads {}:{var})",
-                    file.trim_end_matches(".py")
-                ))
-                .observed(format!("no top-level `{var} = …` in {file}"))
-                .fix(format!(
-                    "name the Flask object `{var}` or change the CMD's module:variable"
-                ))];
+            out.found(
+                ctx.finding(CMD_TARGET, line)
+                    .expected(format!(
+                        "{file} to define `{var}` (gunicorn loads {}:{var})",
+                        file.trim_end_matches(".py")
+                    ))
+                    .observed(format!("no top-level `{var} = …` in {file}"))
+                    .fix(format!(
+                        "name the Flask object `{var}` or change the CMD's module:variable"
+                    )),
+            );
         }
     }
-    Vec::new()
+    out
 }
 
 /// Files the Dockerfile COPYs are files of the lesson.
-pub fn copy_source(ctx: &Ctx) -> Vec<Finding> {
+pub fn copy_source(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     let Some((a, d)) = ctx.docker() else {
-        return Vec::new();
+        return out;
     };
-    d.copy_sources()
-        .into_iter()
-        .filter(|(_, src)| !matches!(src.as_str(), "." | "./") && !src.contains('*') && ctx.lesson.file(src.trim_start_matches("./")).is_none())
-        .map(|(line, src)| {
-            ctx.finding(COPY_SOURCE, a.lesson_line(line))
-                .expected(format!("{src} among the lesson's files ({})", ctx.lesson.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")))
-                .observed(format!("COPY {src}: the lesson never shows it, so docker build fails (\"{src}\": not found)"))
-                .fix(format!("show {src} in the lesson, or COPY a file it has"))
-        })
-        .collect()
+    for (line, src) in d.copy_sources() {
+        if matches!(src.as_str(), "." | "./") || src.contains('*') {
+            continue;
+        }
+        out.saw(format!("COPY {src} (line {})", a.lesson_line(line)));
+        if ctx.lesson.file(src.trim_start_matches("./")).is_none() {
+            out.found(
+                ctx.finding(COPY_SOURCE, a.lesson_line(line))
+                    .expected(format!("{src} among the lesson's files ({})", ctx.lesson.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")))
+                    .observed(format!("COPY {src}: the lesson never shows it, so docker build fails (\"{src}\": not found)"))
+                    .fix(format!("show {src} in the lesson, or COPY a file it has")),
+            );
+        }
+    }
+    out
 }

@@ -118,6 +118,43 @@ pub enum Status {
     Skipped {
         reason: String,
     },
+    /// The check found nothing of the lesson to examine (no Service, no Dockerfile): never a pass.
+    NotApplicable {
+        reason: String,
+    },
+}
+
+/// What a check looked at, and what it found there. A check that examined nothing and found nothing
+/// has no verdict: its outcome is "not applicable", never a pass (`Outcome::examined`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Examined {
+    /// One line per object, step or answer examined (`Service myapp-service (service.yaml)`).
+    pub subjects: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl Examined {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record one thing the check examined.
+    pub fn saw(&mut self, subject: impl Into<String>) {
+        self.subjects.push(subject.into());
+    }
+
+    /// Record a finding (its subject is recorded separately, by `saw`).
+    pub fn found(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    /// One subject and what was found about it.
+    pub fn of(subject: impl Into<String>, findings: Vec<Finding>) -> Self {
+        Self {
+            subjects: vec![subject.into()],
+            findings,
+        }
+    }
 }
 
 /// One check (or tier step) for one lesson.
@@ -130,6 +167,11 @@ pub struct Outcome {
     #[serde(flatten)]
     pub status: Status,
     pub findings: Vec<Finding>,
+    /// How many objects, steps or answers the check examined; a pass needs at least one.
+    pub examined: usize,
+    /// What those were, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
     /// Facts worth showing even on success (Python version used, base image substituted, timings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -141,21 +183,66 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn new(check: &str, title: &str, tier: Tier, lesson: &str, findings: Vec<Finding>) -> Self {
+    /// The outcome of a check that ran: failed with findings; passed when it examined at least one
+    /// thing and found nothing; otherwise not applicable for `nothing` (what there was not).
+    pub fn examined(
+        check: &str,
+        title: &str,
+        tier: Tier,
+        lesson: &str,
+        examined: Examined,
+        nothing: &str,
+    ) -> Self {
+        let status = if !examined.findings.is_empty() {
+            Status::Failed
+        } else if examined.subjects.is_empty() {
+            Status::NotApplicable {
+                reason: nothing.to_string(),
+            }
+        } else {
+            Status::Passed
+        };
         Self {
             check: check.into(),
             title: title.into(),
             tier,
             lesson: lesson.into(),
-            status: if findings.is_empty() {
-                Status::Passed
-            } else {
-                Status::Failed
-            },
-            findings,
+            status,
+            findings: examined.findings,
+            examined: examined.subjects.len(),
+            subjects: examined.subjects,
             notes: Vec::new(),
             prerequisite_missing: None,
         }
+    }
+
+    /// A check that failed: what it examined is where its findings are.
+    pub fn failed(check: &str, title: &str, tier: Tier, lesson: &str, findings: Vec<Finding>) -> Self {
+        debug_assert!(!findings.is_empty(), "a failed outcome carries its findings");
+        let subjects = findings
+            .iter()
+            .map(|f| format!("{}:{}", f.lesson, f.line))
+            .collect();
+        Self::examined(
+            check,
+            title,
+            tier,
+            lesson,
+            Examined { subjects, findings },
+            "",
+        )
+    }
+
+    /// Nothing to examine: not applicable, with the reason.
+    pub fn not_applicable(
+        check: &str,
+        title: &str,
+        tier: Tier,
+        lesson: &str,
+        reason: impl Into<String>,
+    ) -> Self {
+        let reason = reason.into();
+        Self::examined(check, title, tier, lesson, Examined::new(), &reason)
     }
 
     pub fn skipped(
@@ -174,6 +261,8 @@ impl Outcome {
                 reason: reason.into(),
             },
             findings: Vec::new(),
+            examined: 0,
+            subjects: Vec::new(),
             notes: Vec::new(),
             prerequisite_missing: None,
         }
@@ -182,6 +271,11 @@ impl Outcome {
     /// Whether the check ran to a verdict on its lesson (passed or found something).
     pub fn reached_verdict(&self) -> bool {
         !matches!(self.status, Status::Skipped { .. }) && self.prerequisite_missing.is_none()
+    }
+
+    /// Whether the check passed: it examined something and found nothing wrong.
+    pub fn passed(&self) -> bool {
+        self.status == Status::Passed
     }
 
     pub fn with_notes(mut self, notes: Vec<String>) -> Self {

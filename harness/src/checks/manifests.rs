@@ -1,7 +1,7 @@
 //! Every manifest parses and decodes strictly into its Kubernetes type.
 
 use super::context::Ctx;
-use super::finding::Finding;
+use super::finding::{Examined, Finding};
 use crate::k8s::{apis, decode};
 use crate::lesson::classify::Content;
 use crate::yaml::YamlDoc;
@@ -12,11 +12,12 @@ pub const UNKNOWN_FIELD: &str = "k8s.unknown-field";
 pub const REMOVED_API: &str = "k8s.removed-api";
 
 /// Manifests, excerpts and example kubeconfigs are valid YAML.
-pub fn yaml_syntax(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn yaml_syntax(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for m in &ctx.manifests {
+        out.saw(&m.artifact.name);
         if let Err(e) = &m.doc {
-            out.push(
+            out.found(
                 ctx.finding(YAML_SYNTAX, m.artifact.lesson_line(e.line))
                     .expected(format!("{} to be valid YAML", m.artifact.name))
                     .observed(e.message.clone())
@@ -26,8 +27,9 @@ pub fn yaml_syntax(ctx: &Ctx) -> Vec<Finding> {
     }
     for (b, c) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
         if matches!(c, Content::YamlFragment | Content::Kubeconfig) {
+            out.saw(format!("the {} at line {}", c.describe(), b.open_line));
             if let Err(e) = YamlDoc::parse(&b.text) {
-                out.push(
+                out.found(
                     ctx.finding(YAML_SYNTAX, b.line_of_text_line(e.line.saturating_sub(1)))
                         .expected(format!("the {} to be valid YAML", c.describe()))
                         .observed(e.message)
@@ -39,9 +41,11 @@ pub fn yaml_syntax(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// Decode every manifest that parses and is served; each is recorded as examined.
 fn each_problem(
     ctx: &Ctx,
-    mut f: impl FnMut(&super::context::Manifest, &str, &str, decode::Problem),
+    out: &mut Examined,
+    mut f: impl FnMut(&super::context::Manifest, &str, &str, decode::Problem) -> Option<Finding>,
 ) {
     for m in &ctx.manifests {
         let Some(v) = m.value() else { continue };
@@ -50,17 +54,20 @@ fn each_problem(
         if apis::removed(api, kind).is_some() {
             continue;
         }
+        out.saw(m.label());
         for p in decode::decode(api, kind, v) {
-            f(m, api, kind, p);
+            if let Some(finding) = f(m, api, kind, p) {
+                out.found(finding);
+            }
         }
     }
 }
 
 /// Missing required fields, wrong types, kinds that do not exist.
-pub fn schema(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
-    each_problem(ctx, |m, api, kind, p| {
-        let f = match p {
+pub fn schema(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    each_problem(ctx, &mut out, |m, api, kind, p| {
+        Some(match p {
             decode::Problem::Schema { path, message } => ctx
                 .finding(SCHEMA, m.line(&path))
                 .expected(format!("{} to decode as {api} {kind}", m.artifact.name))
@@ -91,9 +98,8 @@ pub fn schema(ctx: &Ctx) -> Vec<Finding> {
                 ))
                 .observed(format!("apiVersion `{api}`, kind `{kind}`"))
                 .fix("check the kind's spelling and its apiVersion (kubectl api-resources)"),
-            decode::Problem::UnknownField { .. } => return,
-        };
-        out.push(f);
+            decode::Problem::UnknownField { .. } => return None,
+        })
     });
     out
 }
@@ -107,31 +113,33 @@ fn known_kinds() -> String {
 }
 
 /// Fields the type does not have: typos, or a field of another kind.
-pub fn unknown_field(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
-    each_problem(ctx, |m, api, kind, p| {
-        if let decode::Problem::UnknownField { path } = p {
-            let field = path.rsplit('.').next().unwrap_or(&path).to_string();
-            out.push(
+pub fn unknown_field(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    each_problem(ctx, &mut out, |m, api, kind, p| {
+        let decode::Problem::UnknownField { path } = p else {
+            return None;
+        };
+        let field = path.rsplit('.').next().unwrap_or(&path).to_string();
+        Some(
                 ctx.finding(UNKNOWN_FIELD, m.line(&path))
                     .expected(format!("only fields of {api} {kind} in {}", m.artifact.name))
                     .observed(format!("unknown field `{path}`; the API server rejects it (kubectl apply: strict decoding error: unknown field \"{path}\")"))
                     .fix(format!("check the spelling of `{field}` (kubectl explain {}.{path})", kind.to_ascii_lowercase())),
-            );
-        }
+        )
     });
     out
 }
 
 /// apiVersions that current Kubernetes no longer serves.
-pub fn removed_api(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn removed_api(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for m in &ctx.manifests {
         let Some(v) = m.value() else { continue };
         let api = v["apiVersion"].as_str().unwrap_or("");
         let kind = v["kind"].as_str().unwrap_or("");
+        out.saw(m.label());
         if let Some(r) = apis::removed(api, kind) {
-            out.push(
+            out.found(
                 ctx.finding(REMOVED_API, m.line("apiVersion"))
                     .expected(format!(
                         "an apiVersion that serves {kind} today ({})",

@@ -1,7 +1,7 @@
 //! Markdown hygiene: fences that never close (or close late) and info strings that mislabel content.
 
 use super::context::Ctx;
-use super::finding::Finding;
+use super::finding::Examined;
 use crate::lesson::block::{Block, FenceEnd};
 use crate::lesson::classify::{is_command_line, Content};
 
@@ -9,10 +9,11 @@ pub const UNCLOSED_FENCE: &str = "markdown.unclosed-fence";
 pub const BLOCK_LANGUAGE: &str = "markdown.block-language";
 
 /// Fences that never close swallow prose and commands into one code block.
-pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn unclosed_fence(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for b in &ctx.lesson.blocks {
         let (first, last) = b.span();
+        out.saw(format!("the block opened at line {first}"));
         let swallowed = first_prose_line(b);
         let intended = intended_close(b, swallowed.clone());
         let indent =
@@ -28,7 +29,7 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
                     t.starts_with("```") && !t.trim_start_matches('`').trim().is_empty()
                 }) {
                     let line = b.line_of_text_line(i);
-                    out.push(
+                    out.found(
                         ctx.finding(UNCLOSED_FENCE, first)
                             .expected(format!("the block opened at line {first} to close before the next block opens"))
                             .observed(format!("it closes late, at line {last}: `{}` at line {line} was meant to open a new block but renders as code inside this one", l.trim()))
@@ -53,7 +54,7 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
                 } else {
                     "it is the file's last line, so nothing after it renders as code (but a reader's tool may)".to_string()
                 };
-                out.push(
+                out.found(
                     ctx.finding(UNCLOSED_FENCE, first)
                         .expected(format!(
                             "a closing ``` for the block opened at line {first}"
@@ -65,7 +66,7 @@ pub fn unclosed_fence(ctx: &Ctx) -> Vec<Finding> {
                 );
             }
             FenceEnd::EndedByContainer { line } => {
-                out.push(
+                out.found(
                     ctx.finding(UNCLOSED_FENCE, first)
                         .expected(format!("a closing ``` for the block opened at line {first}"))
                         .observed(format!("the fence opened at line {first} is never closed; only the end of its list item at line {line} ends the block, so the text after it renders by luck (any indented line would be swallowed)"))
@@ -115,18 +116,27 @@ fn excerpt(s: &str) -> String {
 }
 
 /// The info string must not name another language than the content (a Dockerfile labelled `bash`).
-pub fn block_language(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn block_language(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for (b, content) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
         let lang = b.lang();
         let expected = content.expected_langs();
-        if lang.is_empty() || expected.is_empty() || expected.contains(&lang.as_str()) {
+        if lang.is_empty()
+            || expected.is_empty()
+            || *content == Content::Shell
+            || *content == Content::Other
+        {
             continue;
         }
-        if *content == Content::Shell || *content == Content::Other {
+        out.saw(format!(
+            "```{lang} at line {} ({})",
+            b.open_line,
+            content.describe()
+        ));
+        if expected.contains(&lang.as_str()) {
             continue;
         }
-        out.push(
+        out.found(
             ctx.finding(BLOCK_LANGUAGE, b.open_line)
                 .expected(format!("```{} for {}", expected[0], content.describe()))
                 .observed(format!("```{lang} on {}", content.describe()))

@@ -12,15 +12,17 @@ pub mod markdown;
 pub mod workload;
 
 use context::Ctx;
-use finding::{Finding, Outcome, Tier};
+use finding::{Examined, Outcome, Tier};
 
 use crate::lesson::Lesson;
 
-/// A static check: an id (used by findings and the known-drift register), a title, and its function.
+/// A static check: an id (used by findings and the known-drift register), a title, its function, and
+/// what the lesson lacks when the function examined nothing (the outcome is then "not applicable").
 pub struct Check {
     pub id: &'static str,
     pub title: &'static str,
-    pub run: fn(&Ctx) -> Vec<Finding>,
+    pub run: fn(&Ctx) -> Examined,
+    pub nothing: &'static str,
 }
 
 /// Every static check, in report order.
@@ -29,136 +31,163 @@ pub const STATIC: &[Check] = &[
         id: markdown::UNCLOSED_FENCE,
         title: "code fences close where they should",
         run: markdown::unclosed_fence,
+        nothing: "the lesson has no code block",
     },
     Check {
         id: markdown::BLOCK_LANGUAGE,
         title: "info strings match block content",
         run: markdown::block_language,
+        nothing: "no code block has an info string and content yadoc recognises",
     },
     Check {
         id: commands::SHELL_SYNTAX,
         title: "command lines parse",
         run: commands::shell_syntax,
+        nothing: "the lesson has no command line",
     },
     Check {
         id: manifests::YAML_SYNTAX,
         title: "YAML blocks parse",
         run: manifests::yaml_syntax,
+        nothing: "the lesson has no YAML block",
     },
     Check {
         id: manifests::REMOVED_API,
         title: "no removed apiVersions",
         run: manifests::removed_api,
+        nothing: "the lesson has no manifest that parses",
     },
     Check {
         id: manifests::SCHEMA,
         title: "objects decode into their Kubernetes types",
         run: manifests::schema,
+        nothing: "the lesson has no manifest that parses",
     },
     Check {
         id: manifests::UNKNOWN_FIELD,
         title: "no unknown fields",
         run: manifests::unknown_field,
+        nothing: "the lesson has no manifest that parses",
     },
     Check {
         id: workload::DEPLOYMENT_SELECTOR,
         title: "Deployment selector matches its template",
         run: workload::deployment_selector,
+        nothing: "the lesson has no Deployment",
     },
     Check {
         id: workload::SERVICE_SELECTOR,
         title: "Service selects the app's pods",
         run: workload::service_selector,
+        nothing: "the lesson has no Service with a selector",
     },
     Check {
         id: workload::SERVICE_TARGET_PORT,
         title: "Service targetPort is a containerPort",
         run: workload::service_target_port,
+        nothing: "no Service port has selected pods that declare a containerPort",
     },
     Check {
         id: workload::INGRESS_BACKEND,
         title: "Ingress backend is a Service port",
         run: workload::ingress_backend,
+        nothing: "the lesson has no Ingress rule with a Service backend",
     },
     Check {
         id: workload::HPA_TARGET,
         title: "HPA targets the Deployment",
         run: workload::hpa_target,
+        nothing: "the lesson has no HorizontalPodAutoscaler",
     },
     Check {
         id: workload::HPA_REQUESTS,
         title: "HPA utilization targets have requests",
         run: workload::hpa_requests,
+        nothing: "no HPA has a Utilization metric on a workload of the lesson",
     },
     Check {
         id: commands::APPLY_FILE,
         title: "applied files exist as blocks",
         run: commands::apply_file,
+        nothing: "the lesson applies no file (kubectl apply -f)",
     },
     Check {
         id: commands::NAMESPACE,
         title: "namespaces exist before use",
         run: commands::namespace,
+        nothing: "no step or manifest uses a namespace",
     },
     Check {
         id: commands::IMAGE_TAG,
         title: "one image tag: built, imported, deployed",
         run: commands::image_tag,
+        nothing: "the lesson builds no image it imports or deploys with imagePullPolicy: Never",
     },
     Check {
         id: commands::IMAGE_PULL,
         title: "local images are imported, never pulled",
         run: commands::image_pull_never,
+        nothing: "no workload runs an image the lesson builds",
     },
     Check {
         id: commands::CLUSTER_LIFECYCLE,
         title: "clusters live while steps use them",
         run: commands::cluster_lifecycle,
+        nothing: "the lesson neither deletes a cluster nor imports into a named one",
     },
     Check {
         id: access::INGRESS_URL,
         title: "hosts line, URL and port mapping reach the Ingress",
         run: access::ingress_url,
+        nothing: "no /etc/hosts line or URL of the lesson reaches an Ingress host",
     },
     Check {
         id: access::API_PORT,
         title: "curl and kubeconfig use --api-port",
         run: access::api_port,
+        nothing: "no https curl or kubeconfig server of the lesson goes to a cluster created with --api-port",
     },
     Check {
         id: access::KUBECONFIG_INDEX,
         title: "kubeconfig entries picked by name, not position",
         run: access::kubeconfig_index,
+        nothing: "the lesson extracts no field of a kubeconfig",
     },
     Check {
         id: docker::SYNTAX,
         title: "Dockerfile parses",
         run: docker::syntax,
+        nothing: "the lesson has no Dockerfile",
     },
     Check {
         id: docker::PORT,
         title: "EXPOSE, bound port and containerPort agree",
         run: docker::port,
+        nothing: "the lesson has no Dockerfile whose CMD binds a port yadoc can read",
     },
     Check {
         id: docker::CMD_INSTALLED,
         title: "CMD program and imports are installed",
         run: docker::cmd_installed,
+        nothing: "the lesson has no Dockerfile CMD or Python import to check",
     },
     Check {
         id: docker::CMD_TARGET,
         title: "CMD's script or module:app exists",
         run: docker::cmd_target,
+        nothing: "the lesson has no Dockerfile",
     },
     Check {
         id: docker::COPY_SOURCE,
         title: "COPY sources exist",
         run: docker::copy_source,
+        nothing: "the lesson's Dockerfile COPYs no named file",
     },
     Check {
         id: definition::STALE,
         title: "derivations still match the lesson text",
         run: definition::stale,
+        nothing: "the lesson has no definition file (lessonN.yaml) with derivations or an expected answer",
     },
 ];
 
@@ -168,7 +197,7 @@ pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
     let name = lesson.file_name();
     STATIC
         .iter()
-        .map(|c| Outcome::new(c.id, c.title, Tier::Static, &name, (c.run)(&ctx)))
+        .map(|c| Outcome::examined(c.id, c.title, Tier::Static, &name, (c.run)(&ctx), c.nothing))
         .collect()
 }
 

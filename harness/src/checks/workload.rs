@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::context::{at, join, pod_templates, Ctx, Manifest};
-use super::finding::Finding;
+use super::finding::Examined;
 
 pub const DEPLOYMENT_SELECTOR: &str = "xref.deployment-selector";
 pub const SERVICE_SELECTOR: &str = "xref.service-selector";
@@ -37,14 +37,15 @@ fn show(v: &Value) -> String {
 }
 
 /// A Deployment's selector matches its own pod template's labels.
-pub fn deployment_selector(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn deployment_selector(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for d in ctx.of_kind("Deployment") {
+        out.saw(d.label());
         let v = d.value().unwrap_or(&Value::Null);
         let sel = &v["spec"]["selector"]["matchLabels"];
         let labels = &v["spec"]["template"]["metadata"]["labels"];
         if !labels_match(sel, labels) {
-            out.push(
+            out.found(
                 ctx.finding(DEPLOYMENT_SELECTOR, d.line("spec.selector.matchLabels"))
                     .expected(format!("spec.selector.matchLabels of {} to match the template labels ({}, line {})", d.label(), show(labels), d.line("spec.template.metadata.labels")))
                     .observed(format!("matchLabels {}", show(sel)))
@@ -77,11 +78,15 @@ fn selected<'c, 'a>(
 }
 
 /// A Service selects the pods of a workload in its namespace.
-pub fn service_selector(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn service_selector(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for s in ctx.of_kind("Service") {
         let sel = &s.value().unwrap_or(&Value::Null)["spec"]["selector"];
-        if sel.is_null() || !selected(ctx, s.namespace(), sel).is_empty() {
+        if sel.is_null() {
+            continue;
+        }
+        out.saw(s.label());
+        if !selected(ctx, s.namespace(), sel).is_empty() {
             continue;
         }
         let pods: Vec<String> = pod_templates(ctx)
@@ -98,7 +103,7 @@ pub fn service_selector(ctx: &Ctx) -> Vec<Finding> {
                 )
             })
             .collect();
-        out.push(
+        out.found(
             ctx.finding(SERVICE_SELECTOR, s.line("spec.selector"))
                 .expected(format!("the selector of {} to match the pods of a workload in namespace {}", s.label(), s.namespace()))
                 .observed(format!("selector {} matches no pod template ({})", show(sel), if pods.is_empty() { "the lesson has none".into() } else { pods.join("; ") }))
@@ -134,8 +139,8 @@ fn container_ports(m: &Manifest, template: &str) -> Vec<(i64, String, usize)> {
 }
 
 /// A Service's targetPort is a port the selected containers declare.
-pub fn service_target_port(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn service_target_port(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for s in ctx.of_kind("Service") {
         let v = s.value().unwrap_or(&Value::Null);
         let pods = selected(ctx, s.namespace(), &v["spec"]["selector"]);
@@ -162,11 +167,13 @@ pub fn service_target_port(ctx: &Ctx) -> Vec<Finding> {
                 Value::String(name) => declared
                     .iter()
                     .any(|(d, n, _)| n == name || d.to_string() == *name),
-                _ => true,
+                // no port to compare: the schema check reports it
+                _ => continue,
             };
+            out.saw(format!("{} port {i}: targetPort {target}", s.label()));
             if !ok {
                 let (d, _, line) = &declared[0];
-                out.push(
+                out.found(
                     ctx.finding(SERVICE_TARGET_PORT, s.line(&format!("spec.ports[{i}].targetPort")))
                         .expected(format!("targetPort {d}, the containerPort of the selected pods (line {line})"))
                         .observed(format!("targetPort {target} in {}", s.label()))
@@ -179,8 +186,8 @@ pub fn service_target_port(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// Every Ingress backend names a Service of its namespace, on a port that Service has.
-pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn ingress_backend(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for ing in ctx.of_kind("Ingress") {
         let v = ing.value().unwrap_or(&Value::Null);
         for (ri, rule) in v["spec"]["rules"]
@@ -197,6 +204,10 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
             {
                 let base = format!("spec.rules[{ri}].http.paths[{pi}].backend.service");
                 let b = &path["backend"]["service"];
+                if b.is_null() {
+                    continue;
+                }
+                out.saw(format!("{} rule {ri} path {pi}", ing.label()));
                 let name = b["name"].as_str().unwrap_or("");
                 let svc = ctx
                     .of_kind("Service")
@@ -206,7 +217,7 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
                         .of_kind("Service")
                         .map(|s| format!("{} in {}", s.name(), s.namespace()))
                         .collect();
-                    out.push(
+                    out.found(
                         ctx.finding(INGRESS_BACKEND, ing.line(&format!("{base}.name")))
                             .expected(format!("a Service {} in namespace {} (the Ingress's)", super::context::named(name), ing.namespace()))
                             .observed(if names.is_empty() { "the lesson defines no Service".into() } else { format!("Services: {}", names.join(", ")) })
@@ -226,7 +237,7 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
                 });
                 if !ok {
                     let have: Vec<String> = ports.iter().map(|p| p["port"].to_string()).collect();
-                    out.push(
+                    out.found(
                         ctx.finding(INGRESS_BACKEND, ing.line(&format!("{base}.port")))
                             .expected(format!(
                                 "a port of Service {} ({}, line {})",
@@ -254,9 +265,10 @@ pub fn ingress_backend(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// An HPA's scaleTargetRef names a workload of the lesson, in its namespace.
-pub fn hpa_target(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn hpa_target(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for h in ctx.of_kind("HorizontalPodAutoscaler") {
+        out.saw(h.label());
         let r = &h.value().unwrap_or(&Value::Null)["spec"]["scaleTargetRef"];
         let (kind, name, api) = (
             r["kind"].as_str().unwrap_or(""),
@@ -273,14 +285,14 @@ pub fn hpa_target(ctx: &Ctx) -> Vec<Finding> {
                     .iter()
                     .map(|(m, _)| format!("{} in {}", m.label(), m.namespace()))
                     .collect();
-                out.push(
+                out.found(
                     ctx.finding(HPA_TARGET, h.line("spec.scaleTargetRef.name"))
                         .expected(format!("a {} {} in namespace {}", if kind.is_empty() { "workload" } else { kind }, super::context::named(name), h.namespace()))
                         .observed(if have.is_empty() { "the lesson defines no workload".into() } else { format!("workloads: {}", have.join(", ")) })
                         .fix("make scaleTargetRef's kind and name those of the Deployment, in the HPA's namespace"),
                 );
             }
-            Some(t) if t.value().and_then(|v| v["apiVersion"].as_str()) != Some(api) => out.push(
+            Some(t) if t.value().and_then(|v| v["apiVersion"].as_str()) != Some(api) => out.found(
                 ctx.finding(HPA_TARGET, h.line("spec.scaleTargetRef.apiVersion"))
                     .expected(format!(
                         "scaleTargetRef.apiVersion {}",
@@ -298,8 +310,8 @@ pub fn hpa_target(ctx: &Ctx) -> Vec<Finding> {
 }
 
 /// Utilization targets are percentages of requests: every container of the target needs a request.
-pub fn hpa_requests(ctx: &Ctx) -> Vec<Finding> {
-    let mut out = Vec::new();
+pub fn hpa_requests(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
     for h in ctx.of_kind("HorizontalPodAutoscaler") {
         let hv = h.value().unwrap_or(&Value::Null);
         let r = &hv["spec"]["scaleTargetRef"];
@@ -322,6 +334,7 @@ pub fn hpa_requests(ctx: &Ctx) -> Vec<Finding> {
                 continue;
             }
             let rname = res["name"].as_str().unwrap_or("");
+            out.saw(format!("{} metric {mi} ({rname}) on {}", h.label(), t.label()));
             for (ci, c) in at(t.value().unwrap_or(&Value::Null), &spec)["containers"]
                 .as_array()
                 .into_iter()
@@ -329,7 +342,7 @@ pub fn hpa_requests(ctx: &Ctx) -> Vec<Finding> {
                 .enumerate()
             {
                 if c["resources"]["requests"][rname].is_null() {
-                    out.push(
+                    out.found(
                         ctx.finding(HPA_REQUESTS, h.line(&format!("spec.metrics[{mi}].resource.name")))
                             .expected(format!("container `{}` of {} to request {rname} (utilization is a percentage of the request)", c["name"].as_str().unwrap_or(""), t.label()))
                             .observed(format!("no resources.requests.{rname} (line {}); the HPA reports `failed to get {rname} utilization: missing request for {rname}` and never scales", t.line(&format!("{spec}.containers[{ci}]"))))

@@ -12,9 +12,9 @@ use super::steps::{Step, StepKind};
 pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artifact> {
     let applied: Vec<&str> = steps
         .iter()
-        .filter_map(|s| match &s.kind {
-            StepKind::Apply { file, .. } => Some(file.as_str()),
-            _ => None,
+        .flat_map(|s| match &s.kind {
+            StepKind::Apply { files, .. } => files.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
         })
         .collect();
     // The Dockerfile tells which script and requirements file the app blocks are.

@@ -36,7 +36,8 @@ pub struct Derivation {
     pub because: Because,
 }
 
-/// The lesson line (and its words) that a derivation rests on; checked against the text on every run.
+/// The lesson line that a derivation rests on, quoted whole; checked against the text on every run
+/// (`definition.stale`), so any edit of the line, even around the same words, asks for a re-check.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Because {

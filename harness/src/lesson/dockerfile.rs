@@ -219,15 +219,47 @@ pub fn server_of(argv: &[String]) -> Option<Server> {
 /// Flask's `app.run(...)` in a script: (1-based line, port, host, the call as written). Flask's
 /// defaults apply where the call omits them: port 5000, host 127.0.0.1.
 pub fn flask_run(script: &str) -> Option<(usize, u16, String, String)> {
-    let (i, call) = script
+    // code only: a comment's `app.run(port=1)` runs nothing; the call under `if __name__ ==
+    // "__main__":` is the one `python app.py` makes, else the last one
+    let code = |l: &str| l.split(" #").next().unwrap_or("").to_string();
+    let calls: Vec<(usize, String)> = script
         .lines()
         .enumerate()
-        .find(|(_, l)| l.contains(".run("))?;
-    let port = arg_of(call, "port")
+        .filter(|(_, l)| !l.trim_start().starts_with('#'))
+        .map(|(i, l)| (i, code(l)))
+        .filter(|(_, l)| l.contains(".run("))
+        .collect();
+    let main = script
+        .lines()
+        .position(|l| l.starts_with("if __name__") && l.contains("__main__"));
+    let (i, call) = calls
+        .iter()
+        .find(|(i, _)| main.is_some_and(|m| *i > m))
+        .or(calls.last())
+        .cloned()?;
+    let port = arg_of(&call, "port")
         .and_then(|p| p.parse().ok())
         .unwrap_or(5000);
-    let host = arg_of(call, "host").unwrap_or_else(|| "127.0.0.1".into());
+    let host = arg_of(&call, "host").unwrap_or_else(|| "127.0.0.1".into());
     Some((i + 1, port, host, call.trim().to_string()))
+}
+
+#[cfg(test)]
+mod flask_run_tests {
+    use super::flask_run;
+
+    #[test]
+    fn a_commented_call_is_not_the_call() {
+        let script = "from flask import Flask\napp = Flask(__name__)\n# app.run(port=9999)\nif __name__ == '__main__':\n    app.run(host='0.0.0.0', port=5000)  # app.run(port=1)\n";
+        let (line, port, host, _) = flask_run(script).unwrap();
+        assert_eq!((line, port, host.as_str()), (5, 5000, "0.0.0.0"));
+    }
+
+    #[test]
+    fn the_call_under_main_wins_over_an_earlier_one() {
+        let script = "def helper(a):\n    a.run(port=1)\nif __name__ == \"__main__\":\n    app.run(port=8080)\n";
+        assert_eq!(flask_run(script).unwrap().1, 8080);
+    }
 }
 
 /// `host='0.0.0.0'` in `app.run(debug=True, host='0.0.0.0')`.

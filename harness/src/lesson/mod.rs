@@ -6,6 +6,7 @@ pub mod block;
 pub mod classify;
 pub mod definition;
 pub mod dockerfile;
+pub mod image_ref;
 pub mod kubeconfig_path;
 pub mod markdown;
 pub mod model;

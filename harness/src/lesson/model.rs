@@ -27,8 +27,9 @@ pub struct Lesson {
     pub steps: Vec<Step>,
     pub step_errors: Vec<StepError>,
     pub definition: Option<(PathBuf, Definition)>,
-    /// Derivations whose `because` no longer matches the lesson text (reported by a check).
-    pub stale_derivations: Vec<(Derivation, String)>,
+    /// Derivations of files the lesson shows itself, with the lesson line of its own block: the
+    /// lesson's file is kept, and `definition.stale` reports the derivation as obsolete.
+    pub shadowed_derivations: Vec<(Derivation, usize)>,
 }
 
 impl Lesson {
@@ -104,7 +105,7 @@ impl Lesson {
             steps: all_steps,
             step_errors,
             definition: None,
-            stale_derivations: Vec::new(),
+            shadowed_derivations: Vec::new(),
         })
     }
 
@@ -127,9 +128,11 @@ impl Lesson {
 
     fn apply(&mut self, def_path: &Path, def: &Definition) -> Result<(), LessonError> {
         for d in &def.derive {
-            let seen = self.source.line(d.because.line);
-            if !seen.contains(d.because.quote.as_str()) {
-                self.stale_derivations.push((d.clone(), seen.to_string()));
+            // the lesson's own block wins: a derivation never silently replaces what the reader sees
+            if let Some(shown) = self.file(&d.file).filter(|a| !a.is_derived()) {
+                let line = shown.lesson_line(1);
+                self.shadowed_derivations.push((d.clone(), line));
+                continue;
             }
             let body = if let Some(size) = d.generate_bytes {
                 Body::Generated { size }

@@ -41,7 +41,8 @@ pub enum StepKind {
         context: String,
     },
     Apply {
-        file: String,
+        /// Every `-f` of the line, in order.
+        files: Vec<String>,
         namespace: Option<String>,
     },
     CreateNamespace {
@@ -145,6 +146,10 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             continue;
         }
         acc.push_str(trimmed);
+        // a shell prompt is not part of the command (`$ kubectl apply -f a.yaml`)
+        if let Some(cmd) = acc.strip_prefix("$ ") {
+            acc = cmd.trim_start().to_string();
+        }
         if acc.is_empty() || acc.starts_with('#') {
             continue;
         }
@@ -208,10 +213,29 @@ fn grep_of(p: &Pipeline) -> Option<String> {
         .map(|c| c[1..].join(" "))
 }
 
+/// The words of a command as it runs, without a leading `sudo` (`sudo docker build …` builds as
+/// `docker build …` does; yadoc never runs sudo).
+pub fn without_sudo(cmd: &[String]) -> &[String] {
+    match cmd.first().map(String::as_str) {
+        Some("sudo") => &cmd[1..],
+        _ => cmd,
+    }
+}
+
+/// The first command of a step's line, as `without_sudo` gives it.
+pub fn command_words(literal: &str) -> Vec<String> {
+    shell::pipeline(literal)
+        .ok()
+        .and_then(|p| p.commands.into_iter().next())
+        .map(|c| without_sudo(&c).to_vec())
+        .unwrap_or_default()
+}
+
 fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
     let Some(cmd) = p.commands.first() else {
         return Err("empty command".into());
     };
+    let cmd = without_sudo(cmd);
     let w: Vec<&str> = cmd.iter().map(String::as_str).collect();
     let flags = Flags(&w);
     let kind = match w.as_slice() {
@@ -266,10 +290,17 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
             context: flags.positional(2).unwrap_or(".").to_string(),
         },
         ["kubectl", "apply", ..] => StepKind::Apply {
-            file: flags
-                .one(&["-f", "--filename"])
-                .ok_or("`kubectl apply` without `-f FILE`")?
-                .to_string(),
+            files: {
+                let files: Vec<String> = flags
+                    .all(&["-f", "--filename"])
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect();
+                if files.is_empty() {
+                    return Err("`kubectl apply` without `-f FILE`".into());
+                }
+                files
+            },
             namespace: flags.one(&["-n", "--namespace"]).map(String::from),
         },
         ["kubectl", "create", "ns" | "namespace", name, ..] => StepKind::CreateNamespace {
@@ -464,7 +495,7 @@ mod tests {
         assert_eq!(
             one("kubectl apply -f hpa.yaml"),
             StepKind::Apply {
-                file: "hpa.yaml".into(),
+                files: vec!["hpa.yaml".into()],
                 namespace: None
             }
         );

@@ -71,7 +71,12 @@ pub fn render(report: &Report, lessons: &[Lesson]) -> String {
             .count();
         let skipped = outcomes
             .iter()
-            .filter(|o| matches!(o.status, Status::Skipped { .. } | Status::KnownDrift))
+            .filter(|o| {
+                matches!(
+                    o.status,
+                    Status::Skipped { .. } | Status::NotApplicable { .. } | Status::KnownDrift
+                )
+            })
             .count();
         let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">", esc(&name), outcomes.len());
         for o in outcomes {
@@ -112,6 +117,10 @@ pub fn render(report: &Report, lessons: &[Lesson]) -> String {
                 Status::Skipped { reason } => {
                     format!("      <skipped message=\"{}\"/>\n", esc(reason))
                 }
+                Status::NotApplicable { reason } => format!(
+                    "      <skipped type=\"not-applicable\" message=\"{}\"/>\n",
+                    esc(&format!("not applicable: {reason}"))
+                ),
             };
             let notes = if o.notes.is_empty() {
                 String::new()

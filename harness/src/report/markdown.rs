@@ -16,12 +16,12 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## yadoc: {verdict}\n");
     let _ = writeln!(
         out,
-        "{} passed · {} failed · {} known drift · {} skipped\n",
-        s.passed, s.failed, s.known_drift, s.skipped
+        "{} passed · {} failed · {} known drift · {} skipped · {} not applicable\n",
+        s.passed, s.failed, s.known_drift, s.skipped, s.not_applicable
     );
     let _ = writeln!(
         out,
-        "| lesson | tier | passed | failed | known drift | skipped |\n|---|---|---|---|---|---|"
+        "| lesson | tier | passed | failed | known drift | skipped | n/a |\n|---|---|---|---|---|---|---|"
     );
     let mut keys: Vec<(String, &str)> = Vec::new();
     for o in &report.outcomes {
@@ -40,11 +40,12 @@ pub fn render(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "| {lesson} | {tier} | {} | {} | {} | {} |",
+            "| {lesson} | {tier} | {} | {} | {} | {} | {} |",
             of(&|s| *s == Status::Passed),
             of(&|s| *s == Status::Failed),
             of(&|s| *s == Status::KnownDrift),
-            of(&|s| matches!(s, Status::Skipped { .. }))
+            of(&|s| matches!(s, Status::Skipped { .. })),
+            of(&|s| matches!(s, Status::NotApplicable { .. }))
         );
     }
     // what did not run as the lesson wrote it: base images built from a local stand-in
@@ -98,16 +99,17 @@ pub fn render(report: &Report) -> String {
         .outcomes
         .iter()
         .filter_map(|o| match &o.status {
-            Status::Skipped { reason } => Some((o, reason)),
+            Status::Skipped { reason } => Some((o, "skipped", reason)),
+            Status::NotApplicable { reason } => Some((o, "not applicable", reason)),
             _ => None,
         })
         .collect();
     if !skipped.is_empty() {
-        let _ = writeln!(out, "\n### Skipped\n");
-        for (o, reason) in skipped {
+        let _ = writeln!(out, "\n### Not run\n");
+        for (o, why, reason) in skipped {
             let _ = writeln!(
                 out,
-                "- {} {} `{}`: {reason}",
+                "- {} {} `{}` ({why}): {reason}",
                 o.lesson,
                 o.tier.as_str(),
                 o.check

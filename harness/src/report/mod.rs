@@ -26,6 +26,8 @@ pub struct Summary {
     pub failed: usize,
     pub known_drift: usize,
     pub skipped: usize,
+    /// Checks that found nothing of the lesson to examine: never counted as passed.
+    pub not_applicable: usize,
 }
 
 impl Report {
@@ -45,6 +47,7 @@ impl Report {
                 Status::Failed => s.failed += 1,
                 Status::KnownDrift => s.known_drift += 1,
                 Status::Skipped { .. } => s.skipped += 1,
+                Status::NotApplicable { .. } => s.not_applicable += 1,
             }
         }
         s

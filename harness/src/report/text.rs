@@ -30,6 +30,10 @@ pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
             Status::Skipped { reason } => {
                 (paint("36", "-"), paint("36", &format!("skipped: {reason}")))
             }
+            Status::NotApplicable { reason } => (
+                paint("2", "·"),
+                paint("2", &format!("not applicable: {reason}")),
+            ),
         };
         let _ = writeln!(out, "  {mark} {:<34} {} {label}", o.check, o.title);
         for n in &o.notes {
@@ -43,11 +47,12 @@ pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
     let s = report.summary();
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} known drift, {} skipped ({} lesson(s))",
+        "\n{} passed, {} failed, {} known drift, {} skipped, {} not applicable ({} lesson(s))",
         s.passed,
         s.failed,
         s.known_drift,
         s.skipped,
+        s.not_applicable,
         report.lessons.len()
     );
     out

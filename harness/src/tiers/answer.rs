@@ -35,7 +35,7 @@ pub fn judge(
     } = *who;
     let name = spec.lesson.file_name();
     let fail = |f: Finding, notes: Vec<String>| {
-        Outcome::new(check, title, tier, &name, vec![f]).with_notes(notes)
+        Outcome::failed(check, title, tier, &name, vec![f]).with_notes(notes)
     };
     let reply = match waited {
         Ok(r) => r,
@@ -74,7 +74,7 @@ pub fn judge(
                     "no answer within {after:?} (last: {last}); the {who}'s output ends: {}",
                     last_error_line(output)
                 ),
-                WaitFailure::Refused(e) => e,
+                WaitFailure::Refused(e) | WaitFailure::NotTheApp(e) => e,
             };
             notes.push(format!("{who} output (last lines):\n{}", tail(output, 15)));
             return fail(
@@ -102,7 +102,33 @@ pub fn judge(
         reply.elapsed
     ));
     match mismatch(&spec.expected, &reply) {
-        None => Outcome::new(check, title, tier, &name, Vec::new()).with_notes(notes),
+        // an answer nobody stated is not checked: a 200 proves the app runs, not that it is right
+        None if spec.expected.body.is_none() => Outcome::not_applicable(
+            check,
+            title,
+            tier,
+            &name,
+            format!(
+                "answer not checked: the {who} answered GET {} with HTTP {}, but the lesson states no expected answer (no `app:` in a lessonN.yaml next to it)",
+                spec.expected.path, reply.status
+            ),
+        )
+        .with_notes(notes),
+        None => Outcome::examined(
+            check,
+            title,
+            tier,
+            &name,
+            crate::checks::finding::Examined::of(
+                format!(
+                    "GET {} → HTTP {} with {}",
+                    spec.expected.path, reply.status, spec.expected.what
+                ),
+                Vec::new(),
+            ),
+            "",
+        )
+        .with_notes(notes),
         Some(what) => fail(
             Finding::new(check, &name, spec.expected.line)
                 .expected(format!(

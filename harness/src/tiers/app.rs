@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use super::answer::last_error_line;
-use super::http::{free_port, wait_for, Target};
+use super::http::{free_port, wait_for, Reply, Target, WaitFailure};
 use super::prereq;
 use super::spec::{pip_package, AppSpec};
 use super::venv::{self, VenvError};
-use crate::checks::finding::{Finding, Outcome, Tier};
+use crate::checks::finding::{Examined, Finding, Outcome, Tier};
 use crate::diagnose::diagnose;
 use crate::lesson::dockerfile::Server;
 use crate::lesson::Lesson;
@@ -47,12 +47,12 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     let spec = match AppSpec::of(lesson) {
         Ok(s) => s,
         Err(why) => {
-            return vec![Outcome::skipped(
+            return vec![prereq::not_runnable(
                 SERVE,
                 SERVE_TITLE,
                 Tier::App,
                 &name,
-                format!("not applicable: {why}"),
+                &why,
             )]
         }
     };
@@ -115,7 +115,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
                 )
                 .diagnosis(d.map(|d| d.line()));
             let outcomes = vec![
-                Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes),
+                Outcome::failed(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes),
             ];
             return host_python_verdict(outcomes, &python, differs.as_deref(), spec.cmd_line);
         }
@@ -127,8 +127,23 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         if venv.cached { "cache hit" } else { "created" },
         installed.join(" ")
     ));
-    let install =
-        Outcome::new(INSTALL, INSTALL_TITLE, Tier::App, &name, Vec::new()).with_notes(notes);
+    let mut examined = Examined::new();
+    for r in requirements
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        examined.saw(format!("requirements.txt: {r}"));
+    }
+    let install = Outcome::examined(
+        INSTALL,
+        INSTALL_TITLE,
+        Tier::App,
+        &name,
+        examined,
+        "the lesson has no requirements.txt (or it lists nothing)",
+    )
+    .with_notes(notes);
     let outcomes = vec![install, serve(&spec, &venv)];
     host_python_verdict(outcomes, &python, differs.as_deref(), spec.cmd_line)
 }
@@ -171,7 +186,7 @@ fn host_python_verdict(
 fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     let name = spec.lesson.file_name();
     let fail = |f: Finding, notes: Vec<String>| {
-        Outcome::new(SERVE, SERVE_TITLE, Tier::App, &name, vec![f]).with_notes(notes)
+        Outcome::failed(SERVE, SERVE_TITLE, Tier::App, &name, vec![f]).with_notes(notes)
     };
     let here = |line| Finding::new(SERVE, &name, line);
     let ws = match super::workspace::Workspace::new("app", spec.lesson, None) {
@@ -216,7 +231,7 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
             (Cmd::new(venv.bin("gunicorn")).args(args), format!("`{shown}` (the lesson's CMD `{literal}`, bound to loopback on a free port)"))
         }
         Server::Other { program } => {
-            return Outcome::skipped(SERVE, SERVE_TITLE, Tier::App, &name, format!("not applicable: the CMD runs `{program}`, which yadoc cannot start natively (the image tier runs it)"));
+            return Outcome::not_applicable(SERVE, SERVE_TITLE, Tier::App, &name, format!("the CMD runs `{program}`, which yadoc cannot start natively (the image tier runs it)"));
         }
     };
     let notes = vec![format!("started as {how}")];
@@ -234,7 +249,8 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
         }
     };
     let target = Target::local(format!("http://127.0.0.1:{port}{}", spec.expected.path));
-    let waited = wait_for(&target, READY_DEADLINE, |_| true, || server.exited());
+    let waited = wait_for(&target, READY_DEADLINE, |_| true, || server.exited())
+        .and_then(|reply| answered_by_the_app(reply, port, &server));
     let output = server.log();
     server.stop();
     super::answer::judge(
@@ -249,6 +265,47 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
         &output,
         notes,
     )
+}
+
+/// An answer counts only when the started server gave it: the socket on `port` belongs to its
+/// process group, and the server is still running without a traceback in its output.
+fn answered_by_the_app(
+    reply: Reply,
+    port: u16,
+    server: &crate::process::Background,
+) -> Result<Reply, WaitFailure> {
+    let holders = super::listener::holders(port).map_err(WaitFailure::NotTheApp)?;
+    let ours = server.pgid();
+    if !holders.iter().any(|h| Some(h.pgid) == ours) {
+        let who = if holders.is_empty() {
+            "a process yadoc cannot inspect".to_string()
+        } else {
+            holders
+                .iter()
+                .map(|h| format!("pid {} (`{}`)", h.pid, h.cmdline))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(WaitFailure::NotTheApp(format!(
+            "HTTP {} on 127.0.0.1:{port} came from {who}, not from the app yadoc started (process group {}): the app never held the port",
+            reply.status,
+            ours.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into())
+        )));
+    }
+    if let Some(status) = server.exited() {
+        return Err(WaitFailure::NotTheApp(format!(
+            "the app answered HTTP {}, then exited ({status})",
+            reply.status
+        )));
+    }
+    if server.log().contains("Traceback (most recent call last)") {
+        return Err(WaitFailure::NotTheApp(format!(
+            "the app answered HTTP {}, but its output has a traceback: {}",
+            reply.status,
+            last_error_line(&server.log())
+        )));
+    }
+    Ok(reply)
 }
 
 /// Replace gunicorn's bind address (`--bind X`, `-b X`, `--bind=X`), or add one.

@@ -108,6 +108,9 @@ pub enum WaitFailure {
         answered: bool,
     },
     Refused(String),
+    /// An answer came, but not from the started server (another process holds the port), or the
+    /// server died or logged a traceback after answering.
+    NotTheApp(String),
 }
 
 /// Poll `target` until `accept` says yes, the server exits (`exited` returns its status) or the

@@ -10,7 +10,7 @@ use super::docker;
 use super::http::{wait_for, Target};
 use super::prereq;
 use super::spec::AppSpec;
-use crate::checks::finding::{Finding, Outcome, Tier};
+use crate::checks::finding::{Examined, Finding, Outcome, Tier};
 use crate::cleanup::{self, Resource};
 use crate::diagnose::diagnose;
 use crate::lesson::steps::StepKind;
@@ -105,12 +105,12 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     let spec = match AppSpec::of(lesson) {
         Ok(s) => s,
         Err(why) => {
-            return vec![Outcome::skipped(
+            return vec![prereq::not_runnable(
                 SERVE,
                 SERVE_TITLE,
                 Tier::Image,
                 &name,
-                format!("not applicable: {why}"),
+                &why,
             )]
         }
     };
@@ -129,7 +129,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
     };
     let here = |check: &str, line: usize| Finding::new(check, &name, line);
     let fail = |check: &str, title: &str, f: Finding, notes: Vec<String>| {
-        Outcome::new(check, title, Tier::Image, &name, vec![f]).with_notes(notes)
+        Outcome::failed(check, title, Tier::Image, &name, vec![f]).with_notes(notes)
     };
     let mut notes = vec![format!(
         "docker engine {} (API {})",
@@ -235,7 +235,15 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             )];
         }
     };
-    let build = Outcome::new(BUILD, BUILD_TITLE, Tier::Image, &name, Vec::new()).with_notes(notes);
+    let build = Outcome::examined(
+        BUILD,
+        BUILD_TITLE,
+        Tier::Image,
+        &name,
+        Examined::of(format!("docker build of the Dockerfile at {name}:{}", spec.from_line), Vec::new()),
+        "",
+    )
+    .with_notes(notes);
     vec![build, serve(&spec, &image, &job)]
 }
 
@@ -243,7 +251,7 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
     let name = spec.lesson.file_name();
     let here = |line: usize| Finding::new(SERVE, &name, line);
     let fail = |f: Finding, notes: Vec<String>| {
-        Outcome::new(SERVE, SERVE_TITLE, Tier::Image, &name, vec![f]).with_notes(notes)
+        Outcome::failed(SERVE, SERVE_TITLE, Tier::Image, &name, vec![f]).with_notes(notes)
     };
     let container_name = format!("yadoc-{}-{job}", spec.lesson.name);
     let _name_guard = cleanup::register(Resource::Container(container_name.clone()));

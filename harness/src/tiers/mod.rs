@@ -7,6 +7,7 @@ pub mod docker;
 pub mod expect;
 pub mod http;
 pub mod image;
+pub mod listener;
 pub mod prereq;
 pub mod spec;
 pub mod venv;

@@ -171,7 +171,7 @@ pub fn unavailable(
     reason: &str,
 ) -> Outcome {
     if required(tier) {
-        let mut o = Outcome::new(
+        let mut o = Outcome::failed(
             check,
             title,
             tier,
@@ -188,5 +188,34 @@ pub fn unavailable(
         let mut o = Outcome::skipped(check, title, tier, lesson, reason);
         o.prerequisite_missing = Some(reason.to_string());
         o
+    }
+}
+
+/// The outcome of a tier whose app cannot run: not applicable when the lesson builds none; when a
+/// lesson defect stops it (reported by its static check), not applicable too, but failed when
+/// YADOC_REQUIRE requires the tier: the lesson meant it to run.
+pub fn not_runnable(
+    check: &str,
+    title: &str,
+    tier: Tier,
+    lesson: &str,
+    why: &super::spec::NotRunnable,
+) -> Outcome {
+    if why.defect && required(tier) {
+        Outcome::failed(
+            check,
+            title,
+            tier,
+            lesson,
+            vec![Finding::new(check, lesson, why.line)
+                .expected(format!(
+                    "the {} tier to run the lesson's app (YADOC_REQUIRE includes it)",
+                    tier.as_str()
+                ))
+                .observed(format!("it cannot: {}", why.reason))
+                .fix("fix the lesson as its static finding says")],
+        )
+    } else {
+        Outcome::not_applicable(check, title, tier, lesson, why.reason.clone())
     }
 }

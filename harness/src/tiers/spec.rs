@@ -26,22 +26,56 @@ pub struct AppSpec<'a> {
     pub expected: Expected,
 }
 
+/// Why a lesson's app cannot be run: the lesson builds none, or it means to and a defect stops it
+/// (a Dockerfile without CMD, an expected answer that cannot be read). A defect is also a static
+/// finding; under YADOC_REQUIRE a tier it stops fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRunnable {
+    pub reason: String,
+    pub line: usize,
+    pub defect: bool,
+}
+
+impl NotRunnable {
+    fn defect(line: usize, reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            line,
+            defect: true,
+        }
+    }
+}
+
 impl<'a> AppSpec<'a> {
-    /// The lesson's app, or why there is none to run (not applicable, or the lesson is broken in a
-    /// way the static tier reports).
-    pub fn of(lesson: &'a Lesson) -> Result<Self, String> {
-        let dockerfile = lesson
-            .file("Dockerfile")
-            .ok_or("the lesson builds no app (no Dockerfile)")?;
+    /// The lesson's app, or why there is none to run.
+    pub fn of(lesson: &'a Lesson) -> Result<Self, NotRunnable> {
+        let dockerfile = lesson.file("Dockerfile").ok_or(NotRunnable {
+            reason: "the lesson builds no app (no Dockerfile)".into(),
+            line: 1,
+            defect: false,
+        })?;
+        let at = dockerfile.lesson_line(1);
         let parsed = Dockerfile::parse(dockerfile.text()).map_err(|e| {
-            format!(
-                "its Dockerfile does not parse (line {}): see the static tier",
-                dockerfile.lesson_line(e.line)
+            NotRunnable::defect(
+                dockerfile.lesson_line(e.line),
+                format!(
+                    "its Dockerfile does not parse (line {}): see dockerfile.syntax",
+                    dockerfile.lesson_line(e.line)
+                ),
             )
         })?;
-        let (line, argv) = parsed.cmd().ok_or("its Dockerfile has no CMD")?;
-        let server = server_of(&argv).ok_or("its Dockerfile's CMD is empty")?;
-        let from = parsed.last("FROM").ok_or("no FROM")?;
+        let (line, argv) = parsed.cmd().ok_or_else(|| {
+            NotRunnable::defect(at, "its Dockerfile has no CMD: see docker.cmd-target")
+        })?;
+        let server = server_of(&argv).ok_or_else(|| {
+            NotRunnable::defect(
+                dockerfile.lesson_line(line),
+                "its Dockerfile's CMD is empty",
+            )
+        })?;
+        let from = parsed
+            .last("FROM")
+            .ok_or_else(|| NotRunnable::defect(at, "its Dockerfile has no FROM"))?;
         let base_image = parsed.base_image().unwrap_or("").to_string();
         let port = match &server {
             Server::Gunicorn {
@@ -65,7 +99,12 @@ impl<'a> AppSpec<'a> {
             base_image,
             from_line: dockerfile.lesson_line(from.line),
             port,
-            expected: expected(lesson)?,
+            expected: expected(lesson).map_err(|why| {
+                NotRunnable::defect(
+                    dockerfile.lesson_line(line),
+                    format!("{why}: see definition.stale"),
+                )
+            })?,
             parsed,
         })
     }

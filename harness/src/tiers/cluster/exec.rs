@@ -337,10 +337,7 @@ impl<'a> ClusterRun<'a> {
     }
 
     async fn step(&mut self, step: &Step) -> Result<(), Failure> {
-        let words = crate::lesson::shell::pipeline(&step.literal)
-            .ok()
-            .and_then(|p| p.commands.into_iter().next())
-            .unwrap_or_default();
+        let words = crate::lesson::steps::command_words(&step.literal);
         match &step.kind {
             StepKind::ClusterCreate(c) => {
                 let rewritten = self.iso.cluster_create(c);
@@ -526,7 +523,7 @@ impl<'a> ClusterRun<'a> {
                     self.cli(step, "docker", argv, vec![format!("added: {built} tagged {image} in the node, so the lesson's manifests run unchanged")])?;
                 }
             }
-            StepKind::Apply { file, .. } => {
+            StepKind::Apply { files, .. } => {
                 self.cluster_in_use(step, None)?;
                 let mut argv = vec![self.iso.kubeconfig_arg()];
                 argv.extend(words.iter().skip(1).cloned());
@@ -536,7 +533,9 @@ impl<'a> ClusterRun<'a> {
                     argv,
                     vec![format!("--kubeconfig {}", self.iso.kubeconfig.display())],
                 )?;
-                self.await_applied(step, file).await?;
+                for file in files {
+                    self.await_applied(step, file).await?;
+                }
             }
             StepKind::CreateNamespace { .. } | StepKind::Inspect { watch: false, .. } => {
                 self.cluster_in_use(step, None)?;

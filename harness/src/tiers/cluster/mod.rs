@@ -9,7 +9,7 @@ pub mod promise;
 pub mod rewrite;
 pub mod tools;
 
-use crate::checks::finding::{Finding, Outcome, Tier};
+use crate::checks::finding::{Examined, Finding, Outcome, Tier};
 use crate::cleanup;
 use crate::lesson::steps::StepKind;
 use crate::lesson::Lesson;
@@ -89,6 +89,10 @@ fn run_in(
             )
         })
         .collect();
+    let mut examined = Examined::new();
+    for e in &run.executed {
+        examined.saw(format!("{name}:{} `{}`", e.line, e.literal));
+    }
     notes.append(&mut run.notes);
     run.finish();
     let findings = match result {
@@ -109,12 +113,21 @@ fn run_in(
                 .diagnosis(cause)]
         }
     };
-    Outcome::new(CHECK, TITLE, Tier::Cluster, &name, findings).with_notes(notes)
+    examined.findings = findings;
+    Outcome::examined(
+        CHECK,
+        TITLE,
+        Tier::Cluster,
+        &name,
+        examined,
+        "the run executed no command of the lesson",
+    )
+    .with_notes(notes)
 }
 
 /// The tier could not start its run (no temp dir, runtime or lock): a failure at `line`.
 fn cannot_start(name: &str, line: usize, expected: &str, observed: String, fix: &str) -> Outcome {
-    Outcome::new(
+    Outcome::failed(
         CHECK,
         TITLE,
         Tier::Cluster,
