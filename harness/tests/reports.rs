@@ -115,7 +115,7 @@ fn the_junit_report_parses_as_junit_and_its_counts_add_up() {
     assert_eq!(cases, report.outcomes.len());
     assert_eq!(failures, s.failed);
     assert_eq!(drift, s.known_drift);
-    assert_eq!(skipped, s.known_drift + s.skipped);
+    assert_eq!(skipped, s.known_drift + s.skipped + s.not_applicable);
     assert!(
         xml.contains("targetPort: 5001") && xml.contains("expected: targetPort 5000"),
         "a failure carries the lesson snippet and the expectation"

@@ -33,7 +33,7 @@ pub struct Summary {
 impl Report {
     pub fn new(lessons: Vec<String>, outcomes: Vec<Outcome>) -> Self {
         Self {
-            schema: 1,
+            schema: 2,
             lessons,
             outcomes,
         }
