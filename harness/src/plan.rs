@@ -51,6 +51,7 @@ pub fn render(lesson: &Lesson) -> String {
             StepKind::Curl { .. } => "call API",
             StepKind::ExtractKubeconfigField { .. } => "extract cert",
             StepKind::ShowFile { .. } => "show file",
+            StepKind::WriteFile { .. } => "write file",
             StepKind::EditHosts => "hosts file",
             StepKind::HostsEntry { .. } => "hosts entry",
             StepKind::Visit { .. } => "visit (prose)",

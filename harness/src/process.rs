@@ -25,6 +25,8 @@ pub struct Cmd {
     stdin: Option<PathBuf>,
     /// Names of the environment variables the echo shows (`KUBECONFIG=… k3d …`).
     env_shown: Vec<OsString>,
+    /// Variables of yadoc's own environment the command runs without.
+    removed: Vec<OsString>,
 }
 
 /// What a finished command printed.
@@ -105,7 +107,24 @@ impl Cmd {
             shown: None,
             stdin: None,
             env_shown: Vec::new(),
+            removed: Vec::new(),
         }
+    }
+
+    /// Run without this variable of yadoc's own environment (a later `env` sets it again).
+    pub fn env_remove(mut self, k: impl Into<OsString>) -> Self {
+        let k = k.into();
+        self.env.retain(|(e, _)| *e != k);
+        self.removed.push(k);
+        self
+    }
+
+    /// Run without the variables that make Python import from outside the venv and the lesson's
+    /// files (PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PYTHONUSERBASE).
+    pub fn python_isolated(self) -> Self {
+        ["PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE"]
+            .into_iter()
+            .fold(self, |c, k| c.env_remove(k))
     }
 
     pub fn arg(mut self, a: impl Into<OsString>) -> Self {
@@ -129,7 +148,9 @@ impl Cmd {
 
     /// Set an environment variable; set twice, the later value wins.
     pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Self {
-        self.env.push((k.into(), v.into()));
+        let k = k.into();
+        self.removed.retain(|r| *r != k);
+        self.env.push((k, v.into()));
         self
     }
 
@@ -166,6 +187,9 @@ impl Cmd {
         let mut e = duct::cmd(&self.program, &self.args);
         if let Some(d) = &self.dir {
             e = e.dir(d);
+        }
+        for k in &self.removed {
+            e = e.env_remove(k);
         }
         // the last setting of a variable wins, as in a shell (duct lets the first applied win)
         for (i, (k, v)) in self.env.iter().enumerate() {

@@ -84,6 +84,9 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
                     ))
                 }
             }
+            // a file with no content yadoc recognises (`.dockerignore`) is bound only by name
+            Content::Other => pick(&|n| DOTFILES.contains(&n))
+                .map(|n| (n, "the prose before it names the file".to_string())),
             _ => None,
         };
         if let Some((name, why)) = bound {
@@ -99,8 +102,34 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
             });
         }
     }
+    // files the lesson's commands write (`cat > .dockerignore <<EOF`), after the blocks: a reader
+    // who runs the command has that file
+    for s in steps {
+        if let StepKind::WriteFile {
+            file,
+            text,
+            first_line,
+        } = &s.kind
+        {
+            let name = file.trim_start_matches("./").to_string();
+            files.retain(|a| a.name != name);
+            files.push(Artifact {
+                name,
+                body: Body::Text(text.clone()),
+                origin: Origin::Read {
+                    block: s.block.unwrap_or(0),
+                    first_line: *first_line,
+                    bound_by: format!("`{}` at line {} writes it", s.literal, s.line),
+                },
+            });
+        }
+    }
     files
 }
+
+/// Files without an extension yadoc recognises that a lesson may name and show (they change what
+/// docker build sends or what the app reads).
+pub const DOTFILES: &[&str] = &[".dockerignore", ".env", ".flaskenv", ".gitignore"];
 
 /// The kubectl short name of a kind (`hpa` for horizontalpodautoscaler).
 fn short_name(kind: &str) -> &str {
@@ -122,6 +151,7 @@ pub fn file_names(prose: &str) -> Vec<String> {
         .map(|w| w.trim_end_matches(['.', '!', '?']))
         .filter(|w| {
             *w == "Dockerfile"
+                || DOTFILES.contains(w)
                 || [".py", ".yaml", ".yml", ".txt"].iter().any(|ext| {
                     w.len() > ext.len()
                         && w.ends_with(ext)
@@ -150,5 +180,9 @@ mod tests {
             vec!["service.yaml", "ingress.yaml"]
         );
         assert_eq!(file_names("hpa.yaml:"), vec!["hpa.yaml"]);
+        assert_eq!(
+            file_names("Add a .dockerignore file next to it:"),
+            vec![".dockerignore"]
+        );
     }
 }

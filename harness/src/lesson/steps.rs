@@ -78,6 +78,13 @@ pub enum StepKind {
     ShowFile {
         path: String,
     },
+    /// `cat > F <<EOF … EOF` (or `tee F`): the lesson creates file F with the heredoc's text, which
+    /// starts at lesson line `first_line`. The file is bound like a block the prose names.
+    WriteFile {
+        file: String,
+        text: String,
+        first_line: usize,
+    },
     /// The lesson names `/etc/hosts` as the file to edit.
     EditHosts,
     /// A line to add to /etc/hosts.
@@ -136,8 +143,12 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
     let mut steps = Vec::new();
     let mut errors = Vec::new();
     let mut pending: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
         let line = first_line + i;
+        i += 1;
         let (start, mut acc) = pending.take().unwrap_or((line, String::new()));
         let trimmed = raw.trim();
         if let Some(cont) = trimmed.strip_suffix('\\') {
@@ -151,6 +162,55 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             acc = cmd.trim_start().to_string();
         }
         if acc.is_empty() || acc.starts_with('#') {
+            continue;
+        }
+        if let Some(h) = heredoc(&acc) {
+            // the heredoc's body is the file's text, never commands or output
+            let body_start = i;
+            let end = lines[i..]
+                .iter()
+                .position(|l| {
+                    let l = if h.strip_tabs { l.trim_start_matches('\t') } else { l };
+                    l.trim_end() == h.delimiter
+                })
+                .map(|n| i + n);
+            let Some(end) = end else {
+                errors.push(StepError {
+                    line: start,
+                    literal: acc.clone(),
+                    message: format!("the heredoc is never closed by a `{}` line", h.delimiter),
+                });
+                break;
+            };
+            let body: String = lines[body_start..end]
+                .iter()
+                .map(|l| format!("{l}\n"))
+                .collect();
+            i = end + 1;
+            let kind = match written_file(&h.command) {
+                Some(file) => StepKind::WriteFile {
+                    file,
+                    text: body,
+                    first_line: first_line + body_start,
+                },
+                None => match parse_line(&h.command) {
+                    Ok(k) => k,
+                    Err(message) => {
+                        errors.push(StepError {
+                            line: start,
+                            literal: acc,
+                            message,
+                        });
+                        continue;
+                    }
+                },
+            };
+            steps.push(Step {
+                line: start,
+                literal: acc,
+                block: Some(block),
+                kind,
+            });
             continue;
         }
         match parse_line(&acc) {
@@ -168,6 +228,49 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
         }
     }
     (steps, errors)
+}
+
+/// A command line that opens a heredoc: the command without `<<WORD`, the delimiter, and whether
+/// `<<-` strips leading tabs.
+struct Heredoc {
+    command: String,
+    delimiter: String,
+    strip_tabs: bool,
+}
+
+fn heredoc(line: &str) -> Option<Heredoc> {
+    let at = line.find("<<")?;
+    if line[at..].starts_with("<<<") {
+        return None; // a here-string, one line
+    }
+    let rest = &line[at + 2..];
+    let strip_tabs = rest.starts_with('-');
+    let rest = rest.trim_start_matches('-').trim_start();
+    let word: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !";|&>".contains(*c))
+        .collect();
+    let delimiter = word.trim_matches(['\'', '"']).to_string();
+    if delimiter.is_empty() {
+        return None;
+    }
+    let command = format!("{} {}", &line[..at], &rest[word.len()..]);
+    Some(Heredoc {
+        command: command.split_whitespace().collect::<Vec<_>>().join(" "),
+        delimiter,
+        strip_tabs,
+    })
+}
+
+/// The file a heredoc command writes: `cat > F`, `cat >> F`, `tee F`.
+fn written_file(command: &str) -> Option<String> {
+    let p = shell::pipeline(command).ok()?;
+    let first = p.commands.first()?;
+    match first.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["cat"] if p.commands.len() == 1 => p.redirect.clone(),
+        ["tee", rest @ ..] => rest.iter().find(|a| !a.starts_with('-')).map(|f| f.to_string()),
+        _ => None,
+    }
 }
 
 /// URLs the prose points the reader at (`http://myapp.local:8081/`).
@@ -537,6 +640,18 @@ mod tests {
         );
         assert_eq!(one("/etc/hosts"), StepKind::EditHosts);
         assert_eq!(one("NAME   READY   STATUS"), StepKind::Output);
+        assert_eq!(
+            one("$ kubectl apply -f a.yaml -f b.yaml -n web"),
+            StepKind::Apply {
+                files: vec!["a.yaml".into(), "b.yaml".into()],
+                namespace: Some("web".into())
+            },
+            "a prompt is not part of the command, and every -f counts"
+        );
+        assert!(matches!(
+            one("sudo docker build -t myapp ."),
+            StepKind::DockerBuild { ref tag, .. } if tag == "myapp"
+        ));
     }
 
     #[test]
@@ -544,5 +659,27 @@ mod tests {
         let (_, errors) = parse_block("\nkubectl apply\n", 10, 0);
         assert_eq!(errors[0].line, 11);
         assert!(errors[0].message.contains("-f FILE"));
+    }
+
+    #[test]
+    fn a_heredoc_writes_a_file_and_its_body_is_not_commands() {
+        let (steps, errors) = parse_block(
+            "cat > .dockerignore <<'EOF'\n*.md\nkubectl delete ns x\nEOF\ndocker build -t myapp .\n",
+            10,
+            0,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert_eq!(
+            steps[0].kind,
+            StepKind::WriteFile {
+                file: ".dockerignore".into(),
+                text: "*.md\nkubectl delete ns x\n".into(),
+                first_line: 11
+            }
+        );
+        assert_eq!(steps[1].line, 14);
+        let (_, errors) = parse_block("tee app.py <<EOF\nprint(1)\n", 1, 0);
+        assert_eq!(errors[0].line, 1, "an unclosed heredoc is a located error");
     }
 }

@@ -218,6 +218,7 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     let (cmd, how) = match &spec.server {
         Server::Python { script } => (
             Cmd::new(venv.bin("python"))
+                .python_isolated()
                 .args(["-c", LAUNCHER])
                 .arg(script)
                 .env("YADOC_PORT", port.to_string())
@@ -228,7 +229,7 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
             let mut args: Vec<String> = spec.argv[1..].to_vec();
             rewrite_bind(&mut args, &format!("127.0.0.1:{port}"));
             let shown = format!("gunicorn {}", args.join(" "));
-            (Cmd::new(venv.bin("gunicorn")).args(args), format!("`{shown}` (the lesson's CMD `{literal}`, bound to loopback on a free port)"))
+            (Cmd::new(venv.bin("gunicorn")).python_isolated().args(args), format!("`{shown}` (the lesson's CMD `{literal}`, bound to loopback on a free port)"))
         }
         Server::Other { program } => {
             return Outcome::not_applicable(SERVE, SERVE_TITLE, Tier::App, &name, format!("the CMD runs `{program}`, which yadoc cannot start natively (the image tier runs it)"));
@@ -329,6 +330,70 @@ pub fn rewrite_bind(args: &mut Vec<String>, to: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ok_reply() -> Reply {
+        Reply {
+            status: 200,
+            body: b"hello".to_vec(),
+            elapsed: Duration::from_millis(1),
+        }
+    }
+
+    fn started(argv: &[&str], dir: &std::path::Path) -> crate::process::Background {
+        let log = tempfile::NamedTempFile::new_in(dir).unwrap().into_temp_path();
+        Cmd::new(argv[0])
+            .args(&argv[1..])
+            .quiet()
+            .spawn(&log.keep().unwrap())
+            .expect("spawn")
+    }
+
+    #[test]
+    fn an_answer_from_another_process_on_the_port_is_not_the_apps() {
+        // the test process holds the port, as a process that bound it before gunicorn could would
+        let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = squatter.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let app = started(&["sleep", "30"], dir.path());
+        match answered_by_the_app(ok_reply(), port, &app) {
+            Err(WaitFailure::NotTheApp(why)) => assert!(
+                why.contains(&format!("pid {}", std::process::id()))
+                    && why.contains("not from the app yadoc started"),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_answer_from_the_started_process_group_counts_unless_it_logged_a_traceback() {
+        let port = free_port().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let listen = format!(
+            "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); print('listening', flush=True); time.sleep(30)"
+        );
+        let app = started(&["python3", "-c", &listen], dir.path());
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !app.log().contains("listening") && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(answered_by_the_app(ok_reply(), port, &app).is_ok());
+
+        // the same, having logged a traceback (a worker that failed while the master listens)
+        let port = free_port().unwrap();
+        let failing = started(
+            &["python3", "-c", &format!("import socket,sys,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); print('Traceback (most recent call last):\\nImportError: boom', flush=True); time.sleep(30)")],
+            dir.path(),
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !failing.log().contains("boom") && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        match answered_by_the_app(ok_reply(), port, &failing) {
+            Err(WaitFailure::NotTheApp(why)) => assert!(why.contains("traceback"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn rewrites_the_gunicorn_bind_to_loopback() {

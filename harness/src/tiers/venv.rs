@@ -1,5 +1,8 @@
-//! Python venvs cached by the hash of (requirements.txt, Python version): created once, reused by
-//! every later run; a lock file keeps two concurrent runs from building the same one twice.
+//! Python venvs cached by the hash of what decides pip's resolution: requirements.txt, the Python
+//! version, and pip's own environment (every `PIP_*` variable, the files PIP_CONSTRAINT and the pip
+//! config files hold). Created once, reused by every later run with the same inputs; a lock file
+//! keeps two concurrent runs from building the same one twice. pip and the app run without
+//! PYTHONPATH/PYTHONHOME, so nothing outside the venv is imported.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -55,9 +58,47 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("yadoc-cache"))
 }
 
-pub fn key(requirements: &str, python_version: &str) -> String {
-    let digest = Sha256::digest(format!("{python_version}\n{requirements}").as_bytes());
+/// The cache key of a venv: requirements, Python version and pip's environment (`pip_inputs`).
+pub fn key(requirements: &str, python_version: &str, pip: &str) -> String {
+    let digest =
+        Sha256::digest(format!("{python_version}\n{requirements}\n--\n{pip}").as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// What besides requirements.txt steers pip's resolution here: every `PIP_*` variable, and the
+/// contents of the files that PIP_CONSTRAINT, PIP_REQUIREMENT and the pip config files hold
+/// (pip's documented config locations: site, user and PIP_CONFIG_FILE).
+pub fn pip_inputs(vars: &[(String, String)]) -> String {
+    let mut vars: Vec<&(String, String)> = vars.iter().filter(|(k, _)| k.starts_with("PIP_")).collect();
+    vars.sort();
+    let mut out = String::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (k, v) in vars {
+        out.push_str(&format!("{k}={v}\n"));
+        if matches!(k.as_str(), "PIP_CONSTRAINT" | "PIP_REQUIREMENT" | "PIP_CONFIG_FILE") {
+            files.extend(v.split_whitespace().map(PathBuf::from));
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    files.extend(xdg.map(|x| x.join("pip/pip.conf")));
+    files.extend(home.map(|h| h.join(".pip/pip.conf")));
+    files.push(PathBuf::from("/etc/pip.conf"));
+    files.push(PathBuf::from("/etc/xdg/pip/pip.conf"));
+    for f in files {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            out.push_str(&format!("{}:\n{text}\n", f.display()));
+        }
+    }
+    out
+}
+
+/// `pip_inputs` of this process's environment.
+fn pip_environment() -> String {
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    pip_inputs(&vars)
 }
 
 /// A venv with `requirements` installed, from the cache when it is there.
@@ -72,7 +113,7 @@ pub fn ensure(
         dir: root.clone(),
         source,
     })?;
-    let dir = root.join(key(requirements, python_version));
+    let dir = root.join(key(requirements, python_version, &pip_environment()));
     let done = dir.join(".yadoc-complete");
     if done.exists() {
         return Ok(Venv {
@@ -95,6 +136,7 @@ pub fn ensure(
     // removed again if this run is interrupted or fails before the venv is complete
     let building = cleanup::register(Resource::Dir(dir.clone()));
     Cmd::new(python)
+        .python_isolated()
         .args(["-m", "venv"])
         .arg(&dir)
         .deadline(Duration::from_secs(120))
@@ -110,6 +152,7 @@ pub fn ensure(
         source,
     })?;
     let installed = Cmd::new(dir.join("bin/pip"))
+        .python_isolated()
         .args(["install", "--disable-pip-version-check", "--no-input", "-r"])
         .arg(&req)
         .deadline(deadline)
@@ -118,6 +161,7 @@ pub fn ensure(
     progress.done(installed.is_ok());
     installed?;
     let freeze = Cmd::new(dir.join("bin/pip"))
+        .python_isolated()
         .args(["freeze", "--disable-pip-version-check"])
         .quiet()
         .deadline(Duration::from_secs(60))
@@ -191,5 +235,46 @@ impl Lock {
 impl Drop for Lock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_constraint_file_and_its_contents_change_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join("constraints.txt");
+        std::fs::write(&c, "Werkzeug==2.1.2\n").unwrap();
+        let req = "Flask==2.1.0\n";
+        let plain = key(req, "3.9.18", &pip_inputs(&vars(&[("HOME", "/x")])));
+        let constrained = vars(&[("PIP_CONSTRAINT", c.to_str().unwrap())]);
+        let with = key(req, "3.9.18", &pip_inputs(&constrained));
+        assert_ne!(plain, with, "a venv built under PIP_CONSTRAINT is another venv");
+        std::fs::write(&c, "Werkzeug==2.2.3\n").unwrap();
+        assert_ne!(
+            with,
+            key(req, "3.9.18", &pip_inputs(&constrained)),
+            "so is one built under another constraint file content"
+        );
+        // variables pip does not read leave the key alone
+        assert_eq!(
+            plain,
+            key(req, "3.9.18", &pip_inputs(&vars(&[("EDITOR", "vi")])))
+        );
+    }
+
+    #[test]
+    fn every_pip_variable_counts() {
+        let a = pip_inputs(&vars(&[("PIP_INDEX_URL", "https://a.example/simple")]));
+        let b = pip_inputs(&vars(&[("PIP_INDEX_URL", "https://b.example/simple")]));
+        assert_ne!(key("x", "3.9", &a), key("x", "3.9", &b));
     }
 }

@@ -591,6 +591,14 @@ impl<'a> ClusterRun<'a> {
                     self.iso.kubeconfig.display()
                 ));
             }
+            StepKind::WriteFile { file, .. } => {
+                self.notes.push(format!(
+                    "{}:{} `{}`: {file} is one of the lesson's files, already in the run's directory",
+                    self.lesson.file_name(),
+                    step.line,
+                    step.literal
+                ));
+            }
             StepKind::EditHosts | StepKind::HostsEntry { .. } => {
                 self.notes.push(format!("{}:{} `{}`: /etc/hosts is never edited; the client resolves the Ingress host to 127.0.0.1", self.lesson.file_name(), step.line, step.literal));
             }
