@@ -100,7 +100,12 @@ fn a_namespace_excerpt_naming_another_namespace_makes_the_derivation_stale() {
     });
     let outcomes = static_outcomes(dir.path(), "lesson2.md");
     let line = line_of(dir.path(), "lesson2.md", "namespace: web-test");
-    fails_at(&outcomes, "definition.stale", line, "names namespace web-test");
+    fails_at(
+        &outcomes,
+        "definition.stale",
+        line,
+        "names namespace web-test",
+    );
 }
 
 #[test]
@@ -125,7 +130,12 @@ fn a_dockerfile_without_cmd_is_a_finding_and_the_app_tier_says_why_it_cannot_run
     });
     let outcomes = static_outcomes(dir.path(), "lesson1.md");
     let last = line_of(dir.path(), "lesson1.md", "EXPOSE 5000");
-    fails_at(&outcomes, "docker.cmd-target", last, "the Dockerfile has none");
+    fails_at(
+        &outcomes,
+        "docker.cmd-target",
+        last,
+        "the Dockerfile has none",
+    );
     if yadoc::tiers::prereq::required(Tier::App) {
         return; // under YADOC_REQUIRE the tier fails instead: harness/tests/cli.rs
     }
@@ -294,7 +304,11 @@ fn two_clusters_of_one_lesson_on_the_same_ports_clash() {
         .into_iter()
         .filter(|o| o.lesson == "lesson3.md" && o.check == "course.host-port")
         .collect();
-    let line = line_of(dir.path(), "lesson3.md", "k3d cluster create yadoc-with-etcd");
+    let line = line_of(
+        dir.path(),
+        "lesson3.md",
+        "k3d cluster create yadoc-with-etcd",
+    );
     fails_at(
         &outcomes,
         "course.host-port",

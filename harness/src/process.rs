@@ -122,9 +122,14 @@ impl Cmd {
     /// Run without the variables that make Python import from outside the venv and the lesson's
     /// files (PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, PYTHONUSERBASE).
     pub fn python_isolated(self) -> Self {
-        ["PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE"]
-            .into_iter()
-            .fold(self, |c, k| c.env_remove(k))
+        [
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "PYTHONSTARTUP",
+            "PYTHONUSERBASE",
+        ]
+        .into_iter()
+        .fold(self, |c, k| c.env_remove(k))
     }
 
     pub fn arg(mut self, a: impl Into<OsString>) -> Self {

@@ -747,3 +747,112 @@ fn findings_show_lesson_paths_relative_to_where_the_user_stands() {
         "{text}"
     );
 }
+
+/// The corrected course copied into a temp dir, with `edit` applied to `lesson`.
+fn corrected_copy(lesson: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("fixtures/corrected")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    let path = dir.path().join(lesson);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let new = edit(&text);
+    assert_ne!(text, new, "the edit changed {lesson}");
+    std::fs::write(&path, new).unwrap();
+    dir
+}
+
+#[test]
+fn under_yadoc_require_an_app_the_lesson_cannot_start_fails_the_tier() {
+    let dir = corrected_copy("lesson1.md", |t| {
+        t.replacen("CMD [\"python\", \"app.py\"]\n", "", 1)
+    });
+    let lessons = dir.path().display().to_string();
+    let args = ["check", "lesson1", "--lessons", &lessons, "--tier", "app"];
+    // not required: not applicable, with the reason (the static tier reports docker.cmd-target)
+    let (code, out, err) = yadoc_env(&args, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("not applicable: its Dockerfile has no CMD: see docker.cmd-target"),
+        "{out}"
+    );
+    // required: the lesson meant the app to run, so the tier fails
+    let (code, out, err) = yadoc_env(&args, &[("YADOC_REQUIRE", "app")]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("it cannot: its Dockerfile has no CMD"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_callers_pythonpath_never_reaches_the_app_or_pip() {
+    if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        eprintln!("SKIPPED: no Python 3.9 here for lesson 1's app");
+        return;
+    }
+    // a flask that breaks on import, first on PYTHONPATH: a leak would make the app fail
+    let planted = tempfile::tempdir().unwrap();
+    std::fs::create_dir(planted.path().join("flask")).unwrap();
+    std::fs::write(
+        planted.path().join("flask/__init__.py"),
+        "raise ImportError('planted by the test: PYTHONPATH leaked into the app')\n",
+    )
+    .unwrap();
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &corrected(),
+            "--tier",
+            "app",
+        ],
+        &[("PYTHONPATH", &planted.path().display().to_string())],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("planted by the test"), "{out}");
+    assert!(out.contains("✓ app.serve"), "{out}");
+}
+
+#[test]
+fn without_a_stated_answer_the_apps_answer_is_not_checked_never_passed() {
+    if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        eprintln!("SKIPPED: no Python 3.9 here for lesson 1's app");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/corrected/lesson1.md"),
+        dir.path().join("lesson1.md"),
+    )
+    .unwrap();
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &dir.path().display().to_string(),
+            "--tier",
+            "app",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let serve = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["check"] == "app.serve")
+        .unwrap();
+    assert_eq!(serve["status"], "not-applicable", "{serve:#}");
+    let reason = serve["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("answer not checked") && reason.contains("HTTP 200"),
+        "{reason}"
+    );
+}

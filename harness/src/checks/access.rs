@@ -150,7 +150,8 @@ pub fn api_port(ctx: &Ctx) -> Examined {
         let Some((_, _, port)) = split_url(url) else {
             return;
         };
-        let Some((cline, c)) = cluster_at(ctx, line).or_else(|| clusters(ctx).into_iter().next()) else {
+        let Some((cline, c)) = cluster_at(ctx, line).or_else(|| clusters(ctx).into_iter().next())
+        else {
             return;
         };
         let Some(api) = c.api_port else { return };

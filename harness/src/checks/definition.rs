@@ -20,8 +20,7 @@ pub fn stale(ctx: &Ctx) -> Examined {
     let file = definition_file(ctx);
     for d in &def.derive {
         out.saw(format!("derivation of {}", d.file));
-        if let Some(f) = quote_changed(ctx, &d.because, &format!("the derivation of {}", d.file))
-        {
+        if let Some(f) = quote_changed(ctx, &d.because, &format!("the derivation of {}", d.file)) {
             out.found(f.fix(format!(
                 "re-check the derivation of {} in {file} and quote the line as it now reads",
                 d.file
@@ -123,8 +122,11 @@ fn namespace_changed(ctx: &Ctx, file: &str, ns: &str) -> Option<Finding> {
                 .observed(format!("the lesson's excerpt names namespace {other}")),
         );
     }
-    let anywhere = (1..=ctx.lesson.source.line_count())
-        .any(|n| named(ctx.lesson.source.line(n)).iter().any(|(_, v)| v == ns));
+    let anywhere = (1..=ctx.lesson.source.line_count()).any(|n| {
+        named(ctx.lesson.source.line(n))
+            .iter()
+            .any(|(_, v)| v == ns)
+    });
     (!anywhere).then(|| {
         ctx.finding(STALE, 1)
             .expected(format!(

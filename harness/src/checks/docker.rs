@@ -292,9 +292,10 @@ pub fn cmd_target(ctx: &Ctx) -> Examined {
         return out;
     };
     if let Some(var) = var {
-        let defined = f.text().lines().any(|l| {
-            l.starts_with(&format!("{var} =")) || l.starts_with(&format!("{var}="))
-        });
+        let defined = f
+            .text()
+            .lines()
+            .any(|l| l.starts_with(&format!("{var} =")) || l.starts_with(&format!("{var}=")));
         if !defined {
             out.found(
                 ctx.finding(CMD_TARGET, line)

@@ -217,8 +217,17 @@ impl Outcome {
     }
 
     /// A check that failed: what it examined is where its findings are.
-    pub fn failed(check: &str, title: &str, tier: Tier, lesson: &str, findings: Vec<Finding>) -> Self {
-        debug_assert!(!findings.is_empty(), "a failed outcome carries its findings");
+    pub fn failed(
+        check: &str,
+        title: &str,
+        tier: Tier,
+        lesson: &str,
+        findings: Vec<Finding>,
+    ) -> Self {
+        debug_assert!(
+            !findings.is_empty(),
+            "a failed outcome carries its findings"
+        );
         let subjects = findings
             .iter()
             .map(|f| format!("{}:{}", f.lesson, f.line))

@@ -334,7 +334,11 @@ pub fn hpa_requests(ctx: &Ctx) -> Examined {
                 continue;
             }
             let rname = res["name"].as_str().unwrap_or("");
-            out.saw(format!("{} metric {mi} ({rname}) on {}", h.label(), t.label()));
+            out.saw(format!(
+                "{} metric {mi} ({rname}) on {}",
+                h.label(),
+                t.label()
+            ));
             for (ci, c) in at(t.value().unwrap_or(&Value::Null), &spec)["containers"]
                 .as_array()
                 .into_iter()

@@ -66,6 +66,9 @@ mod tests {
             "localhost:5000/team/myapp:2"
         );
         assert_eq!(normalize("team/myapp"), "docker.io/team/myapp:latest");
-        assert_eq!(normalize("myapp@sha256:ab"), "docker.io/library/myapp@sha256:ab");
+        assert_eq!(
+            normalize("myapp@sha256:ab"),
+            "docker.io/library/myapp@sha256:ab"
+        );
     }
 }

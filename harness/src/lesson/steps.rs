@@ -170,7 +170,11 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             let end = lines[i..]
                 .iter()
                 .position(|l| {
-                    let l = if h.strip_tabs { l.trim_start_matches('\t') } else { l };
+                    let l = if h.strip_tabs {
+                        l.trim_start_matches('\t')
+                    } else {
+                        l
+                    };
                     l.trim_end() == h.delimiter
                 })
                 .map(|n| i + n);
@@ -266,9 +270,17 @@ fn heredoc(line: &str) -> Option<Heredoc> {
 fn written_file(command: &str) -> Option<String> {
     let p = shell::pipeline(command).ok()?;
     let first = p.commands.first()?;
-    match first.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match first
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["cat"] if p.commands.len() == 1 => p.redirect.clone(),
-        ["tee", rest @ ..] => rest.iter().find(|a| !a.starts_with('-')).map(|f| f.to_string()),
+        ["tee", rest @ ..] => rest
+            .iter()
+            .find(|a| !a.starts_with('-'))
+            .map(|f| f.to_string()),
         _ => None,
     }
 }

@@ -115,7 +115,8 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
                 )
                 .diagnosis(d.map(|d| d.line()));
             let outcomes = vec![
-                Outcome::failed(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f]).with_notes(notes),
+                Outcome::failed(INSTALL, INSTALL_TITLE, Tier::App, &name, vec![f])
+                    .with_notes(notes),
             ];
             return host_python_verdict(outcomes, &python, differs.as_deref(), spec.cmd_line);
         }
@@ -340,7 +341,9 @@ mod tests {
     }
 
     fn started(argv: &[&str], dir: &std::path::Path) -> crate::process::Background {
-        let log = tempfile::NamedTempFile::new_in(dir).unwrap().into_temp_path();
+        let log = tempfile::NamedTempFile::new_in(dir)
+            .unwrap()
+            .into_temp_path();
         Cmd::new(argv[0])
             .args(&argv[1..])
             .quiet()

@@ -240,7 +240,13 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         BUILD_TITLE,
         Tier::Image,
         &name,
-        Examined::of(format!("docker build of the Dockerfile at {name}:{}", spec.from_line), Vec::new()),
+        Examined::of(
+            format!(
+                "docker build of the Dockerfile at {name}:{}",
+                spec.from_line
+            ),
+            Vec::new(),
+        ),
         "",
     )
     .with_notes(notes);

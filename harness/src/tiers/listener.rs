@@ -24,7 +24,9 @@ pub fn holders(port: u16) -> Result<Vec<Holder>, String> {
         }
     }
     if !readable {
-        return Err("this system has no /proc/net/tcp, so yadoc cannot tell which process answered".into());
+        return Err(
+            "this system has no /proc/net/tcp, so yadoc cannot tell which process answered".into(),
+        );
     }
     let mut out = Vec::new();
     let Ok(procs) = fs::read_dir("/proc") else {
@@ -48,7 +50,12 @@ pub fn holders(port: u16) -> Result<Vec<Holder>, String> {
         }
         let stat = fs::read_to_string(p.path().join("stat")).unwrap_or_default();
         let cmdline = fs::read(p.path().join("cmdline"))
-            .map(|b| String::from_utf8_lossy(&b).replace('\0', " ").trim().to_string())
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .replace('\0', " ")
+                    .trim()
+                    .to_string()
+            })
             .unwrap_or_default();
         out.push(Holder {
             pid,
@@ -98,7 +105,10 @@ mod tests {
 
     #[test]
     fn reads_the_process_group_past_a_command_name_with_spaces() {
-        assert_eq!(pgid_of("123 (gunicorn: worker [app]) S 100 77 77 0 -1"), Some(77));
+        assert_eq!(
+            pgid_of("123 (gunicorn: worker [app]) S 100 77 77 0 -1"),
+            Some(77)
+        );
     }
 
     #[test]

@@ -60,8 +60,7 @@ pub fn cache_dir() -> PathBuf {
 
 /// The cache key of a venv: requirements, Python version and pip's environment (`pip_inputs`).
 pub fn key(requirements: &str, python_version: &str, pip: &str) -> String {
-    let digest =
-        Sha256::digest(format!("{python_version}\n{requirements}\n--\n{pip}").as_bytes());
+    let digest = Sha256::digest(format!("{python_version}\n{requirements}\n--\n{pip}").as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -69,13 +68,17 @@ pub fn key(requirements: &str, python_version: &str, pip: &str) -> String {
 /// contents of the files that PIP_CONSTRAINT, PIP_REQUIREMENT and the pip config files hold
 /// (pip's documented config locations: site, user and PIP_CONFIG_FILE).
 pub fn pip_inputs(vars: &[(String, String)]) -> String {
-    let mut vars: Vec<&(String, String)> = vars.iter().filter(|(k, _)| k.starts_with("PIP_")).collect();
+    let mut vars: Vec<&(String, String)> =
+        vars.iter().filter(|(k, _)| k.starts_with("PIP_")).collect();
     vars.sort();
     let mut out = String::new();
     let mut files: Vec<PathBuf> = Vec::new();
     for (k, v) in vars {
         out.push_str(&format!("{k}={v}\n"));
-        if matches!(k.as_str(), "PIP_CONSTRAINT" | "PIP_REQUIREMENT" | "PIP_CONFIG_FILE") {
+        if matches!(
+            k.as_str(),
+            "PIP_CONSTRAINT" | "PIP_REQUIREMENT" | "PIP_CONFIG_FILE"
+        ) {
             files.extend(v.split_whitespace().map(PathBuf::from));
         }
     }
@@ -257,7 +260,10 @@ mod tests {
         let plain = key(req, "3.9.18", &pip_inputs(&vars(&[("HOME", "/x")])));
         let constrained = vars(&[("PIP_CONSTRAINT", c.to_str().unwrap())]);
         let with = key(req, "3.9.18", &pip_inputs(&constrained));
-        assert_ne!(plain, with, "a venv built under PIP_CONSTRAINT is another venv");
+        assert_ne!(
+            plain, with,
+            "a venv built under PIP_CONSTRAINT is another venv"
+        );
         std::fs::write(&c, "Werkzeug==2.2.3\n").unwrap();
         assert_ne!(
             with,
