@@ -59,7 +59,7 @@ fn json_output_has_the_schema_summary_and_located_findings() {
     ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     // two checks with known drift: the unclosed fence and the kubeconfig index paths
     assert_eq!(v["summary"]["known_drift"], 2);
     let f = v["outcomes"]

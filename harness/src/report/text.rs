@@ -24,7 +24,10 @@ pub fn render(report: &Report, lessons: &[Lesson], color: bool) -> String {
             current = Some(key);
         }
         let (mark, label) = match &o.status {
-            Status::Passed => (paint("32", "✓"), String::new()),
+            Status::Passed => (
+                paint("32", "✓"),
+                paint("2", &format!("({} examined)", o.examined)),
+            ),
             Status::Failed => (paint("31", "✗"), paint("31", "FAILED")),
             Status::KnownDrift => (paint("33", "~"), paint("33", "known drift")),
             Status::Skipped { reason } => {
