@@ -95,6 +95,7 @@ fn the_corrected_course_passes_every_static_check() {
                 "k8s.removed-api",
                 "k8s.schema",
                 "k8s.unknown-field",
+                "k8s.validation",
                 "xref.deployment-selector",
                 "xref.service-selector",
                 "xref.service-target-port",
@@ -356,5 +357,41 @@ fn a_reference_without_a_name_is_said_so_never_as_an_empty_name() {
             !f.expected.contains("``") && !f.observed.contains("``"),
             "{f:?}"
         );
+    }
+}
+
+#[test]
+fn what_the_api_server_refuses_is_reported_in_its_words() {
+    for (from, to, said) in [
+        (
+            "minReplicas: 1\n  maxReplicas: 10",
+            "minReplicas: 11\n  maxReplicas: 10",
+            "The HorizontalPodAutoscaler \"myapp-hpa\" is invalid: spec.maxReplicas: Invalid value: 10: must be greater than or equal to `minReplicas`",
+        ),
+        (
+            "cpu: \"50m\"",
+            "cpu: \"50mm\"",
+            "The Deployment \"myapp\" is invalid: spec.template.spec.containers[0].resources.requests[cpu]: Invalid value: \"50mm\": unable to parse quantity's suffix",
+        ),
+        (
+            "name: myapp-hpa",
+            "name: MyApp-HPA",
+            "The HorizontalPodAutoscaler \"MyApp-HPA\" is invalid: metadata.name: Invalid value: \"MyApp-HPA\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        ),
+    ] {
+        let dir = scratch_copy(&corrected_dir());
+        let path = dir.path().join("lesson2.md");
+        let text = std::fs::read_to_string(&path).unwrap();
+        // the first occurrence is the manifest (lesson 2 repeats part of its HPA as an excerpt)
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let outcomes = static_outcomes(dir.path(), "lesson2.md");
+        let f: Vec<_> = findings(&outcomes)
+            .into_iter()
+            .filter(|f| f.check == "k8s.validation")
+            .collect();
+        assert_eq!(f.len(), 1, "{to}: {f:#?}");
+        assert!(f[0].observed.contains(said), "{to}: {}", f[0].observed);
+        assert!(!f[0].fix.is_empty());
     }
 }

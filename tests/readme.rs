@@ -65,3 +65,21 @@ fn the_readme_states_the_rust_version_cargo_requires() {
         "README must say Rust ≥ {msrv}"
     );
 }
+
+#[test]
+fn the_readme_and_design_count_the_static_checks_there_are() {
+    let n = yadoc::checks::STATIC.len();
+    assert!(
+        readme().contains(&format!("| built, {n} checks |")),
+        "README's tier table says how many static checks there are ({n})"
+    );
+    let design = std::fs::read_to_string(support::root().join("DESIGN.md")).unwrap();
+    assert!(
+        design.contains(&format!("static ({n} checks,")),
+        "DESIGN.md says {n}"
+    );
+    // and the README's list names every one
+    for id in yadoc::checks::all_ids() {
+        assert!(readme().contains(&format!("`{id}`")), "README lists {id}");
+    }
+}

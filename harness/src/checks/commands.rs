@@ -295,6 +295,15 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Examined {
     }
     let mut live: Vec<String> = Vec::new();
     let mut early = Vec::new();
+    // (step index, line, name) of every create, so each use looks them up without a rescan
+    let creates: Vec<(usize, usize, String)> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match &p.kind {
+            StepKind::ClusterCreate(c) => Some((i, p.line, c.name.clone())),
+            _ => None,
+        })
+        .collect();
     for (i, s) in steps.iter().enumerate() {
         let uses_cluster = matches!(
             &s.kind,
@@ -306,13 +315,11 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Examined {
         ) || matches!(&s.kind, StepKind::Curl { url, .. } if url.starts_with("https://"));
         if uses_cluster {
             out.saw(format!("line {}: `{}`", s.line, s.literal));
-            let created_before = steps[..i]
+            let created_before = creates.first().is_some_and(|(c, _, _)| *c < i);
+            let created_after = creates
                 .iter()
-                .any(|p| matches!(&p.kind, StepKind::ClusterCreate(_)));
-            let created_after = steps[i + 1..].iter().find_map(|p| match &p.kind {
-                StepKind::ClusterCreate(c) => Some((p.line, c.name.clone())),
-                _ => None,
-            });
+                .find(|(c, _, _)| *c > i)
+                .map(|(_, line, name)| (*line, name.clone()));
             if let (false, Some(later)) = (created_before, created_after) {
                 early.push((s, later));
             }

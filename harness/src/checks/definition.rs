@@ -56,7 +56,7 @@ pub fn stale(ctx: &Ctx) -> Examined {
                 "re-check `app:` in {file} and quote the line as it now reads"
             )));
         }
-        if let Err(why) = crate::tiers::expect::expected(ctx.lesson) {
+        if let Err(why) = crate::tiers::expect::readable(ctx.lesson) {
             out.found(
                 ctx.finding(STALE, app.because.line)
                     .expected(format!(

@@ -2,7 +2,7 @@
 
 use super::context::Ctx;
 use super::finding::{Examined, Finding};
-use crate::k8s::{apis, decode};
+use crate::k8s::{apis, decode, validate};
 use crate::lesson::classify::Content;
 use crate::yaml::YamlDoc;
 
@@ -10,6 +10,7 @@ pub const YAML_SYNTAX: &str = "yaml.syntax";
 pub const SCHEMA: &str = "k8s.schema";
 pub const UNKNOWN_FIELD: &str = "k8s.unknown-field";
 pub const REMOVED_API: &str = "k8s.removed-api";
+pub const VALIDATION: &str = "k8s.validation";
 
 /// Manifests, excerpts and example kubeconfigs are valid YAML.
 pub fn yaml_syntax(ctx: &Ctx) -> Examined {
@@ -153,6 +154,34 @@ pub fn removed_api(ctx: &Ctx) -> Examined {
                         "use apiVersion {} and adapt the fields it changed",
                         r.replacement
                     )),
+            );
+        }
+    }
+    out
+}
+
+/// What the API server's validation rejects after decoding: names, labels, quantities, ports,
+/// replica bounds, enums (`k8s/validate/`, each rule citing its upstream function).
+pub fn validation(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    for m in &ctx.manifests {
+        let Some(v) = m.value() else { continue };
+        let api = v["apiVersion"].as_str().unwrap_or("");
+        let kind = v["kind"].as_str().unwrap_or("");
+        if !validate::covers(api, kind) {
+            continue;
+        }
+        out.saw(m.label());
+        for violation in validate::validate(api, kind, v) {
+            out.found(
+                ctx.finding(VALIDATION, m.line(&violation.path))
+                    .expected(format!("{} to pass the API server's validation", m.label()))
+                    .observed(format!(
+                        "kubectl apply is refused: The {kind} \"{}\" is invalid: {}",
+                        m.name(),
+                        violation.message
+                    ))
+                    .fix(violation.fix),
             );
         }
     }

@@ -70,6 +70,12 @@ pub const STATIC: &[Check] = &[
         nothing: "the lesson has no manifest that parses",
     },
     Check {
+        id: manifests::VALIDATION,
+        title: "objects pass the API server's validation",
+        run: manifests::validation,
+        nothing: "the lesson has no object of a kind yadoc validates",
+    },
+    Check {
         id: workload::DEPLOYMENT_SELECTOR,
         title: "Deployment selector matches its template",
         run: workload::deployment_selector,

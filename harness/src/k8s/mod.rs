@@ -3,4 +3,5 @@
 
 pub mod apis;
 pub mod decode;
+pub mod validate;
 pub mod version;

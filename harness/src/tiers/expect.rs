@@ -18,6 +18,20 @@ pub struct Expected {
     pub line: usize,
 }
 
+/// Whether the expected answer can be read from the lesson, without computing it (lesson 2's answer is
+/// 10 MiB of generated text: the static tier only needs to know the file is there).
+pub fn readable(lesson: &Lesson) -> Result<(), String> {
+    let Some(app) = lesson.definition.as_ref().and_then(|(_, d)| d.app.as_ref()) else {
+        return Ok(());
+    };
+    match &app.expect_body {
+        ExpectBody::Base64LiteralIn(_) => expected(lesson).map(|_| ()),
+        ExpectBody::File(file) => lesson.file(file).map(|_| ()).ok_or_else(|| {
+            format!("the definition expects the bytes of {file}, which the lesson does not have")
+        }),
+    }
+}
+
 pub fn expected(lesson: &Lesson) -> Result<Expected, String> {
     let Some((_, def)) = &lesson.definition else {
         return Ok(Expected {
