@@ -17,6 +17,10 @@ pub struct Entry {
     pub locate: Option<String>,
     #[serde(default)]
     pub package: Option<String>,
+    /// A requirement line that fixes it (`Werkzeug==2.1.2`), added after `package`'s line by
+    /// `yadoc fix`.
+    #[serde(default)]
+    pub pin: Option<String>,
     pub example: String,
 }
 
@@ -28,6 +32,8 @@ pub struct Diagnosis {
     pub fix: String,
     /// The requirement whose line the finding should point at, if the entry says so.
     pub requirement: Option<String>,
+    /// The requirement line that fixes it, if the entry has one.
+    pub pin: Option<String>,
 }
 
 impl Diagnosis {
@@ -77,6 +83,7 @@ pub fn diagnose(output: &str) -> Option<Diagnosis> {
             requirement: (e.locate.as_deref() == Some("requirements"))
                 .then(|| e.package.clone())
                 .flatten(),
+            pin: e.pin.clone(),
         })
     })
 }

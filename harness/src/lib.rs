@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod drift;
 pub mod error;
 pub mod extract;
+pub mod fix;
 pub mod gc;
 pub mod k8s;
 pub mod lesson;

@@ -856,3 +856,200 @@ fn without_a_stated_answer_the_apps_answer_is_not_checked_never_passed() {
         "{reason}"
     );
 }
+
+/// A git work tree holding a copy of the course's lessons/ (the as-written course and its register).
+fn course_repo() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let lessons = repo.path().join("lessons");
+    std::fs::create_dir(&lessons).unwrap();
+    for e in std::fs::read_dir(lessons_dir()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), lessons.join(e.file_name())).unwrap();
+    }
+    repo
+}
+
+#[test]
+fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes() {
+    if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        eprintln!("SKIPPED: no Python 3.9 here: the app tier finds the requirement pins");
+        return;
+    }
+    let repo = course_repo();
+    let lessons = repo.path().join("lessons");
+    let (code, diff, err) = yadoc_env(&["fix", "--lessons", &lessons.display().to_string()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        diff.starts_with("--- a/lessons/lesson1.md\n+++ b/lessons/lesson1.md\n"),
+        "{diff}"
+    );
+    // each hunk names the checks whose fixes it holds
+    assert!(diff.contains("@@ markdown.block-language@64\n"), "{diff}");
+    // git apply accepts it (checked first, then applied)
+    let patch = repo.path().join("fix.diff");
+    std::fs::write(&patch, &diff).unwrap();
+    for args in [
+        vec!["apply", "--check", "fix.diff"],
+        vec!["apply", "fix.diff"],
+    ] {
+        let out = Command::new("git")
+            .args(&args)
+            .current_dir(repo.path())
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // the fixed course is the corrected fixture, byte for byte, definitions renumbered included
+    for f in [
+        "lesson1.md",
+        "lesson2.md",
+        "lesson3.md",
+        "lesson1.yaml",
+        "lesson2.yaml",
+        "lesson3.yaml",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(lessons.join(f)).unwrap(),
+            std::fs::read_to_string(root().join("fixtures/corrected").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // and it passes the static, app and image tiers: what fails is only the register's entries for
+    // the defects the fix removed, now stale, as they should be
+    let (_, json, err) = yadoc_env(
+        &[
+            "check",
+            "--lessons",
+            &lessons.display().to_string(),
+            "--tier",
+            "static,app,image",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}{err}"));
+    let failing: Vec<String> = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "failed")
+        .flat_map(|o| o["findings"].as_array().unwrap().clone())
+        .map(|f| {
+            format!(
+                "{} {}:{} {}",
+                f["check"], f["lesson"], f["line"], f["expected"]
+            )
+        })
+        .collect();
+    assert!(!failing.is_empty(), "the register's entries are stale now");
+    assert!(
+        failing.iter().all(|f| f.starts_with("\"drift.stale\"")),
+        "only stale register entries fail: {failing:#?}"
+    );
+    if yadoc::tiers::prereq::docker().is_err() {
+        assert!(
+            v["summary"]["skipped"].as_u64().unwrap() > 0,
+            "without docker the image tier says so"
+        );
+    }
+}
+
+#[test]
+fn github_annotations_land_on_the_finding_lines_with_their_fix() {
+    let repo = course_repo();
+    let lessons = repo.path().join("lessons");
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "--lessons",
+            &lessons.display().to_string(),
+            "--format",
+            "github",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let annotations: Vec<(String, String, usize, String, String)> = out
+        .lines()
+        .map(|l| {
+            let rest = l
+                .strip_prefix("::")
+                .unwrap_or_else(|| panic!("a workflow command: {l}"));
+            let (head, message) = rest.split_once("::").unwrap();
+            let (level, props) = head.split_once(' ').unwrap();
+            let prop = |k: &str| {
+                props
+                    .split(',')
+                    .find_map(|p| p.strip_prefix(&format!("{k}=")))
+                    .unwrap()
+                    .to_string()
+            };
+            (
+                level.to_string(),
+                prop("file"),
+                prop("line").parse().unwrap(),
+                prop("title"),
+                message.to_string(),
+            )
+        })
+        .collect();
+    // the course as written: every finding is known drift, so every annotation is a notice
+    assert!(!annotations.is_empty());
+    assert!(
+        annotations.iter().all(|a| a.0 == "notice"),
+        "{annotations:#?}"
+    );
+    let fence = annotations
+        .iter()
+        .find(|a| a.3.starts_with("markdown.block-language"))
+        .expect("the bash-fenced Dockerfile");
+    assert_eq!((fence.1.as_str(), fence.2), ("lessons/lesson2.md", 64));
+    // the message carries the fix in words and the edit `yadoc fix` makes (newlines escaped)
+    assert!(
+        fence
+            .4
+            .contains("%0Afix: change the fence at line 64 to ```dockerfile%0A")
+            && fence
+                .4
+                .ends_with("%0Ayadoc fix: line 64 becomes \"``` dockerfile\""),
+        "{}",
+        fence.4
+    );
+    // an unexpected finding is an error, at its line
+    let text = std::fs::read_to_string(lessons.join("lesson1.md")).unwrap();
+    std::fs::write(
+        lessons.join("lesson1.md"),
+        text.replacen("targetPort: 5000", "targetPort: 5001", 1),
+    )
+    .unwrap();
+    let (code, out, _) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &lessons.display().to_string(),
+            "--format",
+            "github",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    let line = text
+        .lines()
+        .position(|l| l.contains("targetPort: 5000"))
+        .unwrap()
+        + 1;
+    assert!(
+        out.lines().any(|l| l.starts_with(&format!(
+            "::error file=lessons/lesson1.md,line={line},title=xref.service-target-port (static)::"
+        ))),
+        "{out}"
+    );
+}

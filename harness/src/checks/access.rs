@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::context::Ctx;
-use super::finding::Examined;
+use super::finding::{Edit, Examined};
 use crate::lesson::classify::Content;
 use crate::lesson::steps::{ClusterCreate, StepKind};
 
@@ -232,7 +232,15 @@ pub fn kubeconfig_index(ctx: &Ctx) -> Examined {
                     path.list,
                     if i == 0 { "first".to_string() } else { format!("at position {i}") }
                 ))
-                .fix(format!("use `{}`", by_name.expression())),
+                .fix(format!("use `{}`", by_name.expression()))
+                .edit(Edit::ReplaceLine {
+                    line: s.line,
+                    text: ctx
+                        .lesson
+                        .source
+                        .line(s.line)
+                        .replacen(expression.as_str(), &by_name.expression(), 1),
+                }),
         );
     }
     out

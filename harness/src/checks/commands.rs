@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::context::{at, join, pod_templates, Ctx};
-use super::finding::Examined;
+use super::finding::{Edit, Examined};
 use crate::lesson::image_ref::{normalize, same};
 use crate::lesson::steps::StepKind;
 
@@ -286,12 +286,14 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Examined {
             continue;
         }
         reported.push(s.line);
-        out.found(
-            ctx.finding(CLUSTER_LIFECYCLE, s.line)
+        let mut finding = ctx.finding(CLUSTER_LIFECYCLE, s.line)
                 .expected(format!("cluster {name}, created at line {}, to exist for the steps that follow", created.line))
                 .observed(format!("`{}` deletes it, and {} later step(s) use it ({})", s.literal, users.len(), users.join(", ")))
-                .fix(format!("move this delete before the `k3d cluster create` at line {} (it is meant for an earlier lesson's cluster)", created.line)),
-        );
+                .fix(format!("move this delete, with the paragraph that introduces it, before the `k3d cluster create` at line {} (it is meant for an earlier lesson's cluster)", created.line));
+        if let Some(e) = move_before(ctx, s, created) {
+            finding = finding.edit(e);
+        }
+        out.found(finding);
     }
     let mut live: Vec<String> = Vec::new();
     let mut early = Vec::new();
@@ -374,4 +376,46 @@ pub fn cluster_lifecycle(ctx: &Ctx) -> Examined {
         );
     }
     out
+}
+
+/// The edit that moves a block holding only `step` (with the paragraph before it and the blank line
+/// after it) to just before the paragraph that introduces `target`'s block.
+fn move_before(
+    ctx: &Ctx,
+    step: &crate::lesson::steps::Step,
+    target: &crate::lesson::steps::Step,
+) -> Option<Edit> {
+    use crate::lesson::block::FenceEnd;
+    let blocks = &ctx.lesson.blocks;
+    let (own, dest) = (blocks.get(step.block?)?, blocks.get(target.block?)?);
+    if own.text.lines().filter(|l| !l.trim().is_empty()).count() != 1 || dest.index >= own.index {
+        return None;
+    }
+    let FenceEnd::Closed { line: close } = own.end else {
+        return None;
+    };
+    let src = &ctx.lesson.source;
+    let blank = |n: usize| src.line(n).trim().is_empty();
+    // the paragraph right above a fence: skip blank lines up, then take the non-blank run
+    let paragraph = |open: usize| {
+        let mut n = open - 1;
+        while n > 1 && blank(n) {
+            n -= 1;
+        }
+        while n > 1 && !blank(n - 1) {
+            n -= 1;
+        }
+        n
+    };
+    let from = paragraph(own.open_line).max(own.prose_line);
+    let to = if close < src.line_count() && blank(close + 1) {
+        close + 1
+    } else {
+        close
+    };
+    Some(Edit::MoveBefore {
+        from,
+        to,
+        before: paragraph(dest.open_line).max(dest.prose_line),
+    })
 }

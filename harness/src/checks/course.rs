@@ -3,7 +3,7 @@
 //! name) an earlier lesson's cluster still holds fails with "port is already allocated"; so does
 //! a lesson's second cluster on its first one's ports.
 
-use super::finding::{Examined, Finding, Outcome, Tier};
+use super::finding::{Edit, Examined, Finding, Outcome, Tier};
 use crate::lesson::steps::StepKind;
 use crate::lesson::Lesson;
 
@@ -21,6 +21,16 @@ struct Live {
 /// One outcome per lesson (the lessons in course order): its clusters against those of earlier
 /// lessons still alive, and against its own earlier clusters.
 pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
+    // every host port any cluster of the course asks for: a replacement port must be none of them
+    let asked: Vec<u16> = lessons
+        .iter()
+        .flat_map(|l| l.commands())
+        .filter_map(|s| match &s.kind {
+            StepKind::ClusterCreate(c) => Some(c),
+            _ => None,
+        })
+        .flat_map(|c| c.ports.iter().map(|p| p.host).chain(c.api_port))
+        .collect();
     let mut live: Vec<Live> = Vec::new();
     let mut out = Vec::new();
     for lesson in lessons {
@@ -72,8 +82,27 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
                         } else {
                             "port is already allocated"
                         };
+                        let edit = clash.first().and_then(|p| {
+                            let free = (p + 1..=u16::MAX).find(|q| !asked.contains(q))?;
+                            let line = lesson.source.line(s.line);
+                            let text = if c.api_port == Some(*p) {
+                                line.replacen(
+                                    &format!("--api-port {p}"),
+                                    &format!("--api-port {free}"),
+                                    1,
+                                )
+                            } else {
+                                line.replacen(&format!("\"{p}:"), &format!("\"{free}:"), 1)
+                                    .replacen(&format!(" {p}:"), &format!(" {free}:"), 1)
+                            };
+                            (text != line).then_some(Edit::ReplaceLine { line: s.line, text })
+                        });
+                        let mut finding = Finding::new(HOST_PORT, &name, s.line);
+                        if let Some(e) = edit {
+                            finding = finding.edit(e);
+                        }
                         examined.found(
-                            Finding::new(HOST_PORT, &name, s.line)
+                            finding
                                 .expected(format!("{what} free when a student who followed the course so far runs `{}`", s.literal))
                                 .observed(format!("cluster {} ({}:{}) still holds {what}: nothing deletes it before, so k3d fails with \"{error}\"", held.name, held.lesson, held.line))
                                 .fix(if clash.is_empty() {

@@ -48,6 +48,36 @@ pub struct Finding {
     /// Set when the known-drift register expects this finding: the entry's explanation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_drift: Option<String>,
+    /// The fix as an edit of the lesson file, when it is mechanical (`yadoc fix` applies it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit: Option<Edit>,
+}
+
+/// A mechanical fix: an edit of the lesson's markdown, by lesson line (1-based, as findings are).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Edit {
+    /// Replace the text of one line.
+    ReplaceLine { line: usize, text: String },
+    /// Insert lines after `line` (0 = at the top).
+    InsertAfter { line: usize, text: String },
+    /// Move lines `from..=to` to just before line `before` (`before` < `from`).
+    MoveBefore {
+        from: usize,
+        to: usize,
+        before: usize,
+    },
+}
+
+impl Edit {
+    /// The lowest and highest line the edit touches.
+    pub fn span(&self) -> (usize, usize) {
+        match self {
+            Edit::ReplaceLine { line, .. } => (*line, *line),
+            Edit::InsertAfter { line, .. } => (*line, *line),
+            Edit::MoveBefore { from, to, before } => (*before.min(from), *to),
+        }
+    }
 }
 
 impl Finding {
@@ -61,7 +91,14 @@ impl Finding {
             fix: String::new(),
             diagnosis: None,
             known_drift: None,
+            edit: None,
         }
+    }
+
+    /// The fix as an edit `yadoc fix` can apply.
+    pub fn edit(mut self, e: Edit) -> Self {
+        self.edit = Some(e);
+        self
     }
 
     pub fn expected(mut self, s: impl Into<String>) -> Self {

@@ -1,7 +1,7 @@
 //! Markdown hygiene: fences that never close (or close late) and info strings that mislabel content.
 
 use super::context::Ctx;
-use super::finding::Examined;
+use super::finding::{Edit, Examined};
 use crate::lesson::block::{Block, FenceEnd};
 use crate::lesson::classify::{is_command_line, Content};
 
@@ -22,6 +22,10 @@ pub fn unclosed_fence(ctx: &Ctx) -> Examined {
             0 => format!("add a closing fence line ``` after line {intended}"),
             n => format!("add a closing fence line ``` (indented {n} spaces, like the opening) after line {intended}"),
         };
+        let closing = Edit::InsertAfter {
+            line: intended,
+            text: format!("{}```", " ".repeat(indent)),
+        };
         match &b.end {
             FenceEnd::Closed { .. } => {
                 if let Some((i, l)) = b.text.lines().enumerate().find(|(_, l)| {
@@ -33,7 +37,8 @@ pub fn unclosed_fence(ctx: &Ctx) -> Examined {
                         ctx.finding(UNCLOSED_FENCE, first)
                             .expected(format!("the block opened at line {first} to close before the next block opens"))
                             .observed(format!("it closes late, at line {last}: `{}` at line {line} was meant to open a new block but renders as code inside this one", l.trim()))
-                            .fix(close.clone()),
+                            .fix(close.clone())
+                        .edit(closing.clone()),
                     );
                 }
             }
@@ -62,7 +67,8 @@ pub fn unclosed_fence(ctx: &Ctx) -> Examined {
                         .observed(format!(
                             "the fence opened at line {first} is never closed: {rendered}"
                         ))
-                        .fix(close.clone()),
+                        .fix(close.clone())
+                        .edit(closing.clone()),
                 );
             }
             FenceEnd::EndedByContainer { line } => {
@@ -70,7 +76,8 @@ pub fn unclosed_fence(ctx: &Ctx) -> Examined {
                     ctx.finding(UNCLOSED_FENCE, first)
                         .expected(format!("a closing ``` for the block opened at line {first}"))
                         .observed(format!("the fence opened at line {first} is never closed; only the end of its list item at line {line} ends the block, so the text after it renders by luck (any indented line would be swallowed)"))
-                        .fix(close.clone()),
+                        .fix(close.clone())
+                        .edit(closing.clone()),
                 );
             }
         }
@@ -136,15 +143,30 @@ pub fn block_language(ctx: &Ctx) -> Examined {
         if expected.contains(&lang.as_str()) {
             continue;
         }
-        out.found(
-            ctx.finding(BLOCK_LANGUAGE, b.open_line)
-                .expected(format!("```{} for {}", expected[0], content.describe()))
-                .observed(format!("```{lang} on {}", content.describe()))
-                .fix(format!(
-                    "change the fence at line {} to ```{}",
-                    b.open_line, expected[0]
-                )),
-        );
+        let fence = ctx.lesson.source.line(b.open_line);
+        let mut finding = ctx
+            .finding(BLOCK_LANGUAGE, b.open_line)
+            .expected(format!("```{} for {}", expected[0], content.describe()))
+            .observed(format!("```{lang} on {}", content.describe()))
+            .fix(format!(
+                "change the fence at line {} to ```{}",
+                b.open_line, expected[0]
+            ));
+        if let Some(at) = fence.find(b.info.as_str()).filter(|_| !b.info.is_empty()) {
+            // the info string's first word becomes the language; the rest of the line stays
+            let word = b.info.split_whitespace().next().unwrap_or("");
+            let text = format!(
+                "{}{}{}",
+                &fence[..at],
+                expected[0],
+                &fence[at + word.len()..]
+            );
+            finding = finding.edit(Edit::ReplaceLine {
+                line: b.open_line,
+                text,
+            });
+        }
+        out.found(finding);
     }
     out
 }

@@ -1,6 +1,7 @@
 //! Reporters: text for terminals, JSON for tools. They only render; they decide nothing.
 
 pub mod dir;
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -77,8 +77,17 @@ pub fn judge(
                 WaitFailure::Refused(e) | WaitFailure::NotTheApp(e) => e,
             };
             notes.push(format!("{who} output (last lines):\n{}", tail(output, 15)));
+            let pin = d
+                .as_ref()
+                .and_then(|d| d.requirement.as_ref().and(d.pin.clone()));
+            let mut finding = Finding::new(check, &name, line);
+            if let Some(pin) = pin {
+                // the pin goes right after the requirement it bounds
+                finding =
+                    finding.edit(crate::checks::finding::Edit::InsertAfter { line, text: pin });
+            }
             return fail(
-                Finding::new(check, &name, line)
+                finding
                     .expected(format!(
                         "GET {} to answer with {}",
                         spec.expected.path, spec.expected.what

@@ -27,6 +27,8 @@ enum Format {
     Json,
     Junit,
     Markdown,
+    /// GitHub workflow commands: each finding annotates its lesson line in a pull request's diff.
+    Github,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +85,20 @@ enum Command {
         connect: Option<std::net::SocketAddr>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// The mechanical fixes of the findings as a unified diff of the lessons (`git apply` accepts it);
+    /// `--write` applies it. Findings that need a human are listed on stderr, not guessed.
+    Fix {
+        #[arg(value_name = "LESSON")]
+        names: Vec<String>,
+        #[arg(long = "lessons", value_name = "DIR")]
+        lessons_dir: Option<PathBuf>,
+        /// Tiers whose findings to fix (the app tier finds the requirement pins).
+        #[arg(long, default_value = "static,app", value_delimiter = ',')]
+        tier: Vec<String>,
+        /// Apply the fixes to the lesson files instead of printing the diff.
+        #[arg(long)]
+        write: bool,
     },
     /// Write a lesson's files (app.py, Dockerfile, manifests, derived files) into a directory.
     Extract {
@@ -153,6 +169,10 @@ fn run() -> anyhow::Result<ExitCode> {
                 Format::Json => print!("{}", report::json::render(&report)),
                 Format::Junit => print!("{}", report::junit::render(&report, &loaded)),
                 Format::Markdown => print!("{}", report::markdown::render(&report)),
+                Format::Github => print!(
+                    "{}",
+                    report::github::render(&report, &yadoc::fix::repo_root(&dir), &dir)
+                ),
             }
             if let Some(dir) = report_dir {
                 report::dir::write(&dir, &report, &loaded)
@@ -163,6 +183,50 @@ fn run() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Fix {
+            names,
+            lessons_dir,
+            tier,
+            write,
+        } => {
+            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let tiers = tier
+                .iter()
+                .map(|t| {
+                    Tier::parse(t).with_context(|| {
+                        format!("unknown tier `{t}` (static, app, image, cluster)")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let loaded = yadoc::course::load(&dir, &names)?;
+            let fixes = yadoc::fix::plan(&dir, &loaded, &tiers)?;
+            yadoc::cleanup::wait_if_interrupted();
+            for f in &fixes.fixed {
+                eprintln!("fixed: {} at {}:{} — {}", f.check, f.lesson, f.line, f.fix);
+            }
+            for f in &fixes.manual {
+                eprintln!(
+                    "needs a human: {} at {}:{} — {}",
+                    f.check, f.lesson, f.line, f.fix
+                );
+            }
+            for n in &fixes.not_run {
+                eprintln!("not run (its fixes are unknown): {n}");
+            }
+            if write {
+                for (file, text) in &fixes.fixed_text {
+                    std::fs::write(dir.join(file), text)
+                        .with_context(|| format!("cannot write {}", dir.join(file).display()))?;
+                    eprintln!("wrote {}", dir.join(file).display());
+                }
+            } else {
+                print!(
+                    "{}",
+                    yadoc::fix::unified_diff(&dir, &yadoc::fix::repo_root(&dir), &fixes)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Plan {
             lesson,
