@@ -321,8 +321,8 @@ mod tests {
     }
 
     #[test]
-    fn edits_apply_bottom_up_and_repeats_apply_once() {
-        let text = "a\nb\nc\nd\ne";
+    fn edits_apply_bottom_up_repeats_once_and_overlaps_wait_for_the_next_round() {
+        let text = "a\nb\nc\nd\ne\nf\ng";
         let pin = finding(
             2,
             Edit::InsertAfter {
@@ -339,6 +339,15 @@ mod tests {
             },
         );
         let mv = finding(
+            7,
+            Edit::MoveBefore {
+                from: 7,
+                to: 7,
+                before: 6,
+            },
+        );
+        // spans lines 1–5, over the others: left for the next round, which re-checks
+        let overlapping = finding(
             5,
             Edit::MoveBefore {
                 from: 5,
@@ -346,8 +355,9 @@ mod tests {
                 before: 1,
             },
         );
-        let (out, applied) = apply(text, &[&pin, &same, &replace, &mv]);
-        assert_eq!(out, "e\na\nb\nb2\nc\nD");
+        let (out, applied) = apply(text, &[&pin, &same, &replace, &mv, &overlapping]);
+        assert_eq!(out, "a\nb\nb2\nc\nD\ne\ng\nf");
         assert_eq!(applied.len(), 4);
+        assert!(!applied.contains(&&overlapping));
     }
 }

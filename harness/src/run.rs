@@ -15,7 +15,7 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
         std::thread::scope(|s| {
             let jobs: Vec<_> = lessons
                 .iter()
-                .map(|l| s.spawn(move || crate::tiers::image::run(l)))
+                .map(|l| s.spawn(move || timed(|| crate::tiers::image::run(l))))
                 .collect();
             jobs.into_iter()
                 .map(|j| j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -30,15 +30,32 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
         for tier in tiers {
             match tier {
                 Tier::Static => outcomes.extend(crate::checks::run_static(lesson)),
-                Tier::App => outcomes.extend(crate::tiers::app::run(lesson)),
+                Tier::App => outcomes.extend(timed(|| crate::tiers::app::run(lesson))),
                 Tier::Image => outcomes.extend(images.next().unwrap_or_default()),
-                Tier::Cluster => outcomes.push(crate::tiers::cluster::run(lesson)),
+                Tier::Cluster => {
+                    outcomes.extend(timed(|| vec![crate::tiers::cluster::run(lesson)]))
+                }
             }
         }
     }
     if tiers.contains(&Tier::Static) && lessons.len() > 1 {
-        outcomes.extend(crate::checks::course::host_ports(lessons));
+        outcomes.extend(timed(|| crate::checks::course::host_ports(lessons)));
     }
     register.apply(&mut outcomes);
     Ok(outcomes)
+}
+
+/// Run a tier; an outcome that did not time itself (a tier that stopped early, with one outcome)
+/// gets the tier's time, which then is its own.
+fn timed(run: impl FnOnce() -> Vec<Outcome>) -> Vec<Outcome> {
+    let start = std::time::Instant::now();
+    let mut outcomes = run();
+    let alone = outcomes.len() == 1;
+    let elapsed = start.elapsed().as_secs_f64();
+    for o in &mut outcomes {
+        if o.seconds.is_none() && alone {
+            o.seconds = Some(elapsed);
+        }
+    }
+    outcomes
 }

@@ -37,8 +37,11 @@ fn mixed_run() -> (Report, Vec<Lesson>) {
         vec![Tier::Static]
     };
     let outcomes = yadoc::run::check(dir.path(), &lessons, &tiers).unwrap();
+    let started = std::time::SystemTime::now();
     (
-        Report::new(lessons.iter().map(|l| l.file_name()).collect(), outcomes),
+        Report::new(lessons.iter().map(|l| l.file_name()).collect(), outcomes).with_run(
+            yadoc::report::RunInfo::new(started, std::time::Duration::from_millis(1500)),
+        ),
         lessons,
     )
 }
@@ -51,6 +54,7 @@ fn the_junit_report_parses_as_junit_and_its_counts_add_up() {
     assert!(s.failed >= 1 && s.known_drift >= 1, "{s:?}");
     let xml = report::junit::render(&report, &lessons);
     let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut timed = 0usize;
     let (mut stack, mut cases, mut failures, mut skipped, mut drift) =
         (Vec::<String>::new(), 0, 0, 0, 0);
     let mut top_tests = None;
@@ -82,6 +86,19 @@ fn the_junit_report_parses_as_junit_and_its_counts_add_up() {
                 assert!(allowed, "<{name}> inside <{parent}>");
                 if name == "testcase" {
                     cases += 1;
+                    timed += usize::from(e.try_get_attribute("time").unwrap().is_some());
+                }
+                if name == "testsuite" {
+                    let stamp = e
+                        .try_get_attribute("timestamp")
+                        .unwrap()
+                        .expect("a suite's timestamp");
+                    let stamp = String::from_utf8(stamp.value.to_vec()).unwrap();
+                    assert!(
+                        stamp.len() == 19 && stamp.as_bytes()[10] == b'T',
+                        "ISO 8601 without zone: {stamp}"
+                    );
+                    assert!(e.try_get_attribute("time").unwrap().is_some());
                 }
                 if name == "failure" {
                     failures += 1;
@@ -91,7 +108,10 @@ fn the_junit_report_parses_as_junit_and_its_counts_add_up() {
             Event::Empty(e) => {
                 let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
                 match name.as_str() {
-                    "testcase" => cases += 1,
+                    "testcase" => {
+                        cases += 1;
+                        timed += usize::from(e.try_get_attribute("time").unwrap().is_some());
+                    }
                     "skipped" => {
                         skipped += 1;
                         if e.try_get_attribute("type")
@@ -113,6 +133,7 @@ fn the_junit_report_parses_as_junit_and_its_counts_add_up() {
     }
     assert_eq!(top_tests, Some(report.outcomes.len()));
     assert_eq!(cases, report.outcomes.len());
+    assert_eq!(timed, cases, "every testcase carries its time");
     assert_eq!(failures, s.failed);
     assert_eq!(drift, s.known_drift);
     assert_eq!(skipped, s.known_drift + s.skipped + s.not_applicable);
@@ -131,6 +152,7 @@ fn validate(schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
             "array" => v.is_array(),
             "string" => v.is_string(),
             "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
             _ => true,
         };
         if !ok {
@@ -206,4 +228,34 @@ fn report_dir_writes_every_format_and_the_diagnostics() {
             && md.contains("known drift `steps.cluster-lifecycle`"),
         "{md}"
     );
+}
+
+#[test]
+fn the_summary_says_which_run_and_tells_not_applicable_from_a_missing_prerequisite() {
+    let (report, _) = mixed_run();
+    let md = yadoc::report::markdown::render(&report);
+    assert!(
+        md.contains(&format!(
+            "run `{}` · yadoc {} · started ",
+            report.run.id,
+            env!("CARGO_PKG_VERSION")
+        )) && md.contains(" · 1.5 s"),
+        "{md}"
+    );
+    // lesson 1 has no HPA: not applicable, never a machine's gap
+    let na = md
+        .find("### Not applicable: nothing of the lesson to examine")
+        .expect(&md);
+    assert!(
+        md[na..].contains(
+            "lesson1.md static `xref.hpa-target`: the lesson has no HorizontalPodAutoscaler"
+        ),
+        "{md}"
+    );
+    if yadoc::tiers::cluster::tools::Tools::detect(None).is_err() {
+        let missing = md
+            .find("### Not run here: prerequisite missing")
+            .expect(&md);
+        assert!(md[missing..na].contains("cluster `cluster.lesson`"), "{md}");
+    }
 }

@@ -209,6 +209,9 @@ pub struct Outcome {
     /// What those were, one line each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<String>,
+    /// How long the check took, in seconds (JUnit's testcase `time`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
     /// Facts worth showing even on success (Python version used, base image substituted, timings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -248,6 +251,7 @@ impl Outcome {
             findings: examined.findings,
             examined: examined.subjects.len(),
             subjects: examined.subjects,
+            seconds: None,
             notes: Vec::new(),
             prerequisite_missing: None,
         }
@@ -309,6 +313,7 @@ impl Outcome {
             findings: Vec::new(),
             examined: 0,
             subjects: Vec::new(),
+            seconds: None,
             notes: Vec::new(),
             prerequisite_missing: None,
         }
@@ -322,6 +327,12 @@ impl Outcome {
     /// Whether the check passed: it examined something and found nothing wrong.
     pub fn passed(&self) -> bool {
         self.status == Status::Passed
+    }
+
+    /// Record the time since `start` as the check's duration.
+    pub fn timed(mut self, start: std::time::Instant) -> Self {
+        self.seconds = Some(start.elapsed().as_secs_f64());
+        self
     }
 
     pub fn with_notes(mut self, notes: Vec<String>) -> Self {

@@ -203,7 +203,11 @@ pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
     let name = lesson.file_name();
     STATIC
         .iter()
-        .map(|c| Outcome::examined(c.id, c.title, Tier::Static, &name, (c.run)(&ctx), c.nothing))
+        .map(|c| {
+            let start = std::time::Instant::now();
+            Outcome::examined(c.id, c.title, Tier::Static, &name, (c.run)(&ctx), c.nothing)
+                .timed(start)
+        })
         .collect()
 }
 

@@ -54,7 +54,7 @@ pub fn render(report: &Report, lessons: &[Lesson]) -> String {
         "<testsuites name=\"yadoc\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
         report.outcomes.len(),
         s.failed,
-        s.skipped + s.known_drift
+        s.skipped + s.known_drift + s.not_applicable
     );
     let mut suites: Vec<(String, Vec<&crate::checks::finding::Outcome>)> = Vec::new();
     for o in &report.outcomes {
@@ -78,13 +78,20 @@ pub fn render(report: &Report, lessons: &[Lesson]) -> String {
                 )
             })
             .count();
-        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">", esc(&name), outcomes.len());
+        let time: f64 = outcomes.iter().filter_map(|o| o.seconds).sum();
+        // JUnit's timestamp is an ISO 8601 date-time without a zone
+        let stamp = match report.run.started.trim_end_matches('Z') {
+            "" => String::new(),
+            t => format!(" timestamp=\"{}\"", esc(t)),
+        };
+        let _ = writeln!(out, "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time:.3}\"{stamp}>", esc(&name), outcomes.len());
         for o in outcomes {
             let _ = write!(
                 out,
-                "    <testcase classname=\"{}\" name=\"{}\"",
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
                 esc(&name),
-                esc(&o.check)
+                esc(&o.check),
+                o.seconds.unwrap_or(0.0)
             );
             let body = match &o.status {
                 Status::Passed => String::new(),

@@ -14,6 +14,13 @@ pub fn render(report: &Report) -> String {
         "✅ no unexpected failure"
     };
     let _ = writeln!(out, "## yadoc: {verdict}\n");
+    if !report.run.id.is_empty() {
+        let _ = writeln!(
+            out,
+            "run `{}` · yadoc {} · started {} · {:.1} s\n",
+            report.run.id, report.run.yadoc, report.run.started, report.run.seconds
+        );
+    }
     let _ = writeln!(
         out,
         "{} passed · {} failed · {} known drift · {} skipped · {} not applicable\n",
@@ -95,21 +102,39 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    let skipped: Vec<_> = report
+    // not run because this machine lacks something, apart from not run because the lesson has
+    // nothing there to run: the first is the machine's to fix, the second is no gap at all
+    let missing: Vec<_> = report.prerequisite_missing().collect();
+    if !missing.is_empty() {
+        let _ = writeln!(out, "\n### Not run here: prerequisite missing\n");
+        for o in missing {
+            let _ = writeln!(
+                out,
+                "- {} {} `{}`: {}",
+                o.lesson,
+                o.tier.as_str(),
+                o.check,
+                o.prerequisite_missing.as_deref().unwrap_or("")
+            );
+        }
+    }
+    let na: Vec<_> = report
         .outcomes
         .iter()
         .filter_map(|o| match &o.status {
-            Status::Skipped { reason } => Some((o, "skipped", reason)),
-            Status::NotApplicable { reason } => Some((o, "not applicable", reason)),
+            Status::NotApplicable { reason } => Some((o, reason)),
             _ => None,
         })
         .collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(out, "\n### Not run\n");
-        for (o, why, reason) in skipped {
+    if !na.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Not applicable: nothing of the lesson to examine\n"
+        );
+        for (o, reason) in na {
             let _ = writeln!(
                 out,
-                "- {} {} `{}` ({why}): {reason}",
+                "- {} {} `{}`: {reason}",
                 o.lesson,
                 o.tier.as_str(),
                 o.check

@@ -90,6 +90,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         .unwrap_or_default();
 
     // requirements.txt, exactly as the lesson writes it
+    let started = std::time::Instant::now();
     let venv = match venv::ensure(&requirements, &python.exe, &python.version, PIP_DEADLINE) {
         Ok(v) => v,
         Err(e) => {
@@ -144,8 +145,10 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         examined,
         "the lesson has no requirements.txt (or it lists nothing)",
     )
-    .with_notes(notes);
-    let outcomes = vec![install, serve(&spec, &venv)];
+    .with_notes(notes)
+    .timed(started);
+    let serving = std::time::Instant::now();
+    let outcomes = vec![install, serve(&spec, &venv).timed(serving)];
     host_python_verdict(outcomes, &python, differs.as_deref(), spec.cmd_line)
 }
 

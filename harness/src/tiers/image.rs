@@ -114,6 +114,7 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             )]
         }
     };
+    let started = std::time::Instant::now();
     let engine = match prereq::docker() {
         Ok(d) => d,
         Err(reason) => {
@@ -250,7 +251,11 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         "",
     )
     .with_notes(notes);
-    vec![build, serve(&spec, &image, &job)]
+    let serving = std::time::Instant::now();
+    vec![
+        build.timed(started),
+        serve(&spec, &image, &job).timed(serving),
+    ]
 }
 
 fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {

@@ -157,10 +157,12 @@ fn run() -> anyhow::Result<ExitCode> {
                     p.display()
                 )
             })?;
+            let (wall, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
             let outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
             // an interrupted run reports nothing: the signal handler cleans up and exits 130
             yadoc::cleanup::wait_if_interrupted();
-            let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes);
+            let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes)
+                .with_run(report::RunInfo::new(wall, clock.elapsed()));
             match format {
                 Format::Text => print!(
                     "{}",

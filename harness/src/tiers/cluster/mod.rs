@@ -153,12 +153,12 @@ pub fn run(lesson: &Lesson) -> Outcome {
         .iter()
         .any(|s| matches!(s.kind, StepKind::ClusterCreate(_)))
     {
-        return Outcome::skipped(
+        return Outcome::not_applicable(
             CHECK,
             TITLE,
             Tier::Cluster,
             &name,
-            "not applicable: the lesson creates no cluster",
+            "the lesson creates no cluster",
         );
     }
     let curl_at = lesson
