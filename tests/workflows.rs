@@ -170,6 +170,60 @@ fn nightly_runs_the_course_as_written_and_corrected_as_independent_steps() {
     );
 }
 
+fn workflow(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(".github/workflows").join(name)).unwrap();
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{name} parses: {e}"))
+}
+
+fn pull_requests_touching_the_lessons_get_annotations_a_summary_and_the_fix() {
+    let w = workflow("lessons.yml");
+    let paths: Vec<&str> = w["on"]["pull_request"]["paths"]
+        .as_array()
+        .expect("on pull_request paths")
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["lessons/**", "harness/**", "fixtures/**"]);
+    assert!(
+        w["on"]["pull_request_target"].is_null(),
+        "never pull_request_target"
+    );
+    let job = &w["jobs"]["check"];
+    assert_eq!(
+        job["env"]["YADOC_REQUIRE"], "app,image",
+        "a tier that cannot run fails"
+    );
+    let runs: Vec<String> = job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str().map(String::from))
+        .collect();
+    let has = |needle: &str| runs.iter().any(|r| r.contains(needle));
+    assert!(
+        has("bash ci/setup.sh"),
+        "the stand-in base image is built as in CI"
+    );
+    assert!(
+        has("yadoc check --tier static,app,image --format github --report-dir report"),
+        "{runs:?}"
+    );
+    assert!(has(">> \"${GITHUB_STEP_SUMMARY}\"") && has("report/summary.md"));
+    assert!(has("yadoc fix"), "the mechanical fixes, as a patch");
+    let upload = job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+        })
+        .expect("the report dir is uploaded");
+    assert_eq!(upload["with"]["path"], "report/");
+    assert_eq!(upload["if"], "always()");
+}
+
 fn the_workflows_live_where_github_runs_them() {
     assert!(Path::new(&root().join(".github/workflows/nightly.yml")).is_file());
     assert!(
@@ -196,6 +250,10 @@ fn main() {
         plain(
             "nightly_runs_the_course_as_written_and_corrected_as_independent_steps",
             nightly_runs_the_course_as_written_and_corrected_as_independent_steps,
+        ),
+        plain(
+            "pull_requests_touching_the_lessons_get_annotations_a_summary_and_the_fix",
+            pull_requests_touching_the_lessons_get_annotations_a_summary_and_the_fix,
         ),
         plain(
             "the_workflows_live_where_github_runs_them",

@@ -268,7 +268,7 @@ pub fn unified_diff(dir: &Path, root: &Path, fixes: &Fixes) -> String {
                 .filter(|f| &f.lesson == file)
                 .filter(|f| {
                     let (lo, hi) = f.edit.as_ref().map(Edit::span).unwrap_or((0, 0));
-                    lo <= old.end + 1 && hi + 1 >= old.start + 1
+                    lo <= old.end + 1 && hi >= old.start
                 })
                 .map(|f| format!("{}@{}", f.check, f.line))
                 .collect();
