@@ -490,6 +490,31 @@ fn lesson2_scales_up_under_load_and_records_the_timeline_and_the_metric() {
         scaled.contains("1 → 1 replicas; metrics: cpu 3%") && scaled.contains("cpu 92%"),
         "the timeline of what the HPA saw: {scaled}"
     );
+    // the same timeline as a picture for the job summary: replicas and utilisation, scale-up marked
+    assert_eq!(o.charts.len(), 1, "{:#?}", o.charts);
+    let chart = &o.charts[0];
+    assert!(chart.contains("```mermaid\nxychart-beta"), "{chart}");
+    assert!(chart.contains("▲ scale-up"), "{chart}");
+    // the fake's readings as the run polled them: 1 replica at cpu 3 %, then 92 %, then the status
+    // the rescale left (3 replicas)
+    assert!(
+        chart.contains("bar [1, 1, 3]\n    line [1, 1, 3]") && chart.contains("line [3, 92, 92]"),
+        "current and desired replicas, cpu: {chart}"
+    );
+    assert!(
+        chart.contains("\"+0s ▲ scale-up\"]"),
+        "the last reading is the scale-up: {chart}"
+    );
+    assert!(chart.contains("cpu, memory"), "{chart}");
+    let summary = yadoc::report::markdown::render(&yadoc::report::Report::new(
+        vec!["lesson2.md".into()],
+        vec![o.clone()],
+    ));
+    assert!(
+        summary.contains("### lesson2.md cluster: what the cluster showed"),
+        "{summary}"
+    );
+    assert!(summary.contains(chart.as_str()));
     assert!(
         o.notes.iter().any(|n| n.starts_with("load: ")),
         "{:#?}",

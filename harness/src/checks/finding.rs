@@ -212,6 +212,9 @@ pub struct Outcome {
     /// How long the check took, in seconds (JUnit's testcase `time`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// Pictures for the summary (markdown, e.g. mermaid charts of the HPA under load).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<String>,
     /// Facts worth showing even on success (Python version used, base image substituted, timings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -252,6 +255,7 @@ impl Outcome {
             examined: examined.subjects.len(),
             subjects: examined.subjects,
             seconds: None,
+            charts: Vec::new(),
             notes: Vec::new(),
             prerequisite_missing: None,
         }
@@ -314,6 +318,7 @@ impl Outcome {
             examined: 0,
             subjects: Vec::new(),
             seconds: None,
+            charts: Vec::new(),
             notes: Vec::new(),
             prerequisite_missing: None,
         }

@@ -73,6 +73,17 @@ pub fn render(report: &Report) -> String {
             substituted.join("\n")
         );
     }
+    for o in report.outcomes.iter().filter(|o| !o.charts.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\n### {} {}: what the cluster showed\n",
+            o.lesson,
+            o.tier.as_str()
+        );
+        for c in &o.charts {
+            let _ = writeln!(out, "{c}");
+        }
+    }
     let findings: Vec<_> = report
         .outcomes
         .iter()

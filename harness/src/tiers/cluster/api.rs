@@ -565,6 +565,43 @@ pub async fn rescales(client: &Client, ns: &str, hpa: &str) -> Result<Vec<Rescal
         .collect())
 }
 
+/// One reading of an HPA's status while the load runs: seconds since the load started, current and
+/// desired replicas, and each resource metric's utilisation (% of the request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HpaSample {
+    pub at: u64,
+    pub current: i32,
+    pub desired: i32,
+    pub utilization: Vec<(String, Option<i32>)>,
+}
+
+impl HpaSample {
+    fn of(h: &HorizontalPodAutoscaler, at: u64) -> Option<Self> {
+        let s = h.status.as_ref()?;
+        Some(Self {
+            at,
+            current: s.current_replicas.unwrap_or(0),
+            desired: s.desired_replicas,
+            utilization: s
+                .current_metrics
+                .iter()
+                .flatten()
+                .filter_map(|m| m.resource.as_ref())
+                .map(|r| (r.name.clone(), r.current.average_utilization))
+                .collect(),
+        })
+    }
+}
+
+/// What the HPA showed while the load ran: a line per change, and every sample for the chart.
+#[derive(Debug, Clone, Default)]
+pub struct HpaTimeline {
+    pub lines: Vec<String>,
+    pub samples: Vec<HpaSample>,
+    /// The sample read right after the new SuccessfulRescale event was seen.
+    pub scaled_at: Option<usize>,
+}
+
 /// Poll the HPA until a SuccessfulRescale to more than one replica that is not one of `before`, at
 /// most `deadline`; returns the new rescales and the replica timeline seen.
 pub async fn await_scale_up(
@@ -574,21 +611,24 @@ pub async fn await_scale_up(
     before: &[Rescale],
     deadline: Duration,
     every: Duration,
-) -> Result<(Vec<Rescale>, Vec<String>), Timeout> {
+) -> Result<(Vec<Rescale>, HpaTimeline), Timeout> {
     let api: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), ns);
     let started = Instant::now();
-    let mut timeline = Vec::new();
+    let mut timeline = HpaTimeline::default();
     let mut last = String::from("HPA not read yet");
     loop {
         if let Ok(h) = api.get(hpa).await {
             last = hpa_state(&h);
-            let entry = format!("+{}s {}", started.elapsed().as_secs(), last);
+            let at = started.elapsed().as_secs();
+            timeline.samples.extend(HpaSample::of(&h, at));
+            let entry = format!("+{at}s {last}");
             if timeline
+                .lines
                 .last()
                 .map(|l: &String| l.split_once(' ').map(|x| x.1))
                 != Some(Some(last.as_str()))
             {
-                timeline.push(entry);
+                timeline.lines.push(entry);
             }
         }
         let new: Vec<Rescale> = rescales(client, ns, hpa)
@@ -598,6 +638,15 @@ pub async fn await_scale_up(
             .filter(|r| !before.iter().any(|b| b.occurrence == r.occurrence))
             .collect();
         if new.iter().any(|r| r.new_size > 1) {
+            // one more reading: the status the rescale left, marked on the chart
+            if let Ok(h) = api.get(hpa).await {
+                let at = started.elapsed().as_secs();
+                if let Some(s) = HpaSample::of(&h, at) {
+                    timeline.samples.push(s);
+                    timeline.scaled_at = Some(timeline.samples.len() - 1);
+                }
+                timeline.lines.push(format!("+{at}s {}", hpa_state(&h)));
+            }
             return Ok((new, timeline));
         }
         if started.elapsed() >= deadline {
@@ -606,7 +655,7 @@ pub async fn await_scale_up(
                     "HPA {ns}/{hpa} to scale above 1 replica (a new SuccessfulRescale event, after the load started)"
                 ),
                 after: deadline,
-                last: format!("{last}; timeline: {}", timeline.join(" | ")),
+                last: format!("{last}; timeline: {}", timeline.lines.join(" | ")),
             });
         }
         tokio::time::sleep(every).await;

@@ -119,6 +119,8 @@ pub struct ClusterRun<'a> {
     pub dry_run: bool,
     pub executed: Vec<Executed>,
     pub notes: Vec<String>,
+    /// Charts for the summary (lesson 2's HPA under load), as markdown.
+    pub charts: Vec<String>,
     pub(super) client: Option<Client>,
     /// Lesson cluster name → (line of its create, flags).
     pub(super) clusters: BTreeMap<String, (usize, ClusterCreate)>,
@@ -164,6 +166,7 @@ impl<'a> ClusterRun<'a> {
             dry_run: false,
             executed: Vec::new(),
             notes: Vec::new(),
+            charts: Vec::new(),
             client: None,
             clusters: BTreeMap::new(),
             current: None,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod certs;
+pub mod chart;
 pub mod exec;
 pub mod probe;
 pub mod promise;
@@ -94,6 +95,7 @@ fn run_in(
         examined.saw(format!("{name}:{} `{}`", e.line, e.literal));
     }
     notes.append(&mut run.notes);
+    let charts = std::mem::take(&mut run.charts);
     run.finish();
     let findings = match result {
         Ok(()) => Vec::new(),
@@ -114,15 +116,15 @@ fn run_in(
         }
     };
     examined.findings = findings;
-    Outcome::examined(
+    let outcome = Outcome::examined(
         CHECK,
         TITLE,
         Tier::Cluster,
         &name,
         examined,
         "the run executed no command of the lesson",
-    )
-    .with_notes(notes)
+    );
+    Outcome { charts, ..outcome }.with_notes(notes)
 }
 
 /// The tier could not start its run (no temp dir, runtime or lock): a failure at `line`.

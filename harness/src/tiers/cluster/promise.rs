@@ -135,7 +135,16 @@ impl ClusterRun<'_> {
                     self.lesson.file_name(),
                     visit.line,
                     shown.join(", "),
-                    timeline.join(" | ")
+                    timeline.lines.join(" | ")
+                ));
+                self.charts.push(super::chart::hpa(
+                    &format!(
+                        "{}:{} HPA {ns}/{hpa} under load",
+                        self.lesson.file_name(),
+                        visit.line
+                    ),
+                    &timeline.samples,
+                    timeline.scaled_at,
                 ));
                 Ok(())
             }
