@@ -37,19 +37,61 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// A parsed Dockerfile.
+/// The longest line docker's parser reads (bufio.MaxScanTokenSize - 1).
+pub const MAX_LINE: usize = 65_535;
+
+/// The heredoc delimiters of an instruction's arguments (`<<EOF`, `<<-"END"`), and whether each
+/// strips leading tabs.
+fn heredoc_words(args: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = args;
+    while let Some(at) = rest.find("<<") {
+        let after = &rest[at + 2..];
+        let strip = after.starts_with('-');
+        let after = after.trim_start_matches('-');
+        let word: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || "_\"'".contains(*c))
+            .collect();
+        let bare = word.trim_matches(['"', '\'']).to_string();
+        if !bare.is_empty() {
+            out.push((bare, strip));
+        }
+        rest = &after[word.len()..];
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dockerfile {
     pub instructions: Vec<Instruction>,
 }
 
 impl Dockerfile {
+    /// Parse as docker's Dockerfile parser does (moby/buildkit `frontend/dockerfile/parser`): comment
+    /// and empty lines are dropped, also inside a `\` continuation; a line longer than 65,535 bytes is
+    /// refused (bufio.MaxScanTokenSize); `RUN`/`COPY`/`ADD` heredocs (`<<EOF` … `EOF`) are consumed.
     pub fn parse(text: &str) -> Result<Self, DockerfileError> {
         let mut instructions = Vec::new();
         let mut pending: Option<(usize, String)> = None;
-        for (i, raw) in text.lines().enumerate() {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let raw = lines[i];
             let line = i + 1;
+            i += 1;
+            if raw.len() > MAX_LINE {
+                return Err(DockerfileError {
+                    line,
+                    message: format!(
+                        "dockerfile line greater than max allowed size of {MAX_LINE} (this line has {} bytes)",
+                        raw.len()
+                    ),
+                });
+            }
             let trimmed = raw.trim();
-            if pending.is_none() && (trimmed.is_empty() || trimmed.starts_with('#')) {
+            // docker drops comment and empty lines before joining continuations
+            if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
             let (start, mut acc) = pending.take().unwrap_or((line, String::new()));
@@ -68,10 +110,32 @@ impl Dockerfile {
                     message: format!("unknown instruction `{kw}`"),
                 });
             }
+            let mut args = args.trim().to_string();
+            if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+                for word in heredoc_words(&args) {
+                    let strip = word.1;
+                    let end = lines[i..].iter().position(|l| {
+                        let l = if strip { l.trim_start_matches('\t') } else { l };
+                        l.trim_end() == word.0
+                    });
+                    let Some(end) = end else {
+                        return Err(DockerfileError {
+                            line: start,
+                            message: format!(
+                                "the heredoc `<<{}` opened here is never closed by a `{}` line",
+                                word.0, word.0
+                            ),
+                        });
+                    };
+                    args.push('\n');
+                    args.push_str(&lines[i..i + end].join("\n"));
+                    i += end + 1;
+                }
+            }
             instructions.push(Instruction {
                 line: start,
                 keyword,
-                args: args.trim().to_string(),
+                args,
             });
         }
         if let Some((line, _)) = pending {
@@ -141,12 +205,16 @@ impl Dockerfile {
     pub fn copy_sources(&self) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for i in self.all("COPY").chain(self.all("ADD")) {
-            let words: Vec<&str> = i
-                .args
+            // the instruction line only (a heredoc's body follows it), heredoc sources are inline
+            let first = i.args.lines().next().unwrap_or("");
+            let words: Vec<&str> = first
                 .split_whitespace()
-                .filter(|w| !w.starts_with("--"))
+                .filter(|w| !w.starts_with("--") && !w.starts_with("<<"))
                 .collect();
             if i.args.contains("--from") || words.len() < 2 {
+                continue;
+            }
+            if first.contains("<<") && words.len() < 2 {
                 continue;
             }
             for src in &words[..words.len() - 1] {
@@ -242,6 +310,42 @@ pub fn flask_run(script: &str) -> Option<(usize, u16, String, String)> {
         .unwrap_or(5000);
     let host = arg_of(&call, "host").unwrap_or_else(|| "127.0.0.1".into());
     Some((i + 1, port, host, call.trim().to_string()))
+}
+
+#[cfg(test)]
+mod parser_tests {
+    use super::*;
+
+    #[test]
+    fn a_comment_inside_a_continuation_is_dropped_as_docker_does() {
+        let d = Dockerfile::parse("FROM python:3.9\nRUN pip install \\\n# the web framework\n    flask \\\n\n    gunicorn\nCMD [\"python\", \"app.py\"]\n").unwrap();
+        let run = d.last("RUN").unwrap();
+        assert_eq!(run.line, 2);
+        assert!(run.args.contains("flask") && run.args.contains("gunicorn"), "{run:?}");
+        assert_eq!(d.cmd().unwrap().0, 7);
+    }
+
+    #[test]
+    fn a_line_over_65535_bytes_is_refused_at_its_line() {
+        let ok = format!("FROM python:3.9\nLABEL x={}\n", "a".repeat(MAX_LINE - 8));
+        assert!(Dockerfile::parse(&ok).is_ok());
+        let long = format!("FROM python:3.9\nLABEL x={}\n", "a".repeat(MAX_LINE - 7));
+        let e = Dockerfile::parse(&long).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.starts_with("dockerfile line greater than max allowed size of 65535"), "{e:?}");
+    }
+
+    #[test]
+    fn heredocs_are_consumed_and_an_unterminated_one_is_said_so() {
+        let d = Dockerfile::parse("FROM python:3.9\nRUN <<EOF\necho hello\npip install flask\nEOF\nCOPY <<-\"END\" /app/app.py\n\tprint(1)\n\tEND\nCMD [\"python\", \"/app/app.py\"]\n").unwrap();
+        assert_eq!(d.instructions.len(), 4, "{d:?}");
+        assert!(d.last("RUN").unwrap().args.contains("pip install flask"));
+        assert_eq!(d.cmd().unwrap().0, 9);
+        assert!(d.copy_sources().is_empty(), "a heredoc is its own source");
+        let e = Dockerfile::parse("FROM python:3.9\nRUN <<EOF\necho hello\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("never closed by a `EOF` line"), "{e:?}");
+    }
 }
 
 #[cfg(test)]

@@ -190,54 +190,40 @@ fn forget_registration(dir: &Path) {
     cleanup::unregister(&Resource::Dir(dir.to_path_buf()));
 }
 
-/// An exclusive lock file holding the owner's pid; a lock whose owner is dead is taken over.
-struct Lock(PathBuf);
+/// An exclusive lock on a file next to the venv (`File::try_lock`, flock on Linux): the kernel releases
+/// it however its holder ends, so there is no owner pid to check, no stale file to take over and no
+/// window between creating the file and writing to it. The file itself stays.
+#[derive(Debug)]
+struct Lock(#[allow(dead_code)] std::fs::File);
 
 impl Lock {
     fn acquire(path: &Path, deadline: Duration) -> Result<Self, VenvError> {
+        let io = |source| VenvError::Io {
+            dir: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(io)?;
         let started = Instant::now();
         loop {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(_) => {
-                    let _ = std::fs::write(path, std::process::id().to_string());
-                    return Ok(Lock(path.to_path_buf()));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let owner: Option<i32> = std::fs::read_to_string(path)
-                        .ok()
-                        .and_then(|s| s.trim().parse().ok());
-                    // SAFETY: kill(pid, 0) only checks that the process exists.
-                    let alive = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0);
-                    if !alive && owner.is_some() {
-                        let _ = std::fs::remove_file(path);
-                        continue;
-                    }
-                    if started.elapsed() > deadline {
-                        return Err(VenvError::Locked {
-                            dir: path.to_path_buf(),
-                            waited: deadline,
-                        });
-                    }
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() <= deadline => {
                     std::thread::sleep(Duration::from_millis(200));
                 }
-                Err(source) => {
-                    return Err(VenvError::Io {
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(VenvError::Locked {
                         dir: path.to_path_buf(),
-                        source,
+                        waited: deadline,
                     })
                 }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
             }
         }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -275,6 +261,22 @@ mod tests {
             plain,
             key(req, "3.9.18", &pip_inputs(&vars(&[("EDITOR", "vi")])))
         );
+    }
+
+    #[test]
+    fn the_lock_is_the_kernels_not_a_pid_in_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.lock");
+        // what a crashed run left, naming a pid that is alive (pid 1): not a holder
+        std::fs::write(&path, "1").unwrap();
+        let held = Lock::acquire(&path, Duration::from_millis(50)).expect("no one holds it");
+        // while held, another acquirer waits until its deadline and says so
+        match Lock::acquire(&path, Duration::from_millis(300)) {
+            Err(VenvError::Locked { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        drop(held);
+        assert!(Lock::acquire(&path, Duration::from_millis(50)).is_ok(), "released on drop");
     }
 
     #[test]
