@@ -79,11 +79,11 @@ pub async fn run_until(spec: &LoadSpec, stop: Arc<AtomicBool>) -> Result<LoadRep
     let client = spec.target.client(spec.timeout)?;
     let issued = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
-    let mut tasks = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..spec.concurrency.min(spec.requests as usize) {
         let (client, issued, url) = (client.clone(), issued.clone(), spec.target.url.clone());
         let (requests, max, stop) = (spec.requests, spec.max_duration, stop.clone());
-        tasks.push(tokio::spawn(async move {
+        tasks.spawn(async move {
             let mut t = Tally::default();
             while start.elapsed() < max
                 && !stop.load(Ordering::SeqCst)
@@ -108,29 +108,27 @@ pub async fn run_until(spec: &LoadSpec, stop: Arc<AtomicBool>) -> Result<LoadRep
                 t.latencies.push(began.elapsed());
             }
             t
-        }));
+        });
     }
     let mut total = Tally::default();
     let hard_stop = spec.max_duration + spec.timeout + Duration::from_secs(1);
-    for task in tasks {
-        let remaining = hard_stop.saturating_sub(start.elapsed());
-        match tokio::time::timeout(remaining, task).await {
-            Ok(Ok(t)) => {
-                total.ok += t.ok;
-                total.failed += t.failed;
-                total.bytes += t.bytes;
-                total.latencies.extend(t.latencies);
-                if total.first_error.is_none() {
-                    total.first_error = t.first_error;
-                }
-            }
-            Ok(Err(join)) => total.first_error = Some(format!("a load task failed: {join}")),
-            Err(_) => {
-                total.first_error = Some(format!(
-                    "requests still in flight after {hard_stop:?} were abandoned"
-                ))
-            }
+    let (done, failed, aborted) = gather(tasks, start + hard_stop).await;
+    for t in done {
+        total.ok += t.ok;
+        total.failed += t.failed;
+        total.bytes += t.bytes;
+        total.latencies.extend(t.latencies);
+        if total.first_error.is_none() {
+            total.first_error = t.first_error;
         }
+    }
+    if let Some(join) = failed {
+        total.first_error = Some(format!("a load task failed: {join}"));
+    }
+    if aborted > 0 {
+        total.first_error = Some(format!(
+            "{aborted} load task(s) still running after {hard_stop:?} were aborted"
+        ));
     }
     let elapsed = start.elapsed();
     total.latencies.sort();
@@ -156,6 +154,28 @@ pub async fn run_until(spec: &LoadSpec, stop: Arc<AtomicBool>) -> Result<LoadRep
         max_ms: pct(1.0),
         first_error: total.first_error,
     })
+}
+
+/// The results of every task done by `until`; what is still running then is aborted (never left to
+/// run on detached), and counted.
+async fn gather<T: 'static>(
+    mut set: tokio::task::JoinSet<T>,
+    until: Instant,
+) -> (Vec<T>, Option<String>, usize) {
+    let (mut done, mut failed) = (Vec::new(), None);
+    loop {
+        match tokio::time::timeout_at(until.into(), set.join_next()).await {
+            Ok(Some(Ok(t))) => done.push(t),
+            Ok(Some(Err(e))) => failed = Some(e.to_string()),
+            Ok(None) => return (done, failed, 0),
+            Err(_) => {
+                let left = set.len();
+                set.abort_all();
+                while set.join_next().await.is_some() {}
+                return (done, failed, left);
+            }
+        }
+    }
 }
 
 async fn fetch(client: &reqwest::Client, url: &str) -> Result<(u16, u64), String> {
@@ -239,6 +259,32 @@ mod tests {
         let r = run(&spec).await.unwrap();
         assert!(started.elapsed() < Duration::from_secs(3), "{r}");
         assert!(r.sent > 0 && r.sent < u64::MAX);
+    }
+
+    #[tokio::test]
+    async fn a_task_past_the_hard_stop_is_aborted_not_left_running() {
+        struct Flag(Arc<AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let mut set = tokio::task::JoinSet::new();
+        set.spawn(async { 1 });
+        let flag = Flag(dropped.clone());
+        set.spawn(async move {
+            let _flag = flag;
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            2
+        });
+        let (done, failed, aborted) =
+            gather(set, Instant::now() + Duration::from_millis(100)).await;
+        assert_eq!((done, failed, aborted), (vec![1], None, 1));
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the overrunning task was dropped, not detached"
+        );
     }
 
     #[tokio::test]

@@ -231,55 +231,51 @@ impl Cmd {
             })?;
         // an interrupt kills the command's process group too (a docker client mid-build, say)
         let guard = group_guard(&handle);
-        loop {
-            match handle.try_wait() {
-                Ok(Some(out)) => {
-                    if let Some(g) = guard {
-                        g.disarm();
-                    }
-                    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-                    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-                    if out.status.success() {
-                        return Ok(Output {
-                            stdout,
-                            stderr,
-                            elapsed: started.elapsed(),
-                        });
-                    }
-                    return Err(ProcessError::Failed {
-                        cmd: self.to_string(),
-                        code: exit_code(&out.status),
+        // duct waits on the child itself until the deadline: no polling
+        match handle.wait_deadline(started + self.deadline) {
+            Ok(Some(out)) => {
+                if let Some(g) = guard {
+                    g.disarm();
+                }
+                let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                if out.status.success() {
+                    return Ok(Output {
                         stdout,
                         stderr,
+                        elapsed: started.elapsed(),
                     });
                 }
-                Ok(None) if started.elapsed() >= self.deadline => {
-                    for pid in handle.pids() {
-                        kill_group(pid);
-                    }
-                    let _ = handle.kill();
-                    let (stdout, stderr) = match handle.wait() {
-                        Ok(o) => (
-                            String::from_utf8_lossy(&o.stdout).into_owned(),
-                            String::from_utf8_lossy(&o.stderr).into_owned(),
-                        ),
-                        Err(_) => (String::new(), String::new()),
-                    };
-                    return Err(ProcessError::TimedOut {
-                        cmd: self.to_string(),
-                        after: self.deadline,
-                        stdout,
-                        stderr,
-                    });
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-                Err(source) => {
-                    return Err(ProcessError::NotStarted {
-                        cmd: self.to_string(),
-                        source,
-                    })
-                }
+                Err(ProcessError::Failed {
+                    cmd: self.to_string(),
+                    code: exit_code(&out.status),
+                    stdout,
+                    stderr,
+                })
             }
+            Ok(None) => {
+                for pid in handle.pids() {
+                    kill_group(pid);
+                }
+                let _ = handle.kill();
+                let (stdout, stderr) = match handle.wait() {
+                    Ok(o) => (
+                        String::from_utf8_lossy(&o.stdout).into_owned(),
+                        String::from_utf8_lossy(&o.stderr).into_owned(),
+                    ),
+                    Err(_) => (String::new(), String::new()),
+                };
+                Err(ProcessError::TimedOut {
+                    cmd: self.to_string(),
+                    after: self.deadline,
+                    stdout,
+                    stderr,
+                })
+            }
+            Err(source) => Err(ProcessError::NotStarted {
+                cmd: self.to_string(),
+                source,
+            }),
         }
     }
 
@@ -429,12 +425,8 @@ impl Background {
         for pid in handle.pids() {
             kill_group(pid);
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = handle.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if let Ok(Some(_)) = handle.wait_timeout(Duration::from_secs(5)) {
+            return;
         }
         for pid in handle.pids() {
             // SAFETY: as in kill_group.

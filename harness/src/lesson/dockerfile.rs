@@ -321,7 +321,10 @@ mod parser_tests {
         let d = Dockerfile::parse("FROM python:3.9\nRUN pip install \\\n# the web framework\n    flask \\\n\n    gunicorn\nCMD [\"python\", \"app.py\"]\n").unwrap();
         let run = d.last("RUN").unwrap();
         assert_eq!(run.line, 2);
-        assert!(run.args.contains("flask") && run.args.contains("gunicorn"), "{run:?}");
+        assert!(
+            run.args.contains("flask") && run.args.contains("gunicorn"),
+            "{run:?}"
+        );
         assert_eq!(d.cmd().unwrap().0, 7);
     }
 
@@ -332,7 +335,11 @@ mod parser_tests {
         let long = format!("FROM python:3.9\nLABEL x={}\n", "a".repeat(MAX_LINE - 7));
         let e = Dockerfile::parse(&long).unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.message.starts_with("dockerfile line greater than max allowed size of 65535"), "{e:?}");
+        assert!(
+            e.message
+                .starts_with("dockerfile line greater than max allowed size of 65535"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -276,7 +276,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         drop(held);
-        assert!(Lock::acquire(&path, Duration::from_millis(50)).is_ok(), "released on drop");
+        assert!(
+            Lock::acquire(&path, Duration::from_millis(50)).is_ok(),
+            "released on drop"
+        );
     }
 
     #[test]
