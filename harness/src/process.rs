@@ -216,7 +216,7 @@ impl Cmd {
     pub fn run(&self) -> Result<Output, ProcessError> {
         crate::cleanup::stop_if_interrupted();
         if self.echo {
-            eprintln!("$ {self}");
+            crate::progress::echo(&format!("$ {self}"));
         }
         let started = Instant::now();
         let handle = self
@@ -284,7 +284,7 @@ impl Cmd {
     pub fn spawn(&self, log: &Path) -> Result<Background, ProcessError> {
         crate::cleanup::stop_if_interrupted();
         if self.echo {
-            eprintln!("$ {self} &  (output: {})", log.display());
+            crate::progress::echo(&format!("$ {self} &  (output: {})", log.display()));
         }
         let handle = self
             .expression()

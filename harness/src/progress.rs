@@ -1,20 +1,14 @@
 //! Progress of long steps (venv install, image build, cluster create, waiting for the HPA): on a
-//! terminal a live line with a spinner, elapsed time and what is awaited; elsewhere (CI, pipes, tests)
-//! one plain line when it starts and one when it ends.
+//! terminal a live spinner line with elapsed time and what is awaited (indicatif); elsewhere (CI,
+//! pipes, tests) one plain line when it starts and one when it ends. Every other line yadoc writes
+//! to stderr while a spinner runs (`$ docker build …`) goes through `echo`, which prints it above the
+//! spinners instead of through them.
 
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// A step in progress; `done` (or drop) ends it.
-pub struct Progress {
-    what: String,
-    started: Instant,
-    stop: Arc<AtomicBool>,
-    ticker: Option<std::thread::JoinHandle<()>>,
-    ended: bool,
-}
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 fn live() -> bool {
     std::io::stderr().is_terminal()
@@ -22,28 +16,44 @@ fn live() -> bool {
         && std::env::var_os("YADOC_QUIET").is_none()
 }
 
+/// The spinners of this process, on stderr when live, hidden otherwise.
+fn spinners() -> &'static MultiProgress {
+    static M: OnceLock<MultiProgress> = OnceLock::new();
+    M.get_or_init(|| {
+        MultiProgress::with_draw_target(if live() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        })
+    })
+}
+
+/// Print a line to stderr without garbling a live spinner (above it, when one runs).
+pub fn echo(line: &str) {
+    echo_to(spinners(), line, live());
+}
+
+fn echo_to(m: &MultiProgress, line: &str, live: bool) {
+    if live {
+        let _ = m.println(line);
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+/// A step in progress; `done` (or drop) ends it.
+pub struct Progress {
+    what: String,
+    started: Instant,
+    bar: Option<ProgressBar>,
+    ended: bool,
+}
+
 impl Progress {
     pub fn start(what: impl Into<String>) -> Self {
         let what = what.into();
-        let stop = Arc::new(AtomicBool::new(false));
-        let started = Instant::now();
-        let ticker = if live() {
-            let (what, stop) = (what.clone(), stop.clone());
-            Some(std::thread::spawn(move || {
-                let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-                let mut i = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    eprint!(
-                        "\r\x1b[2K{} {what} ({}s)",
-                        frames[i % frames.len()],
-                        started.elapsed().as_secs()
-                    );
-                    let _ = std::io::stderr().flush();
-                    i += 1;
-                    std::thread::sleep(Duration::from_millis(120));
-                }
-                eprint!("\r\x1b[2K");
-            }))
+        let bar = if live() {
+            Some(spinner(spinners(), &what))
         } else {
             if std::env::var_os("YADOC_QUIET").is_none() {
                 eprintln!("… {what}");
@@ -52,9 +62,8 @@ impl Progress {
         };
         Self {
             what,
-            started,
-            stop,
-            ticker,
+            started: Instant::now(),
+            bar,
             ended: false,
         }
     }
@@ -69,23 +78,61 @@ impl Progress {
             return;
         }
         self.ended = true;
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.ticker.take() {
-            let _ = t.join();
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
         }
         if std::env::var_os("YADOC_QUIET").is_none() {
-            eprintln!(
+            echo(&format!(
                 "{} {} ({:.1}s)",
                 if ok { "✓" } else { "✗" },
                 self.what,
                 self.started.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
+}
+
+fn spinner(m: &MultiProgress, what: &str) -> ProgressBar {
+    let bar = m.add(ProgressBar::new_spinner());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(what.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
         self.end(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::InMemoryTerm;
+
+    #[test]
+    fn an_echoed_command_prints_above_the_spinner_never_through_it() {
+        let term = InMemoryTerm::new(10, 80);
+        let m =
+            MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(term.clone())));
+        let bar = spinner(&m, "installing requirements.txt");
+        bar.tick();
+        echo_to(&m, "$ docker build -t yadoc/lesson1:1-1 .", true);
+        bar.tick();
+        let screen = term.contents();
+        let lines: Vec<&str> = screen.lines().collect();
+        assert_eq!(
+            lines[0], "$ docker build -t yadoc/lesson1:1-1 .",
+            "{screen}"
+        );
+        assert!(
+            lines[1].contains("installing requirements.txt") && !lines[1].contains("docker"),
+            "{screen}"
+        );
+        bar.finish_and_clear();
     }
 }
