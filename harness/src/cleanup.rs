@@ -123,6 +123,15 @@ fn release(r: &Resource) {
             unsafe {
                 libc::kill(group, libc::SIGKILL);
             }
+            // SIGKILL is delivered at once, but the kernel takes a moment to tear the processes down:
+            // wait (bounded) so that nothing of the run is still there when yadoc exits
+            for _ in 0..40 {
+                // SAFETY: as above.
+                if unsafe { libc::kill(group, 0) } != 0 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
             Ok(())
         }
         Resource::Container(id) => {
