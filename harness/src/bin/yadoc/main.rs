@@ -113,6 +113,17 @@ enum Command {
     },
 }
 
+/// `--tier static,app` → the tiers, or a usage error naming the unknown one.
+fn parse_tiers(names: &[String]) -> anyhow::Result<Vec<Tier>> {
+    names
+        .iter()
+        .map(|t| {
+            Tier::parse(t)
+                .with_context(|| format!("unknown tier `{t}` (static, app, image, cluster)"))
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
@@ -143,14 +154,7 @@ fn run() -> anyhow::Result<ExitCode> {
             report_dir,
         } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
-            let tiers = tier
-                .iter()
-                .map(|t| {
-                    Tier::parse(t).with_context(|| {
-                        format!("unknown tier `{t}` (static, app, image, cluster)")
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let tiers = parse_tiers(&tier)?;
             let loaded = yadoc::course::load_noting(&dir, &names, |p| {
                 eprintln!(
                     "yadoc: note: {} has no fenced code block: not a lesson, skipped",
@@ -193,14 +197,7 @@ fn run() -> anyhow::Result<ExitCode> {
             write,
         } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
-            let tiers = tier
-                .iter()
-                .map(|t| {
-                    Tier::parse(t).with_context(|| {
-                        format!("unknown tier `{t}` (static, app, image, cluster)")
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let tiers = parse_tiers(&tier)?;
             let loaded = yadoc::course::load(&dir, &names)?;
             let fixes = yadoc::fix::plan(&dir, &loaded, &tiers)?;
             yadoc::cleanup::wait_if_interrupted();

@@ -143,10 +143,8 @@ fn metric(out: &mut Out, m: &Value, at: &str) {
     }
     for key in ["value", "averageValue"] {
         let q = &target[key];
-        let text = match q {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => continue,
+        let Some(text) = quantity::text(q) else {
+            continue;
         };
         match quantity::parse(&text) {
             Err(e) => out.invalid(

@@ -99,6 +99,22 @@ impl Out {
         );
     }
 
+    /// A name that must be a DNS-1123 label, unique among `seen` (container names, Service port
+    /// names): `field.Invalid` for its shape, `field.Duplicate` for a repeat.
+    pub fn unique_label(&mut self, path: &str, value: &Value, seen: &mut Vec<String>, what: &str) {
+        let Some(n) = value.as_str() else { return };
+        self.each(
+            path,
+            n,
+            names::dns1123_label(n),
+            "use lower-case letters, digits and '-'",
+        );
+        if seen.iter().any(|s| s == n) {
+            self.duplicate(path, value, &format!("give each {what} its own name"));
+        }
+        seen.push(n.to_string());
+    }
+
     /// Each message of a name rule as one `field.Invalid`.
     pub fn each(&mut self, path: &str, value: &str, errs: Vec<String>, fix: &str) {
         self.each_in(path, path, value, errs, fix);

@@ -55,21 +55,8 @@ pub fn spec(out: &mut Out, spec: &Value, path: &str, restart: Option<&[&str]>) {
 fn container(out: &mut Out, c: &Value, at: &str, seen: &mut Vec<String>) {
     match c["name"].as_str() {
         None | Some("") => out.required(&format!("{at}.name"), "", "name the container"),
-        Some(n) => {
-            out.each(
-                &format!("{at}.name"),
-                n,
-                names::dns1123_label(n),
-                "use lower-case letters, digits and '-'",
-            );
-            if seen.iter().any(|s| s == n) {
-                out.duplicate(
-                    &format!("{at}.name"),
-                    &c["name"],
-                    "give each container its own name",
-                );
-            }
-            seen.push(n.to_string());
+        Some(_) => {
+            out.unique_label(&format!("{at}.name"), &c["name"], seen, "container");
         }
     }
     if let Some(p) = c["imagePullPolicy"].as_str() {
@@ -149,10 +136,8 @@ fn resources(out: &mut Out, r: &Value, at: &str) {
         let mut ok = Vec::new();
         for (name, q) in r[kind].as_object().into_iter().flatten() {
             let path = format!("{at}.{kind}.{name}");
-            let text = match q {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => continue,
+            let Some(text) = quantity::text(q) else {
+                continue;
             };
             match quantity::parse(&text) {
                 Err(e) => out.invalid(

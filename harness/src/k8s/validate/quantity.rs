@@ -7,6 +7,15 @@ pub const ERR_FORMAT_WRONG: &str =
 pub const ERR_NUMERIC: &str = "unable to parse numeric part of quantity";
 pub const ERR_SUFFIX: &str = "unable to parse quantity's suffix";
 
+/// A quantity as a manifest writes it: a string, or a bare number YAML read as one.
+pub fn text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// The value of a quantity (approximate, enough to compare requests with limits), or the API
 /// server's error for it.
 pub fn parse(s: &str) -> Result<f64, &'static str> {

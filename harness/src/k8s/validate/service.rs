@@ -34,21 +34,8 @@ pub fn spec(out: &mut Out, v: &Value) {
                 "name every port of a Service with several ports",
             ),
             None => {}
-            Some(n) => {
-                out.each(
-                    &format!("{at}.name"),
-                    n,
-                    names::dns1123_label(n),
-                    "use lower-case letters, digits and '-'",
-                );
-                if seen.iter().any(|s| s == n) {
-                    out.duplicate(
-                        &format!("{at}.name"),
-                        &p["name"],
-                        "give each port its own name",
-                    );
-                }
-                seen.push(n.to_string());
+            Some(_) => {
+                out.unique_label(&format!("{at}.name"), &p["name"], &mut seen, "port");
             }
         }
         match p["port"].as_i64() {
