@@ -58,11 +58,15 @@ impl ClusterRun<'_> {
         match waited {
             Ok(r) => {
                 self.notes.push(format!(
-                    "{}:{} GET {url} → HTTP {} ({} bytes) through the k3d load balancer",
+                    "{}:{} GET {url} → HTTP {} ({} bytes) through the k3d load balancer{}",
                     self.lesson.file_name(),
                     step.line,
                     r.status,
-                    r.body.len()
+                    r.body.len(),
+                    match &self.expected {
+                        Some(e) => format!(", as stated: {}", e.what),
+                        None => "; the body is not checked: the lesson states no answer (no `app:` in a lessonN.yaml)".into(),
+                    }
                 ));
                 Ok(())
             }
