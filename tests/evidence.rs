@@ -292,7 +292,7 @@ fn a_name_clash_is_not_absorbed_by_the_known_port_drift() {
 }
 
 #[test]
-fn two_clusters_of_one_lesson_on_the_same_ports_clash() {
+fn two_clusters_of_one_lesson_on_the_same_ports_clash_even_when_it_is_checked_alone() {
     let dir = edited(&corrected_dir(), "lesson3.md", |t| {
         once(
             t,
@@ -300,21 +300,29 @@ fn two_clusters_of_one_lesson_on_the_same_ports_clash() {
             "--api-port 6550 -p \"8083:80@loadbalancer\"",
         )
     });
-    let outcomes: Vec<Outcome> = course(dir.path())
-        .into_iter()
-        .filter(|o| o.lesson == "lesson3.md" && o.check == "course.host-port")
-        .collect();
     let line = line_of(
         dir.path(),
         "lesson3.md",
         "k3d cluster create yadoc-with-etcd",
     );
+    let said = "cluster yadoc-api-exposed (lesson3.md:27) still holds host port 8083, 6550";
     fails_at(
-        &outcomes,
-        "course.host-port",
+        &static_outcomes(dir.path(), "lesson3.md"),
+        "steps.cluster-ports",
         line,
-        "cluster yadoc-api-exposed (lesson3.md:27) still holds host port 8083, 6550",
+        said,
     );
+    // in a course run it is reported once, by the per-lesson check, not again across lessons
+    let course = course(dir.path());
+    assert!(course
+        .iter()
+        .filter(|o| o.check == "course.host-port")
+        .all(|o| o.findings.is_empty()));
+    let lesson3: Vec<Outcome> = course
+        .into_iter()
+        .filter(|o| o.lesson == "lesson3.md")
+        .collect();
+    fails_at(&lesson3, "steps.cluster-ports", line, said);
 }
 
 // 10. Every file the lesson creates is bound: the image tier builds the context the reader has.

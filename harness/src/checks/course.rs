@@ -8,7 +8,7 @@ use crate::lesson::steps::StepKind;
 use crate::lesson::Lesson;
 
 pub const HOST_PORT: &str = "course.host-port";
-const TITLE: &str = "live clusters leave the ports and names free";
+const TITLE: &str = "clusters of earlier lessons leave the ports and names free";
 
 /// A cluster alive at some point of the course: its name, host ports, and where it was created.
 struct Live {
@@ -19,8 +19,37 @@ struct Live {
 }
 
 /// One outcome per lesson (the lessons in course order): its clusters against those of earlier
-/// lessons still alive, and against its own earlier clusters.
+/// lessons still alive. (Against its own earlier clusters: `steps.cluster-ports`, a per-lesson check.)
 pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
+    clashes(lessons, HOST_PORT, true)
+        .into_iter()
+        .map(|(name, examined)| {
+            Outcome::examined(
+                HOST_PORT,
+                TITLE,
+                Tier::Static,
+                &name,
+                examined,
+                "the lesson creates no cluster",
+            )
+        })
+        .collect()
+}
+
+pub const CLUSTER_PORTS: &str = "steps.cluster-ports";
+
+/// A lesson's clusters against its own earlier ones still alive (the same port or name fails as
+/// across lessons).
+pub fn within(lesson: &Lesson) -> Examined {
+    clashes(std::slice::from_ref(lesson), CLUSTER_PORTS, false)
+        .pop()
+        .map(|(_, e)| e)
+        .unwrap_or_default()
+}
+
+/// Each lesson's cluster creates, checked against the live clusters of earlier lessons (`across`)
+/// or of the same lesson (not `across`); findings carry `check`.
+fn clashes(lessons: &[Lesson], check: &str, across: bool) -> Vec<(String, Examined)> {
     // every host port any cluster of the course asks for: a replacement port must be none of them
     let asked: Vec<u16> = lessons
         .iter()
@@ -58,7 +87,7 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
                 examined.saw(format!("line {}: cluster {}", s.line, c.name));
                 let mut ports: Vec<u16> = c.ports.iter().map(|p| p.host).collect();
                 ports.extend(c.api_port);
-                for held in &live {
+                for held in live.iter().filter(|l| (l.lesson != name) == across) {
                     let clash: Vec<u16> = ports
                         .iter()
                         .copied()
@@ -97,7 +126,7 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
                             };
                             (text != line).then_some(Edit::ReplaceLine { line: s.line, text })
                         });
-                        let mut finding = Finding::new(HOST_PORT, &name, s.line);
+                        let mut finding = Finding::new(check, &name, s.line);
                         if let Some(e) = edit {
                             finding = finding.edit(e);
                         }
@@ -122,14 +151,7 @@ pub fn host_ports(lessons: &[Lesson]) -> Vec<Outcome> {
                 });
             }
         }
-        out.push(Outcome::examined(
-            HOST_PORT,
-            TITLE,
-            Tier::Static,
-            &name,
-            examined,
-            "the lesson creates no cluster",
-        ));
+        out.push((name, examined));
     }
     out
 }

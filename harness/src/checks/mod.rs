@@ -142,6 +142,12 @@ pub const STATIC: &[Check] = &[
         nothing: "the lesson neither deletes a cluster nor imports into a named one",
     },
     Check {
+        id: course::CLUSTER_PORTS,
+        title: "a lesson's clusters leave each other's ports and names free",
+        run: cluster_ports,
+        nothing: "the lesson creates no cluster",
+    },
+    Check {
         id: access::INGRESS_URL,
         title: "hosts line, URL and port mapping reach the Ingress",
         run: access::ingress_url,
@@ -196,6 +202,10 @@ pub const STATIC: &[Check] = &[
         nothing: "the lesson has no definition file (lessonN.yaml) with derivations or an expected answer",
     },
 ];
+
+fn cluster_ports(ctx: &Ctx) -> Examined {
+    course::within(ctx.lesson)
+}
 
 /// Run every static check on a lesson.
 pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
