@@ -118,30 +118,33 @@ pub fn stand_in_for(image: &str) -> Option<String> {
     if candidates.is_empty() {
         return None;
     }
-    // one inspect for all. Labels are inherited: an image built FROM the stand-in carries its label
-    // too and must never stand in itself (it carries org.yadoc.image; the stand-in does not)
-    let inspected = docker()
-        .args([
-            "image",
-            "inspect",
-            "--format",
-            &format!(
-                "{{{{index .Config.Labels \"{STANDS_IN_FOR}\"}}}}|{{{{index .Config.Labels \"{IMAGE_LABEL}\"}}}}"
-            ),
-        ])
-        .args(&candidates)
-        .quiet()
-        .deadline(SHORT)
-        .run()
-        .ok()?;
-    candidates
-        .iter()
-        .zip(inspected.stdout.lines())
-        .find(|(_, labels)| {
-            let (stands, built) = labels.trim().split_once('|').unwrap_or(("", ""));
-            built.is_empty() && stands.split(',').any(|s| s.trim() == image)
-        })
-        .map(|(c, _)| c.to_string())
+    pick_stand_in(image, &candidates)
+}
+
+/// The first of `candidates` that stands in for `image` (by its label) and is no built image.
+fn pick_stand_in(image: &str, candidates: &[&str]) -> Option<String> {
+    // Labels are inherited: an image built FROM the stand-in carries its label too and must never
+    // stand in itself (it carries org.yadoc.image; the stand-in does not). Each candidate is inspected
+    // on its own: another run may remove its built image between the listing and the inspect, and
+    // one missing image must not hide the stand-in
+    candidates.iter().find_map(|c| {
+        let labels = docker()
+            .args([
+                "image",
+                "inspect",
+                "--format",
+                &format!(
+                    "{{{{index .Config.Labels \"{STANDS_IN_FOR}\"}}}}|{{{{index .Config.Labels \"{IMAGE_LABEL}\"}}}}"
+                ),
+                c,
+            ])
+            .quiet()
+            .deadline(SHORT)
+            .run()
+            .ok()?;
+        let (stands, built) = labels.stdout.trim().split_once('|').unwrap_or(("", ""));
+        (built.is_empty() && stands.split(',').any(|s| s.trim() == image)).then(|| c.to_string())
+    })
 }
 
 /// `docker pull`, at most `deadline`: whether the registry gave the image. A failure is remembered
@@ -324,4 +327,23 @@ pub fn labelled(run: Option<&str>) -> (Vec<String>, Vec<String>) {
             .unwrap_or_default()
     };
     (ids(&["ps", "-aq", "--filter", &filter]), images)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_removed_between_listing_and_inspect_does_not_hide_the_stand_in() {
+        let Some(stand_in) = stand_in_for("python:3.9") else {
+            eprintln!("SKIPPED: no docker engine or no stand-in for python:3.9 here (bash ci/base-images.sh)");
+            return;
+        };
+        // what a concurrent run's cleanup does: its built image is listed, then gone
+        let listed = [
+            "yadoc/gone-meanwhile:removed-by-another-run",
+            stand_in.as_str(),
+        ];
+        assert_eq!(pick_stand_in("python:3.9", &listed), Some(stand_in.clone()));
+    }
 }
