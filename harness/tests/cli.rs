@@ -789,6 +789,10 @@ fn under_yadoc_require_an_app_the_lesson_cannot_start_fails_the_tier() {
 #[test]
 fn the_callers_pythonpath_never_reaches_the_app_or_pip() {
     if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        assert!(
+            !yadoc::tiers::prereq::required(yadoc::checks::finding::Tier::App),
+            "YADOC_REQUIRE requires the app tier: no Python 3.9 here for lesson 1's app"
+        );
         eprintln!("SKIPPED: no Python 3.9 here for lesson 1's app");
         return;
     }
@@ -819,6 +823,10 @@ fn the_callers_pythonpath_never_reaches_the_app_or_pip() {
 #[test]
 fn without_a_stated_answer_the_apps_answer_is_not_checked_never_passed() {
     if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        assert!(
+            !yadoc::tiers::prereq::required(yadoc::checks::finding::Tier::App),
+            "YADOC_REQUIRE requires the app tier: no Python 3.9 here for lesson 1's app"
+        );
         eprintln!("SKIPPED: no Python 3.9 here for lesson 1's app");
         return;
     }
@@ -873,6 +881,10 @@ fn course_repo() -> tempfile::TempDir {
 #[test]
 fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes() {
     if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        assert!(
+            !yadoc::tiers::prereq::required(yadoc::checks::finding::Tier::App),
+            "YADOC_REQUIRE requires the app tier: no Python 3.9 here: the app tier finds the requirement pins"
+        );
         eprintln!("SKIPPED: no Python 3.9 here: the app tier finds the requirement pins");
         return;
     }

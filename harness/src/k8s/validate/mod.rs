@@ -115,6 +115,14 @@ impl Out {
         seen.push(n.to_string());
     }
 
+    /// A port's protocol, when set: `SCTP`, `TCP` or `UDP` (containers and Services alike).
+    pub fn protocol(&mut self, path: &str, value: &Value) {
+        const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
+        if value.as_str().is_some_and(|p| !PROTOCOLS.contains(&p)) {
+            self.unsupported(path, value, PROTOCOLS, "use TCP, UDP or SCTP (upper case)");
+        }
+    }
+
     /// Each message of a name rule as one `field.Invalid`.
     pub fn each(&mut self, path: &str, value: &str, errs: Vec<String>, fix: &str) {
         self.each_in(path, path, value, errs, fix);

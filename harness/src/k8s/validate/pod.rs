@@ -100,17 +100,7 @@ fn container(out: &mut Out, c: &Value, at: &str, seen: &mut Vec<String>) {
                 );
             }
         }
-        if let Some(proto) = p["protocol"].as_str() {
-            const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
-            if !PROTOCOLS.contains(&proto) {
-                out.unsupported(
-                    &format!("{pp}.protocol"),
-                    &p["protocol"],
-                    PROTOCOLS,
-                    "use TCP, UDP or SCTP (upper case)",
-                );
-            }
-        }
+        out.protocol(&format!("{pp}.protocol"), &p["protocol"]);
         if let Some(name) = p["name"].as_str() {
             out.each(
                 &format!("{pp}.name"),

@@ -55,17 +55,7 @@ pub fn spec(out: &mut Out, v: &Value) {
                 "set the port the Service listens on",
             ),
         }
-        if let Some(proto) = p["protocol"].as_str() {
-            const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
-            if !PROTOCOLS.contains(&proto) {
-                out.unsupported(
-                    &format!("{at}.protocol"),
-                    &p["protocol"],
-                    PROTOCOLS,
-                    "use TCP, UDP or SCTP (upper case)",
-                );
-            }
-        }
+        out.protocol(&format!("{at}.protocol"), &p["protocol"]);
         match &p["targetPort"] {
             Value::Number(n) => {
                 for e in n.as_i64().map(names::port_number).unwrap_or_default() {
