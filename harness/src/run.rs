@@ -38,7 +38,9 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
             }
         }
     }
-    if tiers.contains(&Tier::Static) && lessons.len() > 1 {
+    // lessons are one course only where a course file says so (lessons/course.yaml): a directory
+    // of unrelated tutorials gets no course-order checks
+    if tiers.contains(&Tier::Static) && lessons.len() > 1 && dir.join("course.yaml").is_file() {
         outcomes.extend(timed(|| crate::checks::course::host_ports(lessons)));
     }
     register.apply(&mut outcomes);

@@ -50,10 +50,70 @@ impl YamlDoc {
         }
     }
 
+    /// The sub-document at `prefix` (`items[2]` of a `kind: List`), with its own paths and lines.
+    pub fn sub(&self, prefix: &str) -> Self {
+        let value = prefix
+            .trim_end_matches(']')
+            .split_once('[')
+            .and_then(|(k, i)| self.value[k].get(i.parse::<usize>().ok()?))
+            .cloned()
+            .unwrap_or_default();
+        let mut lines = BTreeMap::new();
+        for (k, l) in &self.lines {
+            if k == prefix {
+                lines.insert(String::new(), *l);
+            } else if let Some(rest) = k.strip_prefix(&format!("{prefix}.")) {
+                lines.insert(rest.to_string(), *l);
+            }
+        }
+        Self { value, lines }
+    }
+
     /// Every path in the document (keys and items), for unknown-field comparison.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.lines.keys().map(String::as_str)
     }
+}
+
+/// The documents of a YAML stream: (0-based line where each starts, its text). Documents are split at
+/// `---` lines (and `...` end markers) at column 0, as YAML does; documents holding nothing but
+/// comments and blanks (a trailing `---`) are dropped.
+pub fn documents(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut current = String::new();
+    let mut push = |start: usize, doc: &mut String| {
+        let empty = doc
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+        let taken = std::mem::take(doc);
+        if !empty {
+            out.push((start, taken));
+        }
+    };
+    for (i, line) in text.lines().enumerate() {
+        let marker = line == "---"
+            || line.starts_with("--- ")
+            || line.starts_with("---\t")
+            || line.trim_end() == "...";
+        if marker {
+            push(start, &mut current);
+            start = i + 1;
+            // `--- {inline}`: the rest of the line is the document's first content
+            if let Some(rest) = line.strip_prefix("--- ") {
+                if !rest.trim().is_empty() && !rest.trim_start().starts_with('#') {
+                    start = i;
+                    current.push_str(rest);
+                    current.push('\n');
+                }
+            }
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    push(start, &mut current);
+    out
 }
 
 fn first_line(s: &str) -> String {

@@ -10,13 +10,86 @@ use crate::yaml::{YamlDoc, YamlSyntaxError};
 
 use super::finding::Finding;
 
-/// A manifest file of the lesson, parsed.
+/// One Kubernetes object of the lesson (a document of a YAML file, or an item of a `kind: List`),
+/// parsed; or a document that does not parse (then `doc` is the error).
 #[derive(Debug)]
 pub struct Manifest<'a> {
     pub artifact: &'a Artifact,
     pub doc: Result<YamlDoc, YamlSyntaxError>,
     /// The namespace of the `kubectl apply -f FILE -n NS` that applies it, if any.
     pub applied_in: Option<String>,
+    /// Lines of the artifact before this document (`---` separated documents).
+    pub offset: usize,
+    /// The document's text.
+    pub text: String,
+}
+
+/// What a YAML document that is not a Kubernetes object is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAnObject {
+    /// A tool's own config: k3d `Simple`, kind `Cluster`, a kustomization, a compose file.
+    Config(&'static str),
+    /// An object of an API group Kubernetes does not ship (a CRD's kind: Traefik's IngressRoute,
+    /// k3s' HelmChart, Gateway API routes): its schema lives in the cluster, not in k8s-openapi.
+    Custom,
+}
+
+/// A YAML document of the lesson that is not a Kubernetes object yadoc decodes.
+#[derive(Debug)]
+pub struct Other<'a> {
+    pub artifact: &'a Artifact,
+    pub doc: YamlDoc,
+    pub offset: usize,
+    pub what: NotAnObject,
+}
+
+impl Other<'_> {
+    pub fn line(&self, path: &str) -> usize {
+        self.artifact.lesson_line(self.offset + self.doc.line_of(path))
+    }
+}
+
+/// API groups Kubernetes serves itself (k8s.io/api: every `types.go` group); any other group with
+/// a dot is a custom resource's. `gateway.networking.k8s.io` is a CRD group (kubernetes-sigs/
+/// gateway-api), not built in.
+const BUILT_IN_GROUPS: &[&str] = &[
+    "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io",
+    "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io",
+    "admissionregistration.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io",
+    "discovery.k8s.io", "certificates.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
+    "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "resource.k8s.io",
+    "internal.apiserver.k8s.io", "storagemigration.k8s.io", "metrics.k8s.io",
+];
+
+/// What a parsed document is: a Kubernetes object (None), a tool config, or a custom resource.
+pub fn not_an_object(v: &Value) -> Option<NotAnObject> {
+    let api = v["apiVersion"].as_str().unwrap_or("");
+    let kind = v["kind"].as_str().unwrap_or("");
+    let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    if group.starts_with("k3d.io") {
+        return Some(NotAnObject::Config("a k3d config"));
+    }
+    if group == "kind.x-k8s.io" {
+        return Some(NotAnObject::Config("a kind cluster config"));
+    }
+    if group == "kustomize.config.k8s.io"
+        || (api.is_empty()
+            && ["resources", "configMapGenerator", "secretGenerator", "patches", "bases"]
+                .iter()
+                .any(|k| v.get(k).is_some()))
+    {
+        return Some(NotAnObject::Config("a kustomization"));
+    }
+    if api.is_empty() && kind.is_empty() && v.get("services").is_some() {
+        return Some(NotAnObject::Config("a compose file"));
+    }
+    if api.is_empty() && kind.is_empty() {
+        return Some(NotAnObject::Config("YAML that is not a Kubernetes object"));
+    }
+    if !BUILT_IN_GROUPS.contains(&group) {
+        return Some(NotAnObject::Custom);
+    }
+    None
 }
 
 impl Manifest<'_> {
@@ -45,7 +118,7 @@ impl Manifest<'_> {
     /// Lesson line of a path inside the object.
     pub fn line(&self, path: &str) -> usize {
         let inner = self.doc.as_ref().map(|d| d.line_of(path)).unwrap_or(1);
-        self.artifact.lesson_line(inner)
+        self.artifact.lesson_line(self.offset + inner)
     }
 
     /// `Deployment myapp (deployment.yaml)`
@@ -58,33 +131,79 @@ impl Manifest<'_> {
 pub struct Ctx<'a> {
     pub lesson: &'a Lesson,
     pub manifests: Vec<Manifest<'a>>,
+    /// YAML documents that are configs or custom resources (recognised, never decoded as
+    /// Kubernetes types).
+    pub others: Vec<Other<'a>>,
     pub dockerfile: Option<(&'a Artifact, Result<Dockerfile, DockerfileError>)>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(lesson: &'a Lesson) -> Self {
-        let manifests = lesson
+        let mut manifests = Vec::new();
+        let mut others = Vec::new();
+        for artifact in lesson
             .files
             .iter()
             .filter(|a| a.name.ends_with(".yaml") || a.name.ends_with(".yml"))
-            .map(|artifact| Manifest {
-                artifact,
-                doc: YamlDoc::parse(artifact.text()),
-                applied_in: lesson.steps.iter().find_map(|s| match &s.kind {
-                    StepKind::Apply {
-                        files,
-                        namespace: Some(ns),
-                    } if files.contains(&artifact.name) => Some(ns.clone()),
-                    _ => None,
-                }),
-            })
-            .collect();
+        {
+            let applied_in = lesson.steps.iter().find_map(|s| match &s.kind {
+                StepKind::Apply {
+                    files,
+                    namespace: Some(ns),
+                }
+                | StepKind::CreateFrom {
+                    files,
+                    namespace: Some(ns),
+                } if files.contains(&artifact.name) => Some(ns.clone()),
+                _ => None,
+            });
+            for (offset, text) in crate::yaml::documents(artifact.text()) {
+                let doc = YamlDoc::parse(&text);
+                let Ok(parsed) = &doc else {
+                    manifests.push(Manifest {
+                        artifact,
+                        doc,
+                        applied_in: applied_in.clone(),
+                        offset,
+                        text,
+                    });
+                    continue;
+                };
+                // a `kind: List` holds its objects in `items`
+                let items = match (parsed.value["kind"].as_str(), parsed.value["items"].as_array())
+                {
+                    (Some(k), Some(items)) if k.ends_with("List") => (0..items.len())
+                        .map(|i| parsed.sub(&format!("items[{i}]")))
+                        .collect(),
+                    _ => vec![parsed.clone()],
+                };
+                for item in items {
+                    if let Some(what) = not_an_object(&item.value) {
+                        others.push(Other {
+                            artifact,
+                            doc: item,
+                            offset,
+                            what,
+                        });
+                        continue;
+                    }
+                    manifests.push(Manifest {
+                        artifact,
+                        doc: Ok(item),
+                        applied_in: applied_in.clone(),
+                        offset,
+                        text: text.clone(),
+                    });
+                }
+            }
+        }
         let dockerfile = lesson
             .file("Dockerfile")
             .map(|a| (a, Dockerfile::parse(a.text())));
         Self {
             lesson,
             manifests,
+            others,
             dockerfile,
         }
     }

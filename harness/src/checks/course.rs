@@ -16,6 +16,7 @@ struct Live {
     ports: Vec<u16>,
     lesson: String,
     line: usize,
+    explicit_name: bool,
 }
 
 /// One outcome per lesson (the lessons in course order): its clusters against those of earlier
@@ -93,7 +94,11 @@ fn clashes(lessons: &[Lesson], check: &str, across: bool) -> Vec<(String, Examin
                         .copied()
                         .filter(|p| held.ports.contains(p))
                         .collect();
-                    if !clash.is_empty() || held.name == c.name {
+                    // two nameless creates (k3d's default name) are ways to make "a cluster" in
+                    // different setups, not a sequence: their names are not compared
+                    let same_name =
+                        held.name == c.name && (c.explicit_name || held.explicit_name);
+                    if !clash.is_empty() || same_name {
                         let what = if clash.is_empty() {
                             format!("the name {}", c.name)
                         } else {
@@ -148,6 +153,7 @@ fn clashes(lessons: &[Lesson], check: &str, across: bool) -> Vec<(String, Examin
                     ports,
                     lesson: name.clone(),
                     line: s.line,
+                    explicit_name: c.explicit_name,
                 });
             }
         }

@@ -19,7 +19,7 @@ pub fn yaml_syntax(ctx: &Ctx) -> Examined {
         out.saw(&m.artifact.name);
         if let Err(e) = &m.doc {
             out.found(
-                ctx.finding(YAML_SYNTAX, m.artifact.lesson_line(e.line))
+                ctx.finding(YAML_SYNTAX, m.artifact.lesson_line(m.offset + e.line))
                     .expected(format!("{} to be valid YAML", m.artifact.name))
                     .observed(e.message.clone())
                     .fix("fix the YAML at this line (indentation, a missing colon or bracket)"),
@@ -28,14 +28,23 @@ pub fn yaml_syntax(ctx: &Ctx) -> Examined {
     }
     for (b, c) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
         if matches!(c, Content::YamlFragment | Content::Kubeconfig) {
+            // an excerpt with `...` elisions (or `# ...` cuts) leaves lines out: not YAML to parse
+            if b.text.lines().any(|l| l.trim() == "..." || l.trim() == "# ...") {
+                continue;
+            }
             out.saw(format!("the {} at line {}", c.describe(), b.open_line));
-            if let Err(e) = YamlDoc::parse(&b.text) {
-                out.found(
-                    ctx.finding(YAML_SYNTAX, b.line_of_text_line(e.line.saturating_sub(1)))
+            for (offset, text) in crate::yaml::documents(&b.text) {
+                if let Err(e) = YamlDoc::parse(&text) {
+                    out.found(
+                        ctx.finding(
+                            YAML_SYNTAX,
+                            b.line_of_text_line(offset + e.line.saturating_sub(1)),
+                        )
                         .expected(format!("the {} to be valid YAML", c.describe()))
                         .observed(e.message)
                         .fix("fix the YAML at this line"),
-                );
+                    );
+                }
             }
         }
     }
@@ -135,13 +144,31 @@ pub fn unknown_field(ctx: &Ctx) -> Examined {
 pub fn removed_api(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     for m in &ctx.manifests {
-        let Some(v) = m.value() else { continue };
-        let api = v["apiVersion"].as_str().unwrap_or("");
-        let kind = v["kind"].as_str().unwrap_or("");
-        out.saw(m.label());
+        // a document that does not parse still says its apiVersion and kind on their own lines
+        let (api, kind, line) = match m.value() {
+            Some(v) => (
+                v["apiVersion"].as_str().unwrap_or("").to_string(),
+                v["kind"].as_str().unwrap_or("").to_string(),
+                m.line("apiVersion"),
+            ),
+            None => {
+                let top = |key: &str| {
+                    m.text.lines().enumerate().find_map(|(i, l)| {
+                        let v = l.strip_prefix(key)?.split('#').next()?.trim();
+                        Some((i, v.trim_matches(['"', '\'']).to_string()))
+                    })
+                };
+                let (Some((i, api)), Some((_, kind))) = (top("apiVersion:"), top("kind:")) else {
+                    continue;
+                };
+                (api, kind, m.artifact.lesson_line(m.offset + i + 1))
+            }
+        };
+        let (api, kind) = (api.as_str(), kind.as_str());
+        out.saw(format!("{kind} ({})", m.artifact.name));
         if let Some(r) = apis::removed(api, kind) {
             out.found(
-                ctx.finding(REMOVED_API, m.line("apiVersion"))
+                ctx.finding(REMOVED_API, line)
                     .expected(format!(
                         "an apiVersion that serves {kind} today ({})",
                         r.replacement

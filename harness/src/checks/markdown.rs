@@ -11,7 +11,7 @@ pub const BLOCK_LANGUAGE: &str = "markdown.block-language";
 /// Fences that never close swallow prose and commands into one code block.
 pub fn unclosed_fence(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
-    for b in &ctx.lesson.blocks {
+    for b in ctx.lesson.blocks.iter().filter(|b| b.is_fenced()) {
         let (first, last) = b.span();
         out.saw(format!("the block opened at line {first}"));
         let swallowed = first_prose_line(b);

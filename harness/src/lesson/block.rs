@@ -20,6 +20,15 @@ impl FenceEnd {
         }
     }
 
+    /// The same end, `n` lines further down (a block parsed from an admonition's body).
+    pub fn shifted(&self, n: usize) -> Self {
+        match self {
+            FenceEnd::Closed { line } => FenceEnd::Closed { line: line + n },
+            FenceEnd::EndedByContainer { line } => FenceEnd::EndedByContainer { line: line + n },
+            FenceEnd::EndOfFile { line } => FenceEnd::EndOfFile { line: line + n },
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         matches!(self, FenceEnd::Closed { .. })
     }
@@ -42,6 +51,20 @@ pub struct Block {
     pub prose_before: String,
     /// Line where `prose_before` starts.
     pub prose_line: usize,
+    /// How the block is written: a fence, an indented code block, or an inline `#!lang` span.
+    pub form: Form,
+}
+
+/// How a code block is written in the markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Form {
+    /// ```` ``` ```` or `~~~` fences (`open_line` is the opening fence).
+    #[default]
+    Fenced,
+    /// Indented by four spaces (`open_line` is the line before its first text line).
+    Indented,
+    /// mkdocs' inline `` `#!bash cmd` `` span, one line (`open_line` is the line before it).
+    Inline,
 }
 
 impl Block {
@@ -62,6 +85,10 @@ impl Block {
     /// `lesson.md:open-close` style span of the block's lines.
     pub fn span(&self) -> (usize, usize) {
         (self.open_line, self.end.last_line())
+    }
+
+    pub fn is_fenced(&self) -> bool {
+        self.form == Form::Fenced
     }
 }
 

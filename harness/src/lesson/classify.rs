@@ -158,6 +158,7 @@ mod tests {
             end: FenceEnd::Closed { line: 3 },
             prose_before: String::new(),
             prose_line: 1,
+            form: Default::default(),
         }
     }
 

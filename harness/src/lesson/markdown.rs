@@ -2,7 +2,7 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
-use super::block::{Block, FenceEnd, Prose};
+use super::block::{Block, FenceEnd, Form, Prose};
 use crate::source::SourceText;
 
 /// Blocks and prose of one markdown text, in document order.
@@ -14,10 +14,24 @@ pub struct Parsed {
 
 /// Parse a lesson's markdown. Never fails: markdown has no syntax errors, only surprising renderings,
 /// which the markdown checks report (an unclosed fence, for one).
+///
+/// Code is what a reader sees as code: fenced blocks, indented blocks (CommonMark's other code
+/// block, common in list items), and mkdocs' inline `` `#!bash cmd` `` spans. The four-space body of
+/// an mkdocs admonition or content tab (`!!! note`, `??? example`, `=== "Tab"`) is markdown that
+/// CommonMark reads as an indented code block: it is parsed again as markdown, at its own lines.
 pub fn parse(src: &SourceText) -> Parsed {
+    let mut parsed = parse_at(src, 0);
+    for (i, b) in parsed.blocks.iter_mut().enumerate() {
+        b.index = i;
+    }
+    parsed
+}
+
+fn parse_at(src: &SourceText, offset: usize) -> Parsed {
     let text = src.text();
     let mut parsed = Parsed::default();
-    let mut in_code: Option<(String, usize, usize)> = None; // info, open offset, start of text
+    // info, form, open offset, start of text
+    let mut in_code: Option<(String, Form, usize, usize)> = None;
     let mut code_text = String::new();
     let mut prose_since_block = String::new();
     let mut prose_line: Option<usize> = None;
@@ -26,29 +40,68 @@ pub fn parse(src: &SourceText) -> Parsed {
 
     for (event, range) in Parser::new(text).into_offset_iter() {
         match event {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                in_code = Some((info.trim().to_string(), range.start, range.end));
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let (info, form) = match kind {
+                    CodeBlockKind::Fenced(info) => (info.trim().to_string(), Form::Fenced),
+                    CodeBlockKind::Indented => (String::new(), Form::Indented),
+                };
+                in_code = Some((info, form, range.start, range.end));
                 code_text.clear();
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, start, end)) = in_code.take() {
-                    let open_line = src.line_of(start);
-                    let end = fence_end(src, open_line, end);
-                    parsed.blocks.push(Block {
-                        index: parsed.blocks.len(),
-                        info,
-                        text: std::mem::take(&mut code_text),
-                        open_line,
-                        end,
-                        prose_before: std::mem::take(&mut prose_since_block),
-                        prose_line: prose_line.take().unwrap_or(open_line),
-                    });
+                let Some((info, form, start, end)) = in_code.take() else {
+                    continue;
+                };
+                let text = std::mem::take(&mut code_text);
+                let (open_line, end) = match form {
+                    Form::Fenced => {
+                        let open_line = src.line_of(start);
+                        (open_line, fence_end(src, open_line, end))
+                    }
+                    _ => {
+                        let first = src.line_of(start);
+                        let last = first + text.lines().count().max(1) - 1;
+                        (first - 1, FenceEnd::Closed { line: last })
+                    }
+                };
+                if form == Form::Indented && opens_admonition(src, open_line) {
+                    // an admonition's body: markdown, one indentation level in
+                    let inner = parse_at(&SourceText::new(text), offset + open_line);
+                    parsed.blocks.extend(inner.blocks);
+                    parsed.prose.extend(inner.prose);
+                    continue;
                 }
+                parsed.blocks.push(Block {
+                    index: parsed.blocks.len(),
+                    info,
+                    text,
+                    open_line: offset + open_line,
+                    end: end.shifted(offset),
+                    prose_before: std::mem::take(&mut prose_since_block),
+                    prose_line: offset + prose_line.take().unwrap_or(open_line),
+                    form,
+                });
             }
             Event::Text(t) if in_code.is_some() => code_text.push_str(&t),
+            Event::Code(t) if inline_lang(&t).is_some() => {
+                let (lang, cmd) = inline_lang(&t).unwrap_or_default();
+                let line = src.line_of(range.start);
+                parsed.blocks.push(Block {
+                    index: parsed.blocks.len(),
+                    info: lang.to_string(),
+                    text: format!("{cmd}\n"),
+                    open_line: offset + line - 1,
+                    end: FenceEnd::Closed {
+                        line: offset + line,
+                    },
+                    prose_before: prose_since_block.clone(),
+                    prose_line: offset + prose_line.unwrap_or(line),
+                    form: Form::Inline,
+                });
+            }
             Event::Text(t) | Event::Code(t) => {
                 let line = src.line_of(range.start);
-                current_line.get_or_insert(line);
+                current_line.get_or_insert(offset + line);
                 prose_line.get_or_insert(line);
                 current.push_str(&t);
                 prose_since_block.push_str(&t);
@@ -68,6 +121,32 @@ pub fn parse(src: &SourceText) -> Parsed {
     parsed
 }
 
+/// `#!bash kubectl get pods` → (`bash`, `kubectl get pods`): mkdocs' inline code highlighting.
+fn inline_lang(code: &str) -> Option<(&str, &str)> {
+    let rest = code.strip_prefix("#!")?;
+    let (lang, cmd) = rest.split_once(' ')?;
+    (!lang.is_empty() && lang.chars().all(|c| c.is_ascii_alphanumeric()) && !cmd.trim().is_empty())
+        .then(|| (lang, cmd.trim()))
+}
+
+/// The nearest non-blank line above `line` opens an mkdocs admonition or content tab
+/// (`!!! note "Title"`, `??? example`, `???+ info`, `=== "Tab"`), whose body is indented markdown.
+fn opens_admonition(src: &SourceText, line: usize) -> bool {
+    (1..=line)
+        .rev()
+        .map(|l| src.line(l).trim())
+        .find(|l| !l.is_empty())
+        .is_some_and(is_admonition_opener)
+}
+
+pub fn is_admonition_opener(line: &str) -> bool {
+    let line = line.trim_start();
+    ["!!! ", "??? ", "???+ ", "=== \""]
+        .iter()
+        .any(|p| line.starts_with(p))
+        || line == "!!!"
+}
+
 fn flush(out: &mut Vec<Prose>, current: &mut String, line: &mut Option<usize>) {
     if let Some(l) = line.take() {
         let text = std::mem::take(current);
@@ -83,12 +162,13 @@ fn flush(out: &mut Vec<Prose>, current: &mut String, line: &mut Option<usize>) {
 
 /// Where a fenced block really ends: its closing fence, the end of its container, or the end of file.
 fn fence_end(src: &SourceText, open_line: usize, end_offset: usize) -> FenceEnd {
-    let opening = src.line(open_line).trim_start();
+    let opening = src.line(open_line).trim_start_matches(['>', ' ']);
     let fence_char = opening.chars().next().unwrap_or('`');
     let fence_len = opening.chars().take_while(|c| *c == fence_char).count();
     // the range ends just after the block's last line (or inside it, at the end of the file)
     let last_line = src.line_of(end_offset.saturating_sub(1));
-    let last = src.line(last_line).trim();
+    // a fence inside a blockquote closes with `> ```
+    let last = src.line(last_line).trim_start_matches(['>', ' ']).trim();
     let is_close = last_line > open_line
         && last.chars().all(|c| c == fence_char)
         && last.chars().count() >= fence_len;

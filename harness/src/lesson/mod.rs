@@ -10,6 +10,7 @@ pub mod image_ref;
 pub mod kubeconfig_path;
 pub mod markdown;
 pub mod model;
+pub mod script;
 pub mod shell;
 pub mod steps;
 

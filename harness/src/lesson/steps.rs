@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::script;
 use super::shell::{self, Pipeline};
 
 /// A port mapping of `k3d cluster create -p "8081:80@loadbalancer"`.
@@ -16,6 +17,8 @@ pub struct PortMapping {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClusterCreate {
     pub name: String,
+    /// The command names the cluster (else k3d's default name, `k3s-default`).
+    pub explicit_name: bool,
     pub ports: Vec<PortMapping>,
     pub api_port: Option<u16>,
     pub agents: Option<u32>,
@@ -47,6 +50,32 @@ pub enum StepKind {
     },
     CreateNamespace {
         name: String,
+    },
+    /// `kubectl create -f FILE|URL`: like apply, but fails when an object already exists.
+    CreateFrom {
+        files: Vec<String>,
+        namespace: Option<String>,
+    },
+    /// `kubectl apply -k DIR` / `kubectl create -k DIR`: objects a kustomization generates.
+    Kustomize {
+        dir: String,
+        namespace: Option<String>,
+    },
+    /// An object a command makes itself: `kubectl create deployment|service|configmap|secret …`,
+    /// `expose`, `autoscale` (what `--dry-run=client -o yaml` would print, by kind and name).
+    CreateObject {
+        object: String,
+        name: String,
+        namespace: Option<String>,
+        /// For `expose` / `autoscale`: the object it is made from (`deployment/web`).
+        from: Option<(String, String)>,
+    },
+    /// `kubectl delete KIND NAME` / `kubectl delete -f FILE`.
+    Delete {
+        object: Option<String>,
+        names: Vec<String>,
+        files: Vec<String>,
+        namespace: Option<String>,
     },
     RunPod {
         name: String,
@@ -115,6 +144,10 @@ pub struct Step {
     pub block: Option<usize>,
     #[serde(flatten)]
     pub kind: StepKind,
+    /// `<your-username>`-style placeholders of the line: the reader replaces them, so the step is a
+    /// template, not a command to replay.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placeholders: Vec<String>,
 }
 
 impl Step {
@@ -138,71 +171,112 @@ pub struct StepError {
     pub message: String,
 }
 
-/// Parse the lines of a shell block (first text line at lesson line `first_line`).
+/// Parse the lines of a shell block (first text line at lesson line `first_line`): command lines go
+/// through the shell grammar (`script`), every other line is output and yields no step.
 pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, Vec<StepError>) {
     let mut steps = Vec::new();
     let mut errors = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
     let lines: Vec<&str> = text.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let raw = lines[i];
-        let line = first_line + i;
-        i += 1;
-        let (start, mut acc) = pending.take().unwrap_or((line, String::new()));
-        let trimmed = raw.trim();
-        if let Some(cont) = trimmed.strip_suffix('\\') {
-            acc.push_str(cont);
-            pending = Some((start, acc));
+    // lines that are not commands but still say something: /etc/hosts entries and the file name
+    for (i, raw) in lines.iter().enumerate() {
+        let t = raw.trim();
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let kind = if t == "/etc/hosts" {
+            StepKind::EditHosts
+        } else if words.len() == 2 && words[0].parse::<std::net::IpAddr>().is_ok() {
+            StepKind::HostsEntry {
+                ip: words[0].into(),
+                host: words[1].into(),
+            }
+        } else {
             continue;
-        }
-        acc.push_str(trimmed);
-        // a shell prompt is not part of the command (`$ kubectl apply -f a.yaml`)
-        if let Some(cmd) = acc.strip_prefix("$ ") {
-            acc = cmd.trim_start().to_string();
-        }
-        if acc.is_empty() || acc.starts_with('#') {
-            continue;
-        }
-        if let Some(h) = heredoc(&acc) {
-            // the heredoc's body is the file's text, never commands or output
-            let body_start = i;
-            let end = lines[i..]
-                .iter()
-                .position(|l| {
-                    let l = if h.strip_tabs {
-                        l.trim_start_matches('\t')
-                    } else {
-                        l
-                    };
-                    l.trim_end() == h.delimiter
-                })
-                .map(|n| i + n);
-            let Some(end) = end else {
+        };
+        steps.push(Step {
+            line: first_line + i,
+            literal: t.to_string(),
+            block: Some(block),
+            kind,
+            placeholders: Vec::new(),
+        });
+    }
+    for seg in script::segments(text, super::classify::is_command_line) {
+        let seg_lines: Vec<&str> = seg.text.lines().collect();
+        let at = |n: usize| first_line + seg.first + n;
+        let literal_at = |n: usize| {
+            let mut lit = String::new();
+            for l in seg_lines.iter().skip(n) {
+                let t = l.trim();
+                match t.strip_suffix('\\') {
+                    Some(cont) => lit.push_str(cont),
+                    None => {
+                        lit.push_str(t);
+                        break;
+                    }
+                }
+            }
+            script::restore(&lit, &seg.placeholders)
+        };
+        let pipelines = match script::parse(&seg.text) {
+            Ok(p) => p,
+            Err(e) => {
                 errors.push(StepError {
-                    line: start,
-                    literal: acc.clone(),
-                    message: format!("the heredoc is never closed by a `{}` line", h.delimiter),
+                    line: at(e.line.min(seg_lines.len().saturating_sub(1))),
+                    literal: literal_at(0),
+                    message: format!("the shell cannot parse it: {}", e.message),
                 });
-                break;
-            };
-            let body: String = lines[body_start..end]
+                continue;
+            }
+        };
+        for p in pipelines {
+            let line = at(p.line);
+            let literal = literal_at(p.line);
+            let placeholders: Vec<String> = seg
+                .placeholders
                 .iter()
-                .map(|l| format!("{l}\n"))
+                .filter(|(l, _)| first_line + *l >= line && first_line + *l < line.max(at(p.line + 1)))
+                .map(|(_, p)| p.clone())
                 .collect();
-            i = end + 1;
-            let kind = match written_file(&h.command) {
-                Some(file) => StepKind::WriteFile {
+            let mut pipeline = Pipeline {
+                commands: p
+                    .commands
+                    .iter()
+                    .map(|c| c.iter().map(|w| script::restore(w, &seg.placeholders)).collect())
+                    .collect(),
+                redirect: p.redirect.clone(),
+            };
+            let heredoc = p
+                .heredoc
+                .as_ref()
+                .map(|(body, l)| (body.clone(), at(*l)));
+            // a heredoc a command reads as `-f -` / `--config=-` is a file of the lesson: a manifest
+            // (`kubectl apply -f - <<EOF`), a kind config (`kind create cluster --config=-`)
+            if let Some((text, body_line)) = &heredoc {
+                if let Some(file) = stdin_file(&mut pipeline, line) {
+                    steps.push(Step {
+                        line,
+                        literal: literal.clone(),
+                        block: Some(block),
+                        kind: StepKind::WriteFile {
+                            file,
+                            text: text.clone(),
+                            first_line: *body_line,
+                        },
+                        placeholders: Vec::new(),
+                    });
+                }
+            }
+            let kind = match (&heredoc, written_file(&pipeline)) {
+                (Some((text, body_line)), Some(file)) => StepKind::WriteFile {
                     file,
-                    text: body,
-                    first_line: first_line + body_start,
+                    text: text.clone(),
+                    first_line: *body_line,
                 },
-                None => match parse_line(&h.command) {
+                _ => match parse_pipeline(&pipeline) {
                     Ok(k) => k,
                     Err(message) => {
                         errors.push(StepError {
-                            line: start,
-                            literal: acc,
+                            line,
+                            literal,
                             message,
                         });
                         continue;
@@ -210,65 +284,42 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
                 },
             };
             steps.push(Step {
-                line: start,
-                literal: acc,
+                line,
+                literal,
                 block: Some(block),
                 kind,
+                placeholders,
             });
-            continue;
-        }
-        match parse_line(&acc) {
-            Ok(kind) => steps.push(Step {
-                line: start,
-                literal: acc,
-                block: Some(block),
-                kind,
-            }),
-            Err(message) => errors.push(StepError {
-                line: start,
-                literal: acc,
-                message,
-            }),
         }
     }
+    steps.sort_by_key(|s| s.line);
     (steps, errors)
 }
 
-/// A command line that opens a heredoc: the command without `<<WORD`, the delimiter, and whether
-/// `<<-` strips leading tabs.
-struct Heredoc {
-    command: String,
-    delimiter: String,
-    strip_tabs: bool,
-}
-
-fn heredoc(line: &str) -> Option<Heredoc> {
-    let at = line.find("<<")?;
-    if line[at..].starts_with("<<<") {
-        return None; // a here-string, one line
+/// A command of the pipeline that reads a file from standard input (`-f -`, `--config=-`): the
+/// `-` becomes `stdin-L{line}.yaml`, the name the heredoc's body is bound to.
+fn stdin_file(p: &mut Pipeline, line: usize) -> Option<String> {
+    let name = format!("stdin-L{line}.yaml");
+    let mut found = false;
+    for cmd in &mut p.commands {
+        let mut i = 0;
+        while i < cmd.len() {
+            let w = cmd[i].as_str();
+            if matches!(w, "-f" | "--filename" | "--config" | "-c") && cmd.get(i + 1).is_some_and(|v| v == "-") {
+                cmd[i + 1] = name.clone();
+                found = true;
+            } else if let Some(flag) = ["-f=-", "--filename=-", "--config=-"].iter().find(|f| w == **f) {
+                cmd[i] = format!("{}={name}", &flag[..flag.len() - 2]);
+                found = true;
+            }
+            i += 1;
+        }
     }
-    let rest = &line[at + 2..];
-    let strip_tabs = rest.starts_with('-');
-    let rest = rest.trim_start_matches('-').trim_start();
-    let word: String = rest
-        .chars()
-        .take_while(|c| !c.is_whitespace() && !";|&>".contains(*c))
-        .collect();
-    let delimiter = word.trim_matches(['\'', '"']).to_string();
-    if delimiter.is_empty() {
-        return None;
-    }
-    let command = format!("{} {}", &line[..at], &rest[word.len()..]);
-    Some(Heredoc {
-        command: command.split_whitespace().collect::<Vec<_>>().join(" "),
-        delimiter,
-        strip_tabs,
-    })
+    found.then_some(name)
 }
 
 /// The file a heredoc command writes: `cat > F`, `cat >> F`, `tee F`.
-fn written_file(command: &str) -> Option<String> {
-    let p = shell::pipeline(command).ok()?;
+fn written_file(p: &Pipeline) -> Option<String> {
     let first = p.commands.first()?;
     match first
         .iter()
@@ -276,7 +327,7 @@ fn written_file(command: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["cat"] if p.commands.len() == 1 => p.redirect.clone(),
+        ["cat"] | ["cat", "-"] if p.commands.len() == 1 => p.redirect.clone(),
         ["tee", rest @ ..] => rest
             .iter()
             .find(|a| !a.starts_with('-'))
@@ -298,26 +349,9 @@ pub fn visits(prose: &str, line: usize) -> Vec<Step> {
             kind: StepKind::Visit {
                 url: url.to_string(),
             },
+            placeholders: Vec::new(),
         })
         .collect()
-}
-
-fn parse_line(line: &str) -> Result<StepKind, String> {
-    if line == "/etc/hosts" {
-        return Ok(StepKind::EditHosts);
-    }
-    let words: Vec<&str> = line.split_whitespace().collect();
-    if words.len() == 2 && words[0].parse::<std::net::IpAddr>().is_ok() {
-        return Ok(StepKind::HostsEntry {
-            ip: words[0].into(),
-            host: words[1].into(),
-        });
-    }
-    if !super::classify::is_command_line(line) {
-        return Ok(StepKind::Output);
-    }
-    let p = shell::pipeline(line).map_err(|e| format!("column {}: {}", e.column + 1, e.message))?;
-    parse_pipeline(&p)
 }
 
 fn grep_of(p: &Pipeline) -> Option<String> {
@@ -354,9 +388,16 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
     let w: Vec<&str> = cmd.iter().map(String::as_str).collect();
     let flags = Flags(&w);
     let kind = match w.as_slice() {
-        ["k3d", "cluster", "create", name, ..] if !name.starts_with('-') => {
+        // k3d cluster create [NAME]: without a name, k3d names it k3s-default
+        // (k3d-io/k3d pkg/types/types.go `DefaultClusterName`; cmd/cluster/clusterCreate.go
+        // `cobra.RangeArgs(0, 1)`)
+        ["k3d", "cluster", "create", ..] => {
             StepKind::ClusterCreate(ClusterCreate {
-                name: name.to_string(),
+                name: Flags(&w[3..])
+                    .positional_with(0, K3D_VALUED)
+                    .unwrap_or("k3s-default")
+                    .to_string(),
+                explicit_name: Flags(&w[3..]).positional_with(0, K3D_VALUED).is_some(),
                 ports: flags
                     .all(&["-p", "--port"])
                     .iter()
@@ -387,9 +428,6 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                 argv: cmd[1..].to_vec(),
             })
         }
-        ["k3d", "cluster", "create", ..] => {
-            return Err("`k3d cluster create` without a cluster name".into());
-        }
         ["k3d", "cluster", "delete", name, ..] => StepKind::ClusterDelete {
             name: name.to_string(),
         },
@@ -404,6 +442,102 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                 .to_string(),
             context: flags.positional(2).unwrap_or(".").to_string(),
         },
+        ["kubectl", "apply" | "create", ..] if flags.one(&["-k", "--kustomize"]).is_some() => {
+            StepKind::Kustomize {
+                dir: flags.one(&["-k", "--kustomize"]).unwrap_or(".").to_string(),
+                namespace: flags.one(&["-n", "--namespace"]).map(String::from),
+            }
+        }
+        ["kubectl", "create", ..] if !flags.all(&["-f", "--filename"]).is_empty() => {
+            StepKind::CreateFrom {
+                files: flags
+                    .all(&["-f", "--filename"])
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect(),
+                namespace: flags.one(&["-n", "--namespace"]).map(String::from),
+            }
+        }
+        ["kubectl", "create", "secret", _, name, ..]
+        | ["kubectl", "create", "configmap" | "cm" | "deployment" | "deploy" | "service" | "svc" | "job" | "cronjob" | "serviceaccount" | "sa" | "role" | "rolebinding" | "clusterrole" | "clusterrolebinding" | "ingress" | "quota" | "priorityclass" | "poddisruptionbudget" | "pdb", name, ..]
+            if !name.starts_with('-') =>
+        {
+            let kind = match w[2] {
+                "secret" => "Secret",
+                "configmap" | "cm" => "ConfigMap",
+                "deployment" | "deploy" => "Deployment",
+                "service" | "svc" => "Service",
+                "job" => "Job",
+                "cronjob" => "CronJob",
+                "serviceaccount" | "sa" => "ServiceAccount",
+                "role" => "Role",
+                "rolebinding" => "RoleBinding",
+                "clusterrole" => "ClusterRole",
+                "clusterrolebinding" => "ClusterRoleBinding",
+                "ingress" => "Ingress",
+                "quota" => "ResourceQuota",
+                "priorityclass" => "PriorityClass",
+                _ => "PodDisruptionBudget",
+            };
+            // `kubectl create service clusterip NAME`
+            let name = if kind == "Service" {
+                w.get(4).copied().unwrap_or(name)
+            } else {
+                name
+            };
+            StepKind::CreateObject {
+                object: kind.into(),
+                name: name.to_string(),
+                namespace: flags.one(&["-n", "--namespace"]).map(String::from),
+                from: None,
+            }
+        }
+        ["kubectl", verb @ ("expose" | "autoscale"), what, rest @ ..] => {
+            let (k, n) = match what.split_once('/') {
+                Some((k, n)) => (k.to_string(), n.to_string()),
+                None => (
+                    what.to_string(),
+                    rest.iter().find(|a| !a.starts_with('-')).unwrap_or(&"").to_string(),
+                ),
+            };
+            let kind = if *verb == "expose" {
+                "Service"
+            } else {
+                "HorizontalPodAutoscaler"
+            };
+            StepKind::CreateObject {
+                object: kind.into(),
+                name: flags.one(&["--name"]).unwrap_or(&n).to_string(),
+                namespace: flags.one(&["-n", "--namespace"]).map(String::from),
+                from: Some((k, n)),
+            }
+        }
+        ["kubectl", "delete", rest @ ..] => {
+            let files: Vec<String> = flags
+                .all(&["-f", "--filename"])
+                .iter()
+                .map(|f| f.to_string())
+                .collect();
+            let positional: Vec<&str> = rest
+                .iter()
+                .copied()
+                .filter(|a| !a.starts_with('-'))
+                .filter(|a| !files.iter().any(|f| f == a))
+                .filter(|a| Some(*a) != flags.one(&["-n", "--namespace"]))
+                .collect();
+            let (kind, names) = match positional.split_first() {
+                Some((k, names)) if !k.contains('/') => {
+                    (Some(k.to_string()), names.iter().map(|n| n.to_string()).collect())
+                }
+                _ => (None, positional.iter().map(|n| n.to_string()).collect()),
+            };
+            StepKind::Delete {
+                object: kind,
+                names,
+                files,
+                namespace: flags.one(&["-n", "--namespace"]).map(String::from),
+            }
+        }
         ["kubectl", "apply", ..] => StepKind::Apply {
             files: {
                 let files: Vec<String> = flags
@@ -440,6 +574,8 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
             url: w
                 .iter()
                 .find(|a| a.starts_with("http://") || a.starts_with("https://"))
+                .copied()
+                .or_else(|| flags.positional_with(1, CURL_VALUED))
                 .ok_or("`curl` without a URL")?
                 .to_string(),
             cacert: flags.one(&["--cacert"]).map(String::from),
@@ -521,31 +657,17 @@ impl Flags<'_> {
 
     /// The n-th word that is neither a flag nor a flag's value (0 = the program).
     fn positional(&self, n: usize) -> Option<&str> {
-        // flags of the lessons' commands that take a value as the next word
-        const VALUED: &[&str] = &[
-            "-t",
-            "--tag",
-            "-f",
-            "--file",
-            "--build-arg",
-            "--label",
-            "--target",
-            "--platform",
-            "-n",
-            "--namespace",
-            "-c",
-            "--cluster",
-            "-o",
-            "--output",
-            "-p",
-            "--port",
-        ];
+        self.positional_with(n, VALUED)
+    }
+
+    /// The n-th positional word, where `valued` lists the flags that take the next word as value.
+    fn positional_with(&self, n: usize, valued: &[&str]) -> Option<&'_ str> {
         let mut seen = 0;
         let mut i = 0;
         while i < self.0.len() {
             let w = self.0[i];
-            if w.starts_with('-') {
-                if VALUED.contains(&w) {
+            if w.starts_with('-') && w.len() > 1 {
+                if valued.contains(&w) {
                     i += 1;
                 }
             } else {
@@ -559,6 +681,40 @@ impl Flags<'_> {
         None
     }
 }
+
+/// Flags of `k3d cluster create` that take a value (k3d-io/k3d cmd/cluster/clusterCreate.go @
+/// 46f3480d, v5.9.0; every other flag there is a bool).
+pub const K3D_VALUED: &[&str] = &[
+    "-a", "--agents", "--agents-memory", "--api-port", "-c", "--config", "-e", "--env", "--gpus",
+    "--host-alias", "-i", "--image", "--k3s-arg", "--k3s-node-label", "--lb-config-override",
+    "--network", "-p", "--port", "--registry-config", "--registry-create", "--registry-use",
+    "--runtime-label", "--runtime-ulimit", "-s", "--servers", "--servers-memory", "--subnet",
+    "--timeout", "--token", "-v", "--volume",
+];
+
+/// Every flag of `k3d cluster create` (the same file), and k3d's persistent flags (cmd/root.go).
+pub const K3D_CLUSTER_CREATE_FLAGS: &[&str] = &[
+    "agents", "agents-memory", "api-port", "config", "enforce-registry-port-match", "env", "gpus",
+    "host-alias", "host-pid-mode", "image", "k3s-arg", "k3s-node-label",
+    "kubeconfig-switch-context", "kubeconfig-update-default", "lb-config-override", "network",
+    "no-image-volume", "no-lb", "no-rollback", "port", "registry-config", "registry-create",
+    "registry-use", "runtime-label", "runtime-ulimit", "servers", "servers-memory", "subnet",
+    "timeout", "token", "volume", "wait", "verbose", "trace", "timestamps", "help",
+];
+
+/// curl options that take a value (the ones tutorials use; others are rare before the URL).
+const CURL_VALUED: &[&str] = &[
+    "-H", "--header", "-d", "--data", "-o", "--output", "-X", "--request", "-u", "--user",
+    "--cacert", "--cert", "-E", "--key", "-w", "--write-out", "--resolve", "-m", "--max-time",
+    "--connect-timeout", "-A", "--user-agent", "-x", "--proxy", "-T", "--upload-file", "-F",
+    "--form", "-b", "--cookie", "-c", "--cookie-jar", "-e", "--referer", "--retry",
+];
+
+/// Flags of the lessons' commands that take a value as the next word.
+const VALUED: &[&str] = &[
+    "-t", "--tag", "-f", "--file", "--build-arg", "--label", "--target", "--platform", "-n",
+    "--namespace", "-c", "--cluster", "-o", "--output", "-p", "--port",
+];
 
 #[cfg(test)]
 mod tests {

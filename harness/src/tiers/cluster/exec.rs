@@ -540,7 +540,10 @@ impl<'a> ClusterRun<'a> {
                     self.await_applied(step, file).await?;
                 }
             }
-            StepKind::CreateNamespace { .. } | StepKind::Inspect { watch: false, .. } => {
+            StepKind::CreateNamespace { .. }
+            | StepKind::CreateObject { .. }
+            | StepKind::Delete { .. }
+            | StepKind::Inspect { watch: false, .. } => {
                 self.cluster_in_use(step, None)?;
                 let r = self.iso.kubectl(&words);
                 self.cli(step, "kubectl", r.argv, r.rewrites)?;
@@ -606,6 +609,14 @@ impl<'a> ClusterRun<'a> {
                 self.notes.push(format!("{}:{} `{}`: /etc/hosts is never edited; the client resolves the Ingress host to 127.0.0.1", self.lesson.file_name(), step.line, step.literal));
             }
             StepKind::Visit { url } if url.starts_with("http://") => self.visit(step, url).await?,
+            StepKind::CreateFrom { .. } | StepKind::Kustomize { .. } => {
+                self.notes.push(format!(
+                    "{}:{} `{}`: not run (files from outside the lesson)",
+                    self.lesson.file_name(),
+                    step.line,
+                    step.literal
+                ));
+            }
             StepKind::Visit { .. } | StepKind::Output | StepKind::Unmodelled { .. } => {}
         }
         Ok(())

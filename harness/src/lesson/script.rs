@@ -1,0 +1,472 @@
+//! Shell commands from a real grammar: a command block's lines are cut into commands and output,
+//! and each run of command lines is parsed by brush-parser (POSIX/bash: `&&`, `||`, `;`, pipelines,
+//! heredocs, `$(…)`, `if`/`for`, quotes, comments, `\` continuations). The step classifier then sees
+//! simple commands: words (unquoted), the `>` file, the heredoc body a command reads.
+
+use brush_parser::ast;
+
+/// A pipeline of simple commands, as the step classifier sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pipeline {
+    /// 0-based line of the pipeline within the parsed text.
+    pub line: usize,
+    /// The words of each command (quotes removed; `$X` and `$(…)` kept as written).
+    pub commands: Vec<Vec<String>>,
+    /// `> FILE` or `>> FILE` of the last command that has one.
+    pub redirect: Option<String>,
+    /// A heredoc read by one of the commands: its body and the 0-based line its body starts on.
+    pub heredoc: Option<(String, usize)>,
+}
+
+/// A grammar error, at a 0-based line of the parsed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// A run of command lines of a block: where it starts (0-based line of the block) and its text,
+/// with prompts removed and placeholders made words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub first: usize,
+    pub text: String,
+    /// `<your-username>`-style placeholders, with their 0-based block line.
+    pub placeholders: Vec<(usize, String)>,
+}
+
+/// Cut a block into command segments; every other line is output (or a blank or comment line).
+/// `is_command` decides whether a line starts a command. When some line carries a `$ ` prompt, only
+/// prompted lines start commands (a transcript: the rest is what the commands printed).
+pub fn segments(text: &str, is_command: impl Fn(&str) -> bool) -> Vec<Segment> {
+    let lines: Vec<&str> = text.lines().collect();
+    let transcript = lines.iter().any(|l| prompt(l).is_some());
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let raw = lines[i];
+        let start = if transcript {
+            prompt(raw)
+        } else {
+            Some(raw.trim_start()).filter(|l| is_command(l))
+        };
+        let Some(first) = start else {
+            i += 1;
+            continue;
+        };
+        let mut seg = vec![first.to_string()];
+        let begin = i;
+        let mut depth = opens(first);
+        let mut heredocs = heredoc_ends(first);
+        i += 1;
+        loop {
+            let last = seg.last().map(String::as_str).unwrap_or("");
+            let more = !heredocs.is_empty()
+                || last.trim_end().ends_with('\\')
+                || last.trim_end().ends_with("&&")
+                || last.trim_end().ends_with("||")
+                || last.trim_end().ends_with('|')
+                || depth > 0
+                || unbalanced_quotes(&seg.join("\n"));
+            if !more || i >= lines.len() {
+                break;
+            }
+            let l = lines[i];
+            if let Some((delim, tabs)) = heredocs.first().cloned() {
+                let t = if tabs { l.trim_start_matches('\t') } else { l };
+                if t.trim_end() == delim {
+                    heredocs.remove(0);
+                }
+                seg.push(l.to_string());
+            } else {
+                let l = if transcript {
+                    l.strip_prefix("> ").unwrap_or(l)
+                } else {
+                    l
+                };
+                depth += opens(l);
+                heredocs.extend(heredoc_ends(l));
+                seg.push(l.to_string());
+            }
+            i += 1;
+        }
+        let text = seg.join("\n") + "\n";
+        let (text, placeholders) = placeholders(&text, begin);
+        out.push(Segment {
+            first: begin,
+            text,
+            placeholders,
+        });
+    }
+    out
+}
+
+/// `$ cmd` → `cmd`: a shell prompt is not part of the command.
+fn prompt(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    t.strip_prefix("$ ")
+        .or_else(|| t.strip_prefix("% "))
+        .map(str::trim_start)
+        .filter(|c| !c.is_empty())
+}
+
+/// Net compound commands a line opens (`if … then`, `for … do`) minus those it closes (`fi`, `done`).
+fn opens(line: &str) -> i32 {
+    let mut n = 0;
+    for w in line.split([' ', ';', '\t']).filter(|w| !w.is_empty()) {
+        match w {
+            "if" | "for" | "while" | "until" | "case" => n += 1,
+            "fi" | "done" | "esac" => n -= 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The delimiters of the heredocs a line opens (`<<EOF`, `<<'EOF'`, `<<-EOF`), in order.
+fn heredoc_ends(line: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("<<") {
+        let after = &rest[at + 2..];
+        if after.starts_with('<') {
+            rest = &after[1..];
+            continue;
+        }
+        let tabs = after.starts_with('-');
+        let after = after.trim_start_matches('-').trim_start();
+        let word: String = after
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !";|&>)".contains(*c))
+            .collect();
+        let delim = word.trim_matches(['\'', '"']).replace('\\', "");
+        if !delim.is_empty() {
+            out.push((delim, tabs));
+        }
+        rest = &after[word.len().min(after.len())..];
+    }
+    out
+}
+
+/// An odd number of unescaped `'` or `"` outside the other kind: the command goes on.
+fn unbalanced_quotes(s: &str) -> bool {
+    let mut q: Option<char> = None;
+    let mut esc = false;
+    for c in s.chars() {
+        if esc {
+            esc = false;
+            continue;
+        }
+        match (q, c) {
+            (Some('\''), '\'') => q = None,
+            (Some('\''), _) => {}
+            (_, '\\') => esc = true,
+            (Some('"'), '"') => q = None,
+            (None, '\'' | '"') => q = Some(c),
+            (None, '#') => {
+                // a comment: the rest of its line cannot open a quote
+                return false;
+            }
+            _ => {}
+        }
+    }
+    q.is_some()
+}
+
+/// `<your-username>` in a command is a placeholder for the reader to replace, which a shell would
+/// read as redirections. It becomes the word `{your-username}` (same columns) for the grammar, and
+/// is returned with its line. A real redirection has a space or `<<` around it (`< in.txt`).
+fn placeholders(text: &str, first: usize) -> (String, Vec<(usize, String)>) {
+    let re = placeholder_re();
+    let mut found = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let mut last = 0;
+        for m in re.find_iter(line) {
+            if line[..m.start()].ends_with('<') {
+                continue;
+            }
+            out.push_str(&line[last..m.start()]);
+            out.push('{');
+            out.push_str(&m.as_str()[1..m.len() - 1]);
+            out.push('}');
+            last = m.end();
+            found.push((first + i, m.as_str().to_string()));
+        }
+        out.push_str(&line[last..]);
+    }
+    (out, found)
+}
+
+fn placeholder_re() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"<[A-Za-z][A-Za-z0-9_.\-]*(?: [A-Za-z][A-Za-z0-9_.\-]*)*>")
+            .expect("placeholder regex")
+    })
+}
+
+/// Restore a placeholder's angle brackets in a word (`{YOUR_USERNAME}/app` → `<YOUR_USERNAME>/app`).
+pub fn restore(word: &str, placeholders: &[(usize, String)]) -> String {
+    let mut w = word.to_string();
+    for (_, p) in placeholders {
+        let braced = format!("{{{}}}", &p[1..p.len() - 1]);
+        w = w.replace(&braced, p);
+    }
+    w
+}
+
+/// Parse a segment's text into pipelines of simple commands, in order (compound commands' bodies
+/// included; `$(…)` substitutions stay inside their words).
+pub fn parse(text: &str) -> Result<Vec<Pipeline>, ScriptError> {
+    let options = brush_parser::ParserOptions::default();
+    let mut parser = brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &options);
+    let program = parser.parse_program().map_err(|e| ScriptError {
+        line: error_line(&e),
+        message: plain(&e.to_string()),
+    })?;
+    let mut out = Vec::new();
+    for list in &program.complete_commands {
+        compound_list(list, &mut out);
+    }
+    Ok(out)
+}
+
+fn error_line(e: &brush_parser::ParseError) -> usize {
+    match e {
+        brush_parser::ParseError::ParsingNear(p) => p.line.saturating_sub(1),
+        brush_parser::ParseError::Tokenizing {
+            position: Some(p), ..
+        } => p.line.saturating_sub(1),
+        _ => 0,
+    }
+}
+
+fn plain(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+fn compound_list(list: &ast::CompoundList, out: &mut Vec<Pipeline>) {
+    for item in &list.0 {
+        let and_or = &item.0;
+        pipeline(&and_or.first, out);
+        for next in &and_or.additional {
+            match next {
+                ast::AndOr::And(p) | ast::AndOr::Or(p) => pipeline(p, out),
+            }
+        }
+    }
+}
+
+fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
+    let mut pl = Pipeline::default();
+    let mut line = None;
+    for cmd in &p.seq {
+        match cmd {
+            ast::Command::Simple(s) => {
+                let (words, redirect, heredoc, l) = simple(s);
+                line = line.or(l);
+                if redirect.is_some() {
+                    pl.redirect = redirect;
+                }
+                if heredoc.is_some() {
+                    pl.heredoc = heredoc;
+                }
+                if !words.is_empty() {
+                    pl.commands.push(words);
+                }
+            }
+            ast::Command::Compound(c, _) => compound(c, out),
+            ast::Command::Function(f) => compound(&f.body.0, out),
+            ast::Command::ExtendedTest(..) => {}
+        }
+    }
+    if !pl.commands.is_empty() {
+        pl.line = line.unwrap_or(0);
+        out.push(pl);
+    }
+}
+
+fn compound(c: &ast::CompoundCommand, out: &mut Vec<Pipeline>) {
+    match c {
+        ast::CompoundCommand::BraceGroup(b) => compound_list(&b.list, out),
+        ast::CompoundCommand::Subshell(s) => compound_list(&s.list, out),
+        ast::CompoundCommand::ForClause(f) => compound_list(&f.body.list, out),
+        ast::CompoundCommand::WhileClause(w) | ast::CompoundCommand::UntilClause(w) => {
+            compound_list(&w.0, out);
+            compound_list(&w.1.list, out);
+        }
+        ast::CompoundCommand::IfClause(i) => {
+            compound_list(&i.condition, out);
+            compound_list(&i.then, out);
+            for e in i.elses.iter().flatten() {
+                if let Some(c) = &e.condition {
+                    compound_list(c, out);
+                }
+                compound_list(&e.body, out);
+            }
+        }
+        ast::CompoundCommand::CaseClause(c) => {
+            for item in &c.cases {
+                if let Some(cmd) = &item.cmd {
+                    compound_list(cmd, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+type Simple = (
+    Vec<String>,
+    Option<String>,
+    Option<(String, usize)>,
+    Option<usize>,
+);
+
+fn simple(s: &ast::SimpleCommand) -> Simple {
+    let mut words = Vec::new();
+    let mut redirect = None;
+    let mut heredoc = None;
+    let mut line = None;
+    let word = |w: &ast::Word, words: &mut Vec<String>, line: &mut Option<usize>| {
+        if line.is_none() {
+            *line = w.loc.as_ref().map(|l| l.start.line.saturating_sub(1));
+        }
+        words.push(brush_parser::unquote_str(&w.value));
+    };
+    let mut items = |items: &[ast::CommandPrefixOrSuffixItem],
+                     words: &mut Vec<String>,
+                     line: &mut Option<usize>| {
+        for item in items {
+            match item {
+                ast::CommandPrefixOrSuffixItem::Word(w) => word(w, words, line),
+                ast::CommandPrefixOrSuffixItem::IoRedirect(r) => match r {
+                    ast::IoRedirect::File(
+                        _,
+                        ast::IoFileRedirectKind::Write
+                        | ast::IoFileRedirectKind::Append
+                        | ast::IoFileRedirectKind::Clobber,
+                        ast::IoFileRedirectTarget::Filename(f),
+                    ) if !f.value.starts_with("/dev/") => {
+                        redirect = Some(brush_parser::unquote_str(&f.value))
+                    }
+                    ast::IoRedirect::HereDocument(_, h) => {
+                        let body_line = h
+                            .here_end
+                            .loc
+                            .as_ref()
+                            .map(|l| l.start.line)
+                            .unwrap_or(1);
+                        heredoc = Some((h.doc.value.clone(), body_line));
+                    }
+                    _ => {}
+                },
+                // `VAR=value cmd`: the assignment is not a word of the command
+                _ => {}
+            }
+        }
+    };
+    if let Some(p) = &s.prefix {
+        items(&p.0, &mut Vec::new(), &mut line);
+    }
+    if let Some(w) = &s.word_or_name {
+        word(w, &mut words, &mut line);
+    }
+    if let Some(sfx) = &s.suffix {
+        items(&sfx.0, &mut words, &mut line);
+    }
+    (words, redirect, heredoc, line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmds(text: &str) -> Vec<Vec<String>> {
+        parse(text)
+            .unwrap()
+            .into_iter()
+            .flat_map(|p| p.commands)
+            .collect()
+    }
+
+    #[test]
+    fn and_or_lists_sequences_and_pipelines_are_simple_commands() {
+        // kind-quick-start: `sudo port selfupdate && sudo port install kind`
+        assert_eq!(
+            cmds("sudo port selfupdate && sudo port install kind\n"),
+            [
+                vec!["sudo", "port", "selfupdate"],
+                vec!["sudo", "port", "install", "kind"]
+            ]
+        );
+        let p = parse("kubectl get pods -o json | jq '.items[0]' > out.json; echo ok || true\n")
+            .unwrap();
+        assert_eq!(p[0].commands.len(), 2);
+        assert_eq!(p[0].redirect.as_deref(), Some("out.json"));
+        assert_eq!(p[1].commands[0], ["echo", "ok"]);
+    }
+
+    #[test]
+    fn a_heredoc_is_the_body_its_command_reads() {
+        // kind-local-registry: `cat <<EOF | kubectl apply -f -`
+        let p = parse("cat <<EOF | kubectl apply -f -\napiVersion: v1\nkind: ConfigMap\nEOF\n")
+            .unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].commands[1], ["kubectl", "apply", "-f", "-"]);
+        let (body, line) = p[0].heredoc.clone().unwrap();
+        assert_eq!(body, "apiVersion: v1\nkind: ConfigMap\n");
+        assert_eq!(line, 1, "the body starts on the line after the command");
+    }
+
+    #[test]
+    fn compound_commands_and_substitutions_parse() {
+        // kind-local-registry's script
+        let text = "if [ \"$(docker inspect -f '{{.State.Running}}' \"${reg_name}\" 2>/dev/null || true)\" != 'true' ]; then\n  docker run -d --restart=always -p \"127.0.0.1:${reg_port}:5000\" --network bridge --name \"${reg_name}\" registry:2\nfi\n";
+        let c = cmds(text);
+        assert!(c.iter().any(|c| c[0] == "docker" && c[1] == "run"), "{c:?}");
+    }
+
+    #[test]
+    fn transcripts_keep_prompted_lines_and_drop_output() {
+        let s = segments(
+            "$ docker build -t app .\nSending build context\nStep 1 : FROM alpine\n$ docker images\nREPOSITORY TAG\n",
+            |_| true,
+        );
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].text, "docker build -t app .\n");
+        assert_eq!(s[1].first, 3);
+    }
+
+    #[test]
+    fn placeholders_are_words_not_redirections() {
+        // docker-labs-webapps L357
+        let s = segments("docker build -t <YOUR_USERNAME>/myfirstapp .\n", |_| true);
+        assert_eq!(s[0].placeholders, [(0, "<YOUR_USERNAME>".to_string())]);
+        let c = cmds(&s[0].text);
+        assert_eq!(
+            restore(&c[0][3], &s[0].placeholders),
+            "<YOUR_USERNAME>/myfirstapp"
+        );
+        // a real redirection is left alone
+        let s = segments("sort < in.txt > out.txt\ncat <<EOF\nx\nEOF\n", |_| true);
+        assert!(s.iter().all(|s| s.placeholders.is_empty()), "{s:?}");
+    }
+
+    #[test]
+    fn continuation_lines_join_one_command() {
+        let s = segments(
+            "kubectl create configmap game-config-env-file \\\n       --from-env-file=game.properties\nconfigmap/x created\n",
+            |l| l.starts_with("kubectl"),
+        );
+        assert_eq!(s.len(), 1);
+        assert_eq!(cmds(&s[0].text)[0].len(), 5);
+    }
+
+    #[test]
+    fn a_grammar_error_is_located() {
+        let e = parse("echo ok\nif true; then\n").unwrap_err();
+        assert!(!e.message.is_empty());
+    }
+}
