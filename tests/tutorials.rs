@@ -116,7 +116,7 @@ const EXPECTED: &[(&str, &str, usize, &str)] = &[
     (
         "k8s-prom-hpa.md",
         "yaml.syntax",
-        104,
+        105,
         "L89-113: invalid YAML (`target:` indented under a scalar, L104-106)",
     ),
     (

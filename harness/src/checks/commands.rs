@@ -36,13 +36,30 @@ pub fn shell_syntax(ctx: &Ctx) -> Examined {
 /// `kubectl apply -f F` needs a block (or derived file) F.
 pub fn apply_file(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
+    // a lesson that shows no Kubernetes manifest of its own applies files from elsewhere (a
+    // repository, an earlier lesson): an unshown file is then not a defect it can see
+    let shows_manifests = !ctx.manifests.is_empty();
     for (s, k) in ctx.steps() {
-        let StepKind::Apply { files, .. } = k else {
+        let (StepKind::Apply { files, .. } | StepKind::CreateFrom { files, .. }) = k else {
             continue;
         };
         for file in files {
             out.saw(format!("line {}: {file}", s.line));
             if file.contains("://") || ctx.lesson.file(file).is_some() {
+                continue;
+            }
+            if !s.placeholders.is_empty() {
+                continue;
+            }
+            if !shows_manifests {
+                out.note(format!("line {}: {file} is not shown; the lesson shows no manifest of its own, so its files come from elsewhere", s.line));
+                continue;
+            }
+            if let Some(why) = ctx
+                .elsewhere()
+                .filter(|w| !w.contains("applies files it does not show"))
+            {
+                out.note(format!("line {}: {file} is not shown ({why})", s.line));
                 continue;
             }
             let have: Vec<&str> = ctx
@@ -418,4 +435,75 @@ fn move_before(
         to,
         before: paragraph(dest.open_line).max(dest.prose_line),
     })
+}
+
+pub const UNKNOWN_FLAG: &str = "steps.unknown-flag";
+
+/// `k3d cluster create` flags, on command lines and named by a k3d config's comments ("same as
+/// `--no-lb`"), are flags k3d has (k3d-io/k3d cmd/cluster/clusterCreate.go @ 46f3480d, v5.9.0:
+/// `K3D_CLUSTER_CREATE_FLAGS`). k3d rejects an unknown flag ("unknown flag: --x"); a comment naming
+/// one sends the reader to it.
+pub fn unknown_flag(ctx: &Ctx) -> Examined {
+    use crate::lesson::steps::K3D_CLUSTER_CREATE_FLAGS as FLAGS;
+    let mut out = Examined::new();
+    let check = |flag: &str, line: usize, what: String, out: &mut Examined| {
+        let name = flag.trim_start_matches('-');
+        let name = name.split(['=', ' ']).next().unwrap_or(name);
+        out.saw(format!("line {line}: --{name}"));
+        if FLAGS.contains(&name) {
+            return;
+        }
+        let near = FLAGS
+            .iter()
+            .find(|f| f.eq_ignore_ascii_case(name))
+            .or_else(|| FLAGS.iter().find(|f| f.replace('-', "") == name.to_ascii_lowercase().replace('-', "")));
+        out.found(
+            ctx.finding(UNKNOWN_FLAG, line)
+                .expected(format!("a flag of `k3d cluster create` ({what})"))
+                .observed(format!("`--{name}` is not one: k3d fails with \"unknown flag: --{name}\""))
+                .fix(match near {
+                    Some(f) => format!("write `--{f}` (k3d's flags are lower case)"),
+                    None => "check `k3d cluster create --help` for the flag's name".into(),
+                }),
+        );
+    };
+    for s in ctx.lesson.commands() {
+        let words = crate::lesson::steps::command_words(&s.literal);
+        if words.len() < 3 || words[..3] != ["k3d", "cluster", "create"] {
+            continue;
+        }
+        // a valued flag's value (`--k3s-arg "--disable=traefik@server:0"`) is not a flag
+        let mut skip = false;
+        for w in words.iter().skip(3) {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            skip = crate::lesson::steps::K3D_VALUED.contains(&w.as_str());
+            if w.starts_with("--") {
+                check(w, s.line, format!("`{}`", s.literal), &mut out);
+            }
+        }
+    }
+    // k3d configs document their keys with the flag each replaces: "same as `--no-lb`"
+    for o in ctx
+        .others
+        .iter()
+        .filter(|o| o.what == super::context::NotAnObject::Config("a k3d config"))
+    {
+        let text = o.artifact.text();
+        let doc_lines: Vec<&str> = text.lines().collect();
+        let start = o.offset;
+        for (i, l) in doc_lines.iter().enumerate().skip(start) {
+            let Some((_, comment)) = l.split_once(" #") else {
+                continue;
+            };
+            for part in comment.split('`').skip(1).step_by(2) {
+                if part.starts_with("--") && part.len() > 2 {
+                    let line = o.artifact.lesson_line(i + 1);
+                    check(part, line, "a k3d config comment names it".into(), &mut out);
+                }
+            }
+        }
+    }
+    out
 }

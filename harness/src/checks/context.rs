@@ -208,6 +208,53 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Why the lesson's world may hold files and objects it never shows (a `git clone`, a download,
+    /// a Helm chart, a kustomization, a manifest applied from a URL the lesson does not show, or no
+    /// manifest shown at all): cross-references then say less, and say why.
+    pub fn elsewhere(&self) -> Option<String> {
+        for s in &self.lesson.steps {
+            let words = crate::lesson::steps::command_words(&s.literal);
+            let w: Vec<&str> = words.iter().map(String::as_str).collect();
+            let why = match (&s.kind, w.as_slice()) {
+                (_, ["git", "clone", ..]) => "clones a repository",
+                (_, ["helm", "install" | "upgrade", ..]) => "installs a Helm chart",
+                (_, ["wget", ..]) | (_, ["curl", .., "-o" | "-O" | "-LO" | "-Lo", _]) => {
+                    "downloads files"
+                }
+                (StepKind::Kustomize { .. }, _) => "applies a kustomization",
+                (StepKind::Apply { files, .. } | StepKind::CreateFrom { files, .. }, _)
+                    if files
+                        .iter()
+                        .any(|f| self.lesson.file(f).is_none() && !f.starts_with("stdin-")) =>
+                {
+                    "applies files it does not show"
+                }
+                _ => continue,
+            };
+            return Some(format!("line {}: the lesson {why}", s.line));
+        }
+        None
+    }
+
+    /// Files the lesson's commands write without showing their content (`pip3 freeze >
+    /// requirements.txt`, `touch app.py`), with the line of the command.
+    pub fn made_by_commands(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        for s in &self.lesson.steps {
+            if let Ok(p) = crate::lesson::shell::pipeline(&s.literal) {
+                if let Some(f) = p.redirect {
+                    out.push((f.trim_start_matches("./").to_string(), s.line));
+                }
+                if let Some(["touch", files @ ..]) = p.commands.first().map(|c| {
+                    c.iter().map(String::as_str).collect::<Vec<_>>()
+                }).as_deref() {
+                    out.extend(files.iter().map(|f| (f.trim_start_matches("./").to_string(), s.line)));
+                }
+            }
+        }
+        out
+    }
+
     pub fn finding(&self, check: &str, line: usize) -> Finding {
         Finding::new(check, &self.lesson.file_name(), line)
     }

@@ -151,7 +151,18 @@ pub fn port(ctx: &Ctx) -> Examined {
 }
 
 fn requirement_names(ctx: &Ctx) -> Vec<String> {
-    ctx.lesson
+    // `RUN pip install flask gunicorn` installs what it names, as a requirements file does
+    let run: Vec<String> = ctx
+        .docker()
+        .map(|(_, d)| {
+            d.instructions
+                .iter()
+                .filter(|i| i.keyword == "RUN")
+                .flat_map(|i| pip_installs(&i.args))
+                .collect()
+        })
+        .unwrap_or_default();
+    run.into_iter().chain(ctx.lesson
         .files
         .iter()
         .filter(|f| f.name.ends_with(".txt") && f.name.contains("requirements"))
@@ -167,8 +178,46 @@ fn requirement_names(ctx: &Ctx) -> Vec<String> {
                 })
                 .collect::<Vec<_>>()
         })
-        .filter(|n| !n.is_empty())
+        .filter(|n| !n.is_empty()))
         .collect()
+}
+
+/// Package names a `pip install …` command line installs (not `-r FILE`, not flags).
+pub fn pip_installs(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for cmd in line.split("&&") {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let Some(i) = words
+            .windows(2)
+            .position(|w| w[0].starts_with("pip") && w[1] == "install")
+        else {
+            continue;
+        };
+        let mut skip = false;
+        for w in &words[i + 2..] {
+            if skip {
+                skip = false;
+                continue;
+            }
+            if matches!(*w, "-r" | "--requirement" | "-c" | "--constraint" | "-i" | "--index-url") {
+                skip = true;
+                continue;
+            }
+            if w.starts_with('-') {
+                continue;
+            }
+            let name = w
+                .split(['=', '<', '>', '~', '!', '['])
+                .next()
+                .unwrap_or("")
+                .trim_matches(['"', '\''])
+                .to_ascii_lowercase();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
+    out
 }
 
 /// The program the CMD starts (gunicorn) and the framework the app imports (flask) are installed.
@@ -178,6 +227,18 @@ pub fn cmd_installed(ctx: &Ctx) -> Examined {
         return out;
     };
     let reqs = requirement_names(ctx);
+    // a requirements file a command writes (`pip3 freeze > requirements.txt`) has content the
+    // lesson does not show: what it installs is unknown
+    if let Some((f, at)) = ctx
+        .made_by_commands()
+        .into_iter()
+        .find(|(f, _)| f.contains("requirements") && ctx.lesson.file(f).is_none())
+    {
+        out.note(format!(
+            "{f} is written by the command at line {at}; what it installs is not shown, so not checked"
+        ));
+        return out;
+    }
     if let Some((line, argv)) = d.cmd() {
         let program = argv.first().cloned().unwrap_or_default();
         if [
@@ -266,6 +327,17 @@ pub fn cmd_target(ctx: &Ctx) -> Examined {
         }
         _ => return out,
     };
+    // an absolute path in the image (`/usr/src/app/app.py`) is the file a COPY put there
+    let file = if file.starts_with('/') {
+        let base = file.rsplit('/').next().unwrap_or(&file).to_string();
+        d.copy_sources()
+            .into_iter()
+            .map(|(_, src)| src.trim_start_matches("./").to_string())
+            .find(|src| src.rsplit('/').next() == Some(base.as_str()))
+            .unwrap_or(file)
+    } else {
+        file
+    };
     let Some(f) = ctx.lesson.file(&file) else {
         let py: Vec<&str> = ctx
             .lesson
@@ -319,12 +391,25 @@ pub fn copy_source(ctx: &Ctx) -> Examined {
     let Some((a, d)) = ctx.docker() else {
         return out;
     };
+    let made = ctx.made_by_commands();
     for (line, src) in d.copy_sources() {
         if matches!(src.as_str(), "." | "./") || src.contains('*') {
             continue;
         }
         out.saw(format!("COPY {src} (line {})", a.lesson_line(line)));
-        if ctx.lesson.file(src.trim_start_matches("./")).is_none() {
+        let name = src.trim_start_matches("./");
+        if let Some((_, at)) = made.iter().find(|(f, _)| f == name) {
+            out.note(format!("COPY {src}: made by the command at line {at}, content not shown"));
+            continue;
+        }
+        if ctx.lesson.file(name).is_none() && ctx.elsewhere().is_some() {
+            out.note(format!(
+                "COPY {src}: not shown ({})",
+                ctx.elsewhere().unwrap_or_default()
+            ));
+            continue;
+        }
+        if ctx.lesson.file(name).is_none() {
             out.found(
                 ctx.finding(COPY_SOURCE, a.lesson_line(line))
                     .expected(format!("{src} among the lesson's files ({})", ctx.lesson.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")))

@@ -168,9 +168,16 @@ pub struct Examined {
     /// One line per object, step or answer examined (`Service myapp-service (service.yaml)`).
     pub subjects: Vec<String>,
     pub findings: Vec<Finding>,
+    /// What the check chose not to conclude, and why (when unsure, it says less and says so).
+    pub notes: Vec<String>,
 }
 
 impl Examined {
+    /// Record why something was left unjudged.
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
     pub fn new() -> Self {
         Self::default()
     }
@@ -190,6 +197,7 @@ impl Examined {
         Self {
             subjects: vec![subject.into()],
             findings,
+            notes: Vec::new(),
         }
     }
 }
@@ -256,7 +264,7 @@ impl Outcome {
             subjects: examined.subjects,
             seconds: None,
             charts: Vec::new(),
-            notes: Vec::new(),
+            notes: examined.notes,
             prerequisite_missing: None,
         }
     }
@@ -282,7 +290,7 @@ impl Outcome {
             title,
             tier,
             lesson,
-            Examined { subjects, findings },
+            Examined { subjects, findings, notes: Vec::new() },
             "",
         )
     }

@@ -170,3 +170,164 @@ pub fn block_language(ctx: &Ctx) -> Examined {
     }
     out
 }
+
+pub const LIST_INDENT: &str = "markdown.list-indent";
+pub const RAW_HTML: &str = "markdown.raw-html";
+
+/// Text meant inside a numbered step but indented less than the step's content (CommonMark needs
+/// the marker's width: 3 spaces under `1. `): the item ends there, so its text and code blocks
+/// render outside the list. Reported when the list goes on after it (a later item at the same
+/// indentation), which shows the text was meant inside.
+pub fn list_indent(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    let src = &ctx.lesson.source;
+    let n = src.line_count();
+    let mut fence: Option<String> = None;
+    // the current item: (indent of the marker, content column, line)
+    let mut item: Option<(usize, usize, usize)> = None;
+    // text that fell out of the current item: (first line, last line, item line, its indent)
+    let mut fallen: Option<(usize, usize, usize, usize)> = None;
+    // fallen text of this list whose list went on: (item line, first, last, column, indent)
+    let mut confirmed: Vec<(usize, usize, usize, usize, usize)> = Vec::new();
+    let mut blank_before = false;
+    let report = |confirmed: &mut Vec<(usize, usize, usize, usize, usize)>, out: &mut Examined| {
+        let (Some(first), Some(last)) = (confirmed.first(), confirmed.last()) else {
+            return;
+        };
+        let (at, from, to, col, ind) = (first.0, first.1, last.2, first.3, first.4);
+        out.found(
+            ctx.finding(LIST_INDENT, at)
+                .expected(format!("the text under the list item at line {at} indented {col} spaces, as the item's own text is (CommonMark continues an item only at its content's column)"))
+                .observed(format!("lines {from}–{to} are indented {ind} space(s): the item ends at line {from}, so its text and code blocks render outside the list ({} item(s) affected)", confirmed.len()))
+                .fix(format!("indent the lines under each item by {col} spaces, like the items' text")),
+        );
+        confirmed.clear();
+    };
+    for l in 1..=n {
+        let line = src.line(l);
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if let Some(f) = &fence {
+            if t.starts_with(f.as_str()) && t.trim_end().chars().all(|c| c == '`' || c == '~') {
+                fence = None;
+            }
+            if let Some(fl) = fallen.as_mut() {
+                fl.1 = l;
+            }
+            continue;
+        }
+        if t.is_empty() {
+            blank_before = true;
+            continue;
+        }
+        if let Some(width) = list_marker(t) {
+            out.saw(format!("the list item at line {l}"));
+            if let (Some((i, col, _)), Some((first, last, at, ind))) = (item, fallen.take()) {
+                if i == indent {
+                    // the list goes on: the fallen text was meant inside the item
+                    confirmed.push((at, first, last, col, ind));
+                }
+            }
+            item = Some((indent, indent + width, l));
+        } else if let Some((mi, col, at)) = item {
+            if indent == 0 && blank_before {
+                item = None;
+                fallen = None;
+                report(&mut confirmed, &mut out);
+            } else if blank_before && indent > mi && indent < col && fallen.is_none() {
+                fallen = Some((l, l, at, indent));
+            } else if let Some(fl) = fallen.as_mut() {
+                fl.1 = l;
+            }
+        }
+        if t.starts_with("```") || t.starts_with("~~~") {
+            let c = t.chars().next().unwrap_or('`');
+            fence = Some(t.chars().take_while(|x| *x == c).collect());
+        }
+        blank_before = false;
+    }
+    report(&mut confirmed, &mut out);
+    out
+}
+
+/// `1. ` → 3, `- ` → 2, `10) ` → 4: the width of a list marker and the spaces after it.
+fn list_marker(t: &str) -> Option<usize> {
+    let digits = t.chars().take_while(|c| c.is_ascii_digit()).count();
+    let marker = if digits > 0 && digits < 10 && matches!(t[digits..].chars().next(), Some('.' | ')')) {
+        digits + 1
+    } else if t.starts_with(['-', '*', '+']) && !t.starts_with("---") && !t.starts_with("***") {
+        1
+    } else {
+        return None;
+    };
+    let spaces = t[marker..].chars().take_while(|c| *c == ' ').count();
+    (spaces >= 1 && spaces <= 4 && t.len() > marker + spaces).then_some(marker + spaces)
+}
+
+/// HTML elements a renderer shows (or keeps): any other `<word>` outside code is a placeholder the
+/// renderer takes for an unknown tag and hides (`kind <command> --help` renders as `kind --help`).
+const HTML_ELEMENTS: &[&str] = &[
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "bdi", "bdo", "big",
+    "blockquote", "br", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup",
+    "data", "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt", "em", "embed", "fieldset",
+    "figcaption", "figure", "font", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+    "header", "hr", "i", "iframe", "img", "input", "ins", "kbd", "label", "legend", "li", "link",
+    "main", "map", "mark", "meta", "meter", "nav", "noscript", "object", "ol", "optgroup",
+    "option", "output", "p", "param", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s",
+    "samp", "script", "section", "select", "small", "source", "span", "strike", "strong",
+    "style", "sub", "summary", "sup", "svg", "path", "table", "tbody", "td", "template",
+    "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var",
+    "video", "wbr", "html", "body",
+];
+
+/// Words in angle brackets outside code that a renderer eats as HTML: the reader never sees them.
+pub fn raw_html(ctx: &Ctx) -> Examined {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out = Examined::new();
+    let src = &ctx.lesson.source;
+    let mut para: Option<usize> = None;
+    let mut eaten: Vec<(usize, String)> = Vec::new();
+    let flush = |para: usize, eaten: &mut Vec<(usize, String)>, out: &mut Examined| {
+        if eaten.is_empty() {
+            return;
+        }
+        let tags: Vec<String> = eaten.iter().map(|(_, t)| format!("`{t}`")).collect();
+        let lines: Vec<String> = eaten.iter().map(|(l, _)| l.to_string()).collect();
+        out.found(
+            ctx.finding(RAW_HTML, para)
+                .expected(format!("{} visible to the reader", tags.join(", ")))
+                .observed(format!("{} outside code at line(s) {}: the renderer takes each for an HTML tag it does not know and shows nothing in its place", tags.join(", "), lines.join(", ")))
+                .fix("put the command in a ``` block, or the placeholder in backticks (`<command>`)"),
+        );
+        eaten.clear();
+    };
+    for (event, range) in Parser::new(src.text()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Paragraph) => para = Some(src.line_of(range.start)),
+            Event::End(TagEnd::Paragraph) => {
+                if let Some(p) = para.take() {
+                    flush(p, &mut eaten, &mut out);
+                }
+            }
+            Event::InlineHtml(h) | Event::Html(h) => {
+                let line = src.line_of(range.start);
+                out.saw(format!("HTML `{}` at line {line}", h.trim()));
+                let name: String = h
+                    .trim_start_matches('<')
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                let lower = name.to_ascii_lowercase();
+                if h.starts_with("<!") || h.starts_with("<?") || name.is_empty() {
+                    continue;
+                }
+                if !HTML_ELEMENTS.contains(&lower.as_str()) {
+                    eaten.push((line, h.trim().to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -10,6 +10,7 @@ pub mod finding;
 pub mod manifests;
 pub mod markdown;
 pub mod workload;
+pub mod world;
 
 use context::Ctx;
 use finding::{Examined, Outcome, Tier};
@@ -38,6 +39,18 @@ pub const STATIC: &[Check] = &[
         title: "info strings match block content",
         run: markdown::block_language,
         nothing: "no code block has an info string and content yadoc recognises",
+    },
+    Check {
+        id: markdown::LIST_INDENT,
+        title: "list items keep their text and code blocks",
+        run: markdown::list_indent,
+        nothing: "the lesson has no list",
+    },
+    Check {
+        id: markdown::RAW_HTML,
+        title: "no placeholder is eaten as HTML",
+        run: markdown::raw_html,
+        nothing: "the lesson's prose has no HTML tag",
     },
     Check {
         id: commands::SHELL_SYNTAX,
@@ -134,6 +147,30 @@ pub const STATIC: &[Check] = &[
         title: "local images are imported, never pulled",
         run: commands::image_pull_never,
         nothing: "no workload runs an image the lesson builds",
+    },
+    Check {
+        id: world::ALREADY_EXISTS,
+        title: "no step creates an object that already exists",
+        run: world::already_exists,
+        nothing: "no step creates an object (kubectl create, run, expose, apply)",
+    },
+    Check {
+        id: world::PLACEHOLDER,
+        title: "placeholders are named for the reader to replace",
+        run: world::placeholders,
+        nothing: "no command has a <placeholder>",
+    },
+    Check {
+        id: commands::UNKNOWN_FLAG,
+        title: "k3d flags exist",
+        run: commands::unknown_flag,
+        nothing: "the lesson has no k3d cluster create and no k3d config naming a flag",
+    },
+    Check {
+        id: workload::TLS_SECRET,
+        title: "Ingress TLS Secrets are in the Ingress's namespace",
+        run: workload::tls_secret,
+        nothing: "no Ingress has a TLS secretName",
     },
     Check {
         id: commands::CLUSTER_LIFECYCLE,

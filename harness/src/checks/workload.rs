@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::context::{at, join, pod_templates, Ctx, Manifest};
 use super::finding::Examined;
+use crate::lesson::steps::StepKind;
 
 pub const DEPLOYMENT_SELECTOR: &str = "xref.deployment-selector";
 pub const SERVICE_SELECTOR: &str = "xref.service-selector";
@@ -213,6 +214,18 @@ pub fn ingress_backend(ctx: &Ctx) -> Examined {
                     .of_kind("Service")
                     .find(|s| s.name() == name && s.namespace() == ing.namespace());
                 let Some(svc) = svc else {
+                    // a Service the commands make (`kubectl expose`), or none shown in the
+                    // Ingress's namespace at all (an example about the Ingress alone): not judged
+                    let made = ctx.steps().any(|(_, k)| matches!(k, StepKind::CreateObject { object, name: n, .. } if object == "Service" && n == name));
+                    let none_there = !ctx.of_kind("Service").any(|s| s.namespace() == ing.namespace());
+                    if made || none_there || ctx.elsewhere().is_some() {
+                        out.note(format!(
+                            "{}: backend Service `{name}` is not shown in namespace {}; not checked",
+                            ing.label(),
+                            ing.namespace()
+                        ));
+                        continue;
+                    }
                     let names: Vec<String> = ctx
                         .of_kind("Service")
                         .map(|s| format!("{} in {}", s.name(), s.namespace()))
@@ -285,6 +298,20 @@ pub fn hpa_target(ctx: &Ctx) -> Examined {
                     .iter()
                     .map(|(m, _)| format!("{} in {}", m.label(), m.namespace()))
                     .collect();
+                // a target the lesson's commands make, or one from outside the lesson (it shows
+                // no workload at all, or brings files it does not show): not judged
+                let made = ctx.steps().any(|(_, k)| matches!(k, StepKind::CreateObject { object, name: n, .. } if object == kind && n == name));
+                if made {
+                    continue;
+                }
+                if have.is_empty() || ctx.elsewhere().is_some() {
+                    out.note(format!(
+                        "{}: its target {kind} {name} is not in this lesson ({}); not checked",
+                        h.label(),
+                        ctx.elsewhere().unwrap_or_else(|| "the lesson shows no workload".into())
+                    ));
+                    continue;
+                }
                 out.found(
                     ctx.finding(HPA_TARGET, h.line("spec.scaleTargetRef.name"))
                         .expected(format!("a {} {} in namespace {}", if kind.is_empty() { "workload" } else { kind }, super::context::named(name), h.namespace()))
@@ -354,6 +381,58 @@ pub fn hpa_requests(ctx: &Ctx) -> Examined {
                     );
                 }
             }
+        }
+    }
+    out
+}
+
+pub const TLS_SECRET: &str = "xref.tls-secret";
+
+/// An Ingress reads its TLS Secret from its own namespace only (networking/v1 IngressTLS:
+/// "secretName is the name of the secret used to terminate TLS traffic"; the controller looks it up
+/// in the Ingress's namespace). A Secret of that name in another namespace is not found.
+pub fn tls_secret(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    let secrets: Vec<(String, String)> = ctx
+        .of_kind("Secret")
+        .map(|s| (s.name().to_string(), s.namespace().to_string()))
+        .chain(ctx.steps().filter_map(|(_, k)| match k {
+            StepKind::CreateObject {
+                object,
+                name,
+                namespace,
+                ..
+            } if object == "Secret" => Some((
+                name.clone(),
+                namespace.clone().unwrap_or_else(|| "default".into()),
+            )),
+            _ => None,
+        }))
+        .collect();
+    for ing in ctx.of_kind("Ingress") {
+        let tls = ing.value().unwrap_or(&Value::Null)["spec"]["tls"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (i, t) in tls.iter().enumerate() {
+            let Some(name) = t["secretName"].as_str() else {
+                continue;
+            };
+            out.saw(format!("{} tls[{i}] secret {name}", ing.label()));
+            let ns = ing.namespace();
+            if secrets.iter().any(|(n, s)| n == name && s == ns) {
+                continue;
+            }
+            let Some((_, elsewhere)) = secrets.iter().find(|(n, _)| n == name) else {
+                out.note(format!("{}: Secret `{name}` is not shown; not checked", ing.label()));
+                continue;
+            };
+            out.found(
+                ctx.finding(TLS_SECRET, ing.line(&format!("spec.tls[{i}].secretName")))
+                    .expected(format!("Secret `{name}` in namespace {ns}, the Ingress's"))
+                    .observed(format!("the lesson's Secret `{name}` is in namespace {elsewhere}: an Ingress reads TLS Secrets from its own namespace only, so TLS for {} has no certificate", ing.label()))
+                    .fix(format!("give the Secret `metadata.namespace: {ns}` (or apply it with -n {ns})")),
+            );
         }
     }
     out

@@ -4,7 +4,11 @@
 //! keys of the input that do not come back are unknown fields (typos); keys that come back but were
 //! not in the input are required fields the input lacks (k8s-openapi always encodes required fields).
 
-use k8s_openapi::api::{apps, autoscaling, batch, core, networking, rbac};
+use k8s_openapi::api::{
+    admissionregistration, apps, autoscaling, batch, coordination, core, discovery, networking, node,
+    policy, rbac, scheduling, storage,
+};
+use k8s_openapi::{apiextensions_apiserver, kube_aggregator};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -59,6 +63,24 @@ kinds! {
     "batch/v1", "CronJob" => batch::v1::CronJob;
     "rbac.authorization.k8s.io/v1", "Role" => rbac::v1::Role;
     "rbac.authorization.k8s.io/v1", "RoleBinding" => rbac::v1::RoleBinding;
+    "rbac.authorization.k8s.io/v1", "ClusterRole" => rbac::v1::ClusterRole;
+    "rbac.authorization.k8s.io/v1", "ClusterRoleBinding" => rbac::v1::ClusterRoleBinding;
+    "v1", "PersistentVolume" => core::v1::PersistentVolume;
+    "v1", "ResourceQuota" => core::v1::ResourceQuota;
+    "v1", "LimitRange" => core::v1::LimitRange;
+    "v1", "Endpoints" => core::v1::Endpoints;
+    "v1", "ReplicationController" => core::v1::ReplicationController;
+    "storage.k8s.io/v1", "StorageClass" => storage::v1::StorageClass;
+    "networking.k8s.io/v1", "IngressClass" => networking::v1::IngressClass;
+    "policy/v1", "PodDisruptionBudget" => policy::v1::PodDisruptionBudget;
+    "scheduling.k8s.io/v1", "PriorityClass" => scheduling::v1::PriorityClass;
+    "discovery.k8s.io/v1", "EndpointSlice" => discovery::v1::EndpointSlice;
+    "coordination.k8s.io/v1", "Lease" => coordination::v1::Lease;
+    "node.k8s.io/v1", "RuntimeClass" => node::v1::RuntimeClass;
+    "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration" => admissionregistration::v1::MutatingWebhookConfiguration;
+    "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration" => admissionregistration::v1::ValidatingWebhookConfiguration;
+    "apiextensions.k8s.io/v1", "CustomResourceDefinition" => apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    "apiregistration.k8s.io/v1", "APIService" => kube_aggregator::pkg::apis::apiregistration::v1::APIService;
 }
 
 fn strict<T: DeserializeOwned + Serialize>(value: &Value) -> Vec<Problem> {

@@ -8,6 +8,21 @@ use super::classify::Content;
 use super::dockerfile::{server_of, Dockerfile, Server};
 use super::steps::{Step, StepKind};
 
+/// `# whoami.yaml` (or `// app.py`) as a block's first non-empty line: the file it is.
+fn comment_name(text: &str) -> Option<String> {
+    let first = text.lines().find(|l| !l.trim().is_empty())?.trim();
+    let name = first
+        .strip_prefix('#')
+        .or_else(|| first.strip_prefix("//"))?
+        .trim();
+    let file = !name.contains(' ')
+        && (name == "Dockerfile"
+            || [".yaml", ".yml", ".py", ".txt", ".toml", ".json"]
+                .iter()
+                .any(|e| name.ends_with(e) && name.len() > e.len()));
+    file.then(|| name.trim_start_matches("./").to_string())
+}
+
 /// Bind every file-like block to a file name.
 pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artifact> {
     let applied: Vec<&str> = steps
@@ -36,7 +51,11 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
 
     let mut files: Vec<Artifact> = Vec::new();
     for (block, content) in blocks.iter().zip(contents) {
-        let names = file_names(&block.prose_before);
+        // a first line `# whoami.yaml` names the file, whatever the prose says
+        let names = match comment_name(&block.text) {
+            Some(n) => vec![n],
+            None => file_names(&block.prose_before),
+        };
         let pick = |pred: &dyn Fn(&str) -> bool| names.iter().rev().find(|n| pred(n)).cloned();
         let bound = match content {
             Content::Dockerfile => pick(&|n| n == "Dockerfile")
@@ -78,14 +97,33 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
                         format!("it is a {kind} and the lesson applies `{f}`"),
                     ))
                 } else {
-                    Some((
-                        format!("{k}.yaml"),
-                        format!("it is a {kind} (no file name in the text)"),
-                    ))
+                    // two unnamed blocks of one kind are two files, not one shown twice
+                    let name = if unbound(&format!("{k}.yaml")) {
+                        format!("{k}.yaml")
+                    } else {
+                        format!("{k}-L{}.yaml", block.open_line + 1)
+                    };
+                    Some((name, format!("it is a {kind} (no file name in the text)")))
                 }
             }
             // a file with no content yadoc recognises (`.dockerignore`) is bound only by name
             Content::Other => pick(&|n| DOTFILES.contains(&n))
+                .or_else(|| {
+                    // a block in a file's language (```html) after prose naming such a file:
+                    // `templates/index.html` (a path named with its directory wins)
+                    let lang = block.lang();
+                    let ext = format!(".{lang}");
+                    (!lang.is_empty() && OTHER_EXTS.contains(&ext.as_str()))
+                        .then(|| pick(&|n| n.ends_with(&ext)))
+                        .flatten()
+                        .map(|n| {
+                            names
+                                .iter()
+                                .find(|m| m.ends_with(&format!("/{n}")))
+                                .cloned()
+                                .unwrap_or(n)
+                        })
+                })
                 .map(|n| (n, "the prose before it names the file".to_string())),
             _ => None,
         };
@@ -131,6 +169,11 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
 /// docker build sends or what the app reads).
 pub const DOTFILES: &[&str] = &[".dockerignore", ".env", ".flaskenv", ".gitignore"];
 
+/// Extensions of files a lesson may show in a block of that language (```html → .html).
+const OTHER_EXTS: &[&str] = &[
+    ".html", ".css", ".js", ".json", ".toml", ".properties", ".sh", ".conf", ".ini", ".xml",
+];
+
 /// The kubectl short name of a kind (`hpa` for horizontalpodautoscaler).
 fn short_name(kind: &str) -> &str {
     match kind {
@@ -152,7 +195,10 @@ pub fn file_names(prose: &str) -> Vec<String> {
         .filter(|w| {
             *w == "Dockerfile"
                 || DOTFILES.contains(w)
-                || [".py", ".yaml", ".yml", ".txt"].iter().any(|ext| {
+                || [".py", ".yaml", ".yml", ".txt"]
+                    .iter()
+                    .chain(OTHER_EXTS)
+                    .any(|ext| {
                     w.len() > ext.len()
                         && w.ends_with(ext)
                         && w.chars()

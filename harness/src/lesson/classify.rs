@@ -50,10 +50,18 @@ impl Content {
     }
 }
 
-/// Programs whose lines make a block a shell block.
+/// Programs (and shell words) whose lines make a block a shell block: the lessons' own, the
+/// tools Kubernetes and docker tutorials use, and the shell's keywords and builtins.
 pub const COMMANDS: &[&str] = &[
-    "k3d", "docker", "kubectl", "curl", "yq", "cat", "base64", "grep", "echo", "pip", "python",
-    "python3", "sudo", "export", "cd", "mkdir", "wget",
+    "k3d", "docker", "kubectl", "curl", "yq", "cat", "base64", "grep", "echo", "pip", "pip3",
+    "python", "python3", "sudo", "export", "cd", "mkdir", "wget", "kind", "minikube", "helm",
+    "podman", "git", "go", "make", "jq", "sed", "awk", "az", "gcloud", "aws", "brew", "choco",
+    "apt", "apt-get", "yum", "dnf", "snap", "chmod", "chown", "mv", "cp", "rm", "ls", "touch",
+    "tee", "printf", "source", "set", "unset", "sleep", "watch", "ssh", "scp", "openssl",
+    "systemctl", "npm", "hey", "for", "if", "while", "until", "kill", "env", "unzip", "tar",
+    "install", "ln", "which", "crictl", "nerdctl", "ctr", "k3s", "flask", "gunicorn", "exit",
+    "kustomize", "htpasswd", "nslookup", "ping", "dig", "xargs", "head", "tail", "sort", "wc",
+    "cut", "tr", "diff", "read",
 ];
 
 /// Classify a block by its content.
@@ -141,7 +149,13 @@ pub fn is_command_line(line: &str) -> bool {
         .split_whitespace()
         .next()
         .unwrap_or("");
-    COMMANDS.contains(&first)
+    // `NAME=value …` (an assignment) and `./script.sh` run too
+    let assignment = first.split_once('=').is_some_and(|(n, _)| {
+        !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+    });
+    COMMANDS.contains(&first) || assignment || (first.starts_with("./") && first.len() > 2)
 }
 
 #[cfg(test)]

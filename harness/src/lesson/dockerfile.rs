@@ -253,6 +253,12 @@ pub fn server_of(argv: &[String]) -> Option<Server> {
     let program = argv.first()?;
     let base = program.rsplit('/').next().unwrap_or(program);
     if base.starts_with("python") {
+        // `python -m flask run`: a module's own command line, not a script of the lesson
+        if let Some(i) = argv.iter().position(|a| a == "-m") {
+            return Some(Server::Other {
+                program: argv.get(i + 1).cloned().unwrap_or_default(),
+            });
+        }
         let script = argv.iter().skip(1).find(|a| !a.starts_with('-'))?.clone();
         return Some(Server::Python { script });
     }

@@ -33,11 +33,13 @@ pub struct Segment {
     pub text: String,
     /// `<your-username>`-style placeholders, with their 0-based block line.
     pub placeholders: Vec<(usize, String)>,
+    /// The delimiter of a heredoc the block never closes.
+    pub unclosed_heredoc: Option<String>,
 }
 
 /// Cut a block into command segments; every other line is output (or a blank or comment line).
-/// `is_command` decides whether a line starts a command. When some line carries a `$ ` prompt, only
-/// prompted lines start commands (a transcript: the rest is what the commands printed).
+/// `is_command` decides whether a line starts a command; a `$ ` prompt always does (a transcript:
+/// the lines between prompts that do not read as commands are what the commands printed).
 pub fn segments(text: &str, is_command: impl Fn(&str) -> bool) -> Vec<Segment> {
     let lines: Vec<&str> = text.lines().collect();
     let transcript = lines.iter().any(|l| prompt(l).is_some());
@@ -45,11 +47,9 @@ pub fn segments(text: &str, is_command: impl Fn(&str) -> bool) -> Vec<Segment> {
     let mut i = 0;
     while i < lines.len() {
         let raw = lines[i];
-        let start = if transcript {
-            prompt(raw)
-        } else {
-            Some(raw.trim_start()).filter(|l| is_command(l))
-        };
+        // in a transcript, prompted lines are commands; an unprompted line still is when it
+        // reads as one (a block that prompts only some of its commands)
+        let start = prompt(raw).or_else(|| Some(raw.trim_start()).filter(|l| is_command(l)));
         let Some(first) = start else {
             i += 1;
             continue;
@@ -96,6 +96,7 @@ pub fn segments(text: &str, is_command: impl Fn(&str) -> bool) -> Vec<Segment> {
             first: begin,
             text,
             placeholders,
+            unclosed_heredoc: heredocs.first().map(|(d, _)| d.clone()),
         });
     }
     out
@@ -276,7 +277,26 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
                     pl.commands.push(words);
                 }
             }
-            ast::Command::Compound(c, _) => compound(c, out),
+            // `(yq … | base64 -d) > file`: a group of one pipeline is that pipeline, with the
+            // group's redirection
+            ast::Command::Compound(c, redirects) => match single_pipeline(c) {
+                Some(inner) => {
+                    let mut inner_out = Vec::new();
+                    pipeline(inner, &mut inner_out);
+                    for p in inner_out {
+                        line = line.or(Some(p.line));
+                        pl.commands.extend(p.commands);
+                        pl.redirect = p.redirect.or(pl.redirect.take());
+                        pl.heredoc = p.heredoc.or(pl.heredoc.take());
+                    }
+                    for r in redirects.iter().flat_map(|r| r.0.iter()) {
+                        if let ast::IoRedirect::File(_, ast::IoFileRedirectKind::Write | ast::IoFileRedirectKind::Append | ast::IoFileRedirectKind::Clobber, ast::IoFileRedirectTarget::Filename(f)) = r {
+                            pl.redirect = Some(brush_parser::unquote_str(&f.value));
+                        }
+                    }
+                }
+                None => compound(c, out),
+            },
             ast::Command::Function(f) => compound(&f.body.0, out),
             ast::Command::ExtendedTest(..) => {}
         }
@@ -284,6 +304,19 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
     if !pl.commands.is_empty() {
         pl.line = line.unwrap_or(0);
         out.push(pl);
+    }
+}
+
+/// The pipeline of a subshell or brace group that holds just one (`( a | b )`).
+fn single_pipeline(c: &ast::CompoundCommand) -> Option<&ast::Pipeline> {
+    let list = match c {
+        ast::CompoundCommand::Subshell(s) => &s.list,
+        ast::CompoundCommand::BraceGroup(b) => &b.list,
+        _ => return None,
+    };
+    match list.0.as_slice() {
+        [item] if item.0.additional.is_empty() => Some(&item.0.first),
+        _ => None,
     }
 }
 

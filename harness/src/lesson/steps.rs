@@ -216,6 +216,14 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             }
             script::restore(&lit, &seg.placeholders)
         };
+        if let Some(delim) = &seg.unclosed_heredoc {
+            errors.push(StepError {
+                line: at(0),
+                literal: literal_at(0),
+                message: format!("the heredoc is never closed by a `{delim}` line"),
+            });
+            continue;
+        }
         let pipelines = match script::parse(&seg.text) {
             Ok(p) => p,
             Err(e) => {
@@ -807,7 +815,10 @@ mod tests {
             }
         );
         assert_eq!(one("/etc/hosts"), StepKind::EditHosts);
-        assert_eq!(one("NAME   READY   STATUS"), StepKind::Output);
+        assert!(
+            parse_block("NAME   READY   STATUS\n", 1, 0).0.is_empty(),
+            "output yields no step"
+        );
         assert_eq!(
             one("$ kubectl apply -f a.yaml -f b.yaml -n web"),
             StepKind::Apply {
