@@ -17,6 +17,10 @@ struct Case {
     name: String,
     lesson: String,
     edit: Edit,
+    /// A second edit, for a defect that needs two places (applied first when it is further down,
+    /// so `edit.line` and `also.line` both name lines of the corrected file).
+    #[serde(default)]
+    also: Option<Edit>,
     expect: Expect,
 }
 
@@ -47,17 +51,21 @@ fn broken(case: &Case) -> tempfile::TempDir {
     let path = dir.path().join(&case.lesson);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.split('\n').map(String::from).collect();
-    let line = &mut lines[case.edit.line - 1];
-    assert!(
-        line.contains(&case.edit.from),
-        "fixture `{}`: {}:{} does not contain {:?}; it reads {:?}",
-        case.name,
-        case.lesson,
-        case.edit.line,
-        case.edit.from,
-        line
-    );
-    *line = line.replacen(&case.edit.from, &case.edit.to, 1);
+    let mut edits: Vec<&Edit> = std::iter::once(&case.edit).chain(&case.also).collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.line));
+    for edit in edits {
+        let line = &mut lines[edit.line - 1];
+        assert!(
+            line.contains(&edit.from),
+            "fixture `{}`: {}:{} does not contain {:?}; it reads {:?}",
+            case.name,
+            case.lesson,
+            edit.line,
+            edit.from,
+            line
+        );
+        *line = line.replacen(&edit.from, &edit.to, 1);
+    }
     std::fs::write(&path, lines.join("\n")).unwrap();
     dir
 }
@@ -84,14 +92,25 @@ fn the_corrected_course_passes_every_static_check() {
             .collect();
         let expected: &[&str] = match lesson {
             "lesson1.md" => &[
+                "markdown.list-indent",
+                "markdown.raw-html",
                 "xref.hpa-target",
                 "xref.hpa-requests",
+                "shell.placeholder",
+                "xref.tls-secret",
                 "xref.api-port",
                 "kubeconfig.index-path",
             ],
-            "lesson2.md" => &["xref.api-port", "kubeconfig.index-path"],
+            "lesson2.md" => &[
+                "markdown.raw-html",
+                "shell.placeholder",
+                "xref.tls-secret",
+                "xref.api-port",
+                "kubeconfig.index-path",
+            ],
             // lesson 3 deploys no manifest and builds no app: it runs a pod and calls the API
             _ => &[
+                "markdown.raw-html",
                 "k8s.removed-api",
                 "k8s.schema",
                 "k8s.unknown-field",
@@ -105,6 +124,8 @@ fn the_corrected_course_passes_every_static_check() {
                 "xref.apply-file",
                 "xref.image-tag",
                 "xref.image-pull-never",
+                "shell.placeholder",
+                "xref.tls-secret",
                 "xref.ingress-url",
                 "dockerfile.syntax",
                 "docker.port",
@@ -204,8 +225,11 @@ fn every_broken_fixture_is_caught_by_its_check_at_its_line() {
 #[test]
 fn every_static_check_has_a_broken_fixture() {
     let covered: Vec<String> = cases().into_iter().map(|c| c.expect.check).collect();
+    // shell.placeholder never fails, by design: it names placeholders for the reader (notes), and
+    // tests/tutorials.rs shows it doing so on a real tutorial
     let missing: Vec<&str> = yadoc::checks::all_ids()
         .into_iter()
+        .filter(|id| *id != "shell.placeholder")
         .filter(|id| !covered.iter().any(|c| c == id))
         .collect();
     assert!(

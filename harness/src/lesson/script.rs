@@ -465,7 +465,7 @@ mod tests {
     fn transcripts_keep_prompted_lines_and_drop_output() {
         let s = segments(
             "$ docker build -t app .\nSending build context\nStep 1 : FROM alpine\n$ docker images\nREPOSITORY TAG\n",
-            |_| true,
+            crate::lesson::classify::is_command_line,
         );
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].text, "docker build -t app .\n");
