@@ -167,7 +167,7 @@ fn tutorials() -> Vec<PathBuf> {
 }
 
 /// (check, line) of every finding of the static tier on one tutorial, checked alone.
-fn found(path: &PathBuf) -> BTreeSet<(String, usize)> {
+fn found(path: &std::path::Path) -> BTreeSet<(String, usize)> {
     let lesson = Lesson::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     yadoc::run::check(&tutorials_dir(), &[lesson], &[Tier::Static])
         .expect("check runs")
@@ -180,7 +180,7 @@ fn found(path: &PathBuf) -> BTreeSet<(String, usize)> {
 #[test]
 fn every_listed_defect_is_found_at_its_line_and_nothing_else_is_flagged() {
     let files = tutorials();
-    assert!(files.len() >= 17, "only {} tutorials", files.len());
+    assert!(files.len() >= 16, "only {} tutorials", files.len());
     let mut problems = Vec::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -217,7 +217,10 @@ fn the_expected_table_names_only_tutorials_that_exist() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     for (file, ..) in EXPECTED {
-        assert!(names.iter().any(|n| n == file), "{file} is not in ../shared/tutorials");
+        assert!(
+            names.iter().any(|n| n == file),
+            "{file} is not in ../shared/tutorials"
+        );
     }
 }
 

@@ -456,11 +456,17 @@ pub fn unknown_flag(ctx: &Ctx) -> Examined {
         let near = FLAGS
             .iter()
             .find(|f| f.eq_ignore_ascii_case(name))
-            .or_else(|| FLAGS.iter().find(|f| f.replace('-', "") == name.to_ascii_lowercase().replace('-', "")));
+            .or_else(|| {
+                FLAGS
+                    .iter()
+                    .find(|f| f.replace('-', "") == name.to_ascii_lowercase().replace('-', ""))
+            });
         out.found(
             ctx.finding(UNKNOWN_FLAG, line)
                 .expected(format!("a flag of `k3d cluster create` ({what})"))
-                .observed(format!("`--{name}` is not one: k3d fails with \"unknown flag: --{name}\""))
+                .observed(format!(
+                    "`--{name}` is not one: k3d fails with \"unknown flag: --{name}\""
+                ))
                 .fix(match near {
                     Some(f) => format!("write `--{f}` (k3d's flags are lower case)"),
                     None => "check `k3d cluster create --help` for the flag's name".into(),

@@ -45,7 +45,8 @@ pub struct Other<'a> {
 
 impl Other<'_> {
     pub fn line(&self, path: &str) -> usize {
-        self.artifact.lesson_line(self.offset + self.doc.line_of(path))
+        self.artifact
+            .lesson_line(self.offset + self.doc.line_of(path))
     }
 }
 
@@ -53,12 +54,31 @@ impl Other<'_> {
 /// a dot is a custom resource's. `gateway.networking.k8s.io` is a CRD group (kubernetes-sigs/
 /// gateway-api), not built in.
 const BUILT_IN_GROUPS: &[&str] = &[
-    "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io",
-    "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io",
-    "admissionregistration.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io",
-    "discovery.k8s.io", "certificates.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
-    "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "resource.k8s.io",
-    "internal.apiserver.k8s.io", "storagemigration.k8s.io", "metrics.k8s.io",
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "extensions",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "apiextensions.k8s.io",
+    "admissionregistration.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "resource.k8s.io",
+    "internal.apiserver.k8s.io",
+    "storagemigration.k8s.io",
+    "metrics.k8s.io",
 ];
 
 /// What a parsed document is: a Kubernetes object (None), a tool config, or a custom resource.
@@ -74,9 +94,15 @@ pub fn not_an_object(v: &Value) -> Option<NotAnObject> {
     }
     if group == "kustomize.config.k8s.io"
         || (api.is_empty()
-            && ["resources", "configMapGenerator", "secretGenerator", "patches", "bases"]
-                .iter()
-                .any(|k| v.get(k).is_some()))
+            && [
+                "resources",
+                "configMapGenerator",
+                "secretGenerator",
+                "patches",
+                "bases",
+            ]
+            .iter()
+            .any(|k| v.get(k).is_some()))
     {
         return Some(NotAnObject::Config("a kustomization"));
     }
@@ -170,8 +196,10 @@ impl<'a> Ctx<'a> {
                     continue;
                 };
                 // a `kind: List` holds its objects in `items`
-                let items = match (parsed.value["kind"].as_str(), parsed.value["items"].as_array())
-                {
+                let items = match (
+                    parsed.value["kind"].as_str(),
+                    parsed.value["items"].as_array(),
+                ) {
                     (Some(k), Some(items)) if k.ends_with("List") => (0..items.len())
                         .map(|i| parsed.sub(&format!("items[{i}]")))
                         .collect(),
@@ -245,10 +273,17 @@ impl<'a> Ctx<'a> {
                 if let Some(f) = p.redirect {
                     out.push((f.trim_start_matches("./").to_string(), s.line));
                 }
-                if let Some(["touch", files @ ..]) = p.commands.first().map(|c| {
-                    c.iter().map(String::as_str).collect::<Vec<_>>()
-                }).as_deref() {
-                    out.extend(files.iter().map(|f| (f.trim_start_matches("./").to_string(), s.line)));
+                if let Some(["touch", files @ ..]) = p
+                    .commands
+                    .first()
+                    .map(|c| c.iter().map(String::as_str).collect::<Vec<_>>())
+                    .as_deref()
+                {
+                    out.extend(
+                        files
+                            .iter()
+                            .map(|f| (f.trim_start_matches("./").to_string(), s.line)),
+                    );
                 }
             }
         }

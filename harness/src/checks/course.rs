@@ -96,8 +96,7 @@ fn clashes(lessons: &[Lesson], check: &str, across: bool) -> Vec<(String, Examin
                         .collect();
                     // two nameless creates (k3d's default name) are ways to make "a cluster" in
                     // different setups, not a sequence: their names are not compared
-                    let same_name =
-                        held.name == c.name && (c.explicit_name || held.explicit_name);
+                    let same_name = held.name == c.name && (c.explicit_name || held.explicit_name);
                     if !clash.is_empty() || same_name {
                         let what = if clash.is_empty() {
                             format!("the name {}", c.name)

@@ -162,23 +162,26 @@ fn requirement_names(ctx: &Ctx) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default();
-    run.into_iter().chain(ctx.lesson
-        .files
-        .iter()
-        .filter(|f| f.name.ends_with(".txt") && f.name.contains("requirements"))
-        .flat_map(|f| {
-            f.text()
-                .lines()
-                .map(|l| {
-                    l.split(['=', '<', '>', '~', '!', '[', ' '])
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_ascii_lowercase()
+    run.into_iter()
+        .chain(
+            ctx.lesson
+                .files
+                .iter()
+                .filter(|f| f.name.ends_with(".txt") && f.name.contains("requirements"))
+                .flat_map(|f| {
+                    f.text()
+                        .lines()
+                        .map(|l| {
+                            l.split(['=', '<', '>', '~', '!', '[', ' '])
+                                .next()
+                                .unwrap_or("")
+                                .trim()
+                                .to_ascii_lowercase()
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .collect::<Vec<_>>()
-        })
-        .filter(|n| !n.is_empty()))
+                .filter(|n| !n.is_empty()),
+        )
         .collect()
 }
 
@@ -199,7 +202,10 @@ pub fn pip_installs(line: &str) -> Vec<String> {
                 skip = false;
                 continue;
             }
-            if matches!(*w, "-r" | "--requirement" | "-c" | "--constraint" | "-i" | "--index-url") {
+            if matches!(
+                *w,
+                "-r" | "--requirement" | "-c" | "--constraint" | "-i" | "--index-url"
+            ) {
                 skip = true;
                 continue;
             }
@@ -399,7 +405,9 @@ pub fn copy_source(ctx: &Ctx) -> Examined {
         out.saw(format!("COPY {src} (line {})", a.lesson_line(line)));
         let name = src.trim_start_matches("./");
         if let Some((_, at)) = made.iter().find(|(f, _)| f == name) {
-            out.note(format!("COPY {src}: made by the command at line {at}, content not shown"));
+            out.note(format!(
+                "COPY {src}: made by the command at line {at}, content not shown"
+            ));
             continue;
         }
         if ctx.lesson.file(name).is_none() && ctx.elsewhere().is_some() {

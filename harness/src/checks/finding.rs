@@ -290,7 +290,11 @@ impl Outcome {
             title,
             tier,
             lesson,
-            Examined { subjects, findings, notes: Vec::new() },
+            Examined {
+                subjects,
+                findings,
+                notes: Vec::new(),
+            },
             "",
         )
     }

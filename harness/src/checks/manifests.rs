@@ -29,7 +29,10 @@ pub fn yaml_syntax(ctx: &Ctx) -> Examined {
     for (b, c) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
         if matches!(c, Content::YamlFragment | Content::Kubeconfig) {
             // an excerpt with `...` elisions (or `# ...` cuts) leaves lines out: not YAML to parse
-            if b.text.lines().any(|l| l.trim() == "..." || l.trim() == "# ...") {
+            if b.text
+                .lines()
+                .any(|l| l.trim() == "..." || l.trim() == "# ...")
+            {
                 continue;
             }
             out.saw(format!("the {} at line {}", c.describe(), b.open_line));

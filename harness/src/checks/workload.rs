@@ -217,7 +217,9 @@ pub fn ingress_backend(ctx: &Ctx) -> Examined {
                     // a Service the commands make (`kubectl expose`), or none shown in the
                     // Ingress's namespace at all (an example about the Ingress alone): not judged
                     let made = ctx.steps().any(|(_, k)| matches!(k, StepKind::CreateObject { object, name: n, .. } if object == "Service" && n == name));
-                    let none_there = !ctx.of_kind("Service").any(|s| s.namespace() == ing.namespace());
+                    let none_there = !ctx
+                        .of_kind("Service")
+                        .any(|s| s.namespace() == ing.namespace());
                     if made || none_there || ctx.elsewhere().is_some() {
                         out.note(format!(
                             "{}: backend Service `{name}` is not shown in namespace {}; not checked",
@@ -308,7 +310,8 @@ pub fn hpa_target(ctx: &Ctx) -> Examined {
                     out.note(format!(
                         "{}: its target {kind} {name} is not in this lesson ({}); not checked",
                         h.label(),
-                        ctx.elsewhere().unwrap_or_else(|| "the lesson shows no workload".into())
+                        ctx.elsewhere()
+                            .unwrap_or_else(|| "the lesson shows no workload".into())
                     ));
                     continue;
                 }
@@ -424,7 +427,10 @@ pub fn tls_secret(ctx: &Ctx) -> Examined {
                 continue;
             }
             let Some((_, elsewhere)) = secrets.iter().find(|(n, _)| n == name) else {
-                out.note(format!("{}: Secret `{name}` is not shown; not checked", ing.label()));
+                out.note(format!(
+                    "{}: Secret `{name}` is not shown; not checked",
+                    ing.label()
+                ));
                 continue;
             };
             out.found(

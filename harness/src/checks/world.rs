@@ -20,9 +20,16 @@ type Key = (String, String, String);
 /// Secret using …", "alternatively", "instead"): its commands are not a further step in sequence.
 pub fn offered_as_alternative(prose: &str) -> bool {
     let p = prose.to_ascii_lowercase();
-    ["alternatively", "instead", "the same ", "you can also", "or you can", "another way"]
-        .iter()
-        .any(|w| p.contains(w))
+    [
+        "alternatively",
+        "instead",
+        "the same ",
+        "you can also",
+        "or you can",
+        "another way",
+    ]
+    .iter()
+    .any(|w| p.contains(w))
 }
 
 /// The objects of a file a step applies or creates: a block of the lesson bound to that name, or,
@@ -144,7 +151,8 @@ pub fn already_exists(ctx: &Ctx) -> Examined {
                         world.retain(|(k, ns, name), _| {
                             !(k.eq_ignore_ascii_case(kind)
                                 || resource(k) == kind.to_ascii_lowercase()
-                                || k.to_ascii_lowercase().starts_with(&kind.to_ascii_lowercase()))
+                                || k.to_ascii_lowercase()
+                                    .starts_with(&kind.to_ascii_lowercase()))
                                 || name != n
                                 || ns != namespace.as_deref().unwrap_or("default")
                         });

@@ -5,8 +5,8 @@
 //! not in the input are required fields the input lacks (k8s-openapi always encodes required fields).
 
 use k8s_openapi::api::{
-    admissionregistration, apps, autoscaling, batch, coordination, core, discovery, networking, node,
-    policy, rbac, scheduling, storage,
+    admissionregistration, apps, autoscaling, batch, coordination, core, discovery, networking,
+    node, policy, rbac, scheduling, storage,
 };
 use k8s_openapi::{apiextensions_apiserver, kube_aggregator};
 use serde::de::DeserializeOwned;

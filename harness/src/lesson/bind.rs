@@ -171,7 +171,16 @@ pub const DOTFILES: &[&str] = &[".dockerignore", ".env", ".flaskenv", ".gitignor
 
 /// Extensions of files a lesson may show in a block of that language (```html → .html).
 const OTHER_EXTS: &[&str] = &[
-    ".html", ".css", ".js", ".json", ".toml", ".properties", ".sh", ".conf", ".ini", ".xml",
+    ".html",
+    ".css",
+    ".js",
+    ".json",
+    ".toml",
+    ".properties",
+    ".sh",
+    ".conf",
+    ".ini",
+    ".xml",
 ];
 
 /// The kubectl short name of a kind (`hpa` for horizontalpodautoscaler).
@@ -199,11 +208,11 @@ pub fn file_names(prose: &str) -> Vec<String> {
                     .iter()
                     .chain(OTHER_EXTS)
                     .any(|ext| {
-                    w.len() > ext.len()
-                        && w.ends_with(ext)
-                        && w.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-                })
+                        w.len() > ext.len()
+                            && w.ends_with(ext)
+                            && w.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                    })
         })
         .map(String::from)
         .collect()

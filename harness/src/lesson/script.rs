@@ -130,8 +130,8 @@ fn heredoc_ends(line: &str) -> Vec<(String, bool)> {
     let mut rest = line;
     while let Some(at) = rest.find("<<") {
         let after = &rest[at + 2..];
-        if after.starts_with('<') {
-            rest = &after[1..];
+        if let Some(here_string) = after.strip_prefix('<') {
+            rest = here_string;
             continue;
         }
         let tabs = after.starts_with('-');
@@ -290,7 +290,14 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
                         pl.heredoc = p.heredoc.or(pl.heredoc.take());
                     }
                     for r in redirects.iter().flat_map(|r| r.0.iter()) {
-                        if let ast::IoRedirect::File(_, ast::IoFileRedirectKind::Write | ast::IoFileRedirectKind::Append | ast::IoFileRedirectKind::Clobber, ast::IoFileRedirectTarget::Filename(f)) = r {
+                        if let ast::IoRedirect::File(
+                            _,
+                            ast::IoFileRedirectKind::Write
+                            | ast::IoFileRedirectKind::Append
+                            | ast::IoFileRedirectKind::Clobber,
+                            ast::IoFileRedirectTarget::Filename(f),
+                        ) = r
+                        {
                             pl.redirect = Some(brush_parser::unquote_str(&f.value));
                         }
                     }
@@ -385,12 +392,7 @@ fn simple(s: &ast::SimpleCommand) -> Simple {
                         redirect = Some(brush_parser::unquote_str(&f.value))
                     }
                     ast::IoRedirect::HereDocument(_, h) => {
-                        let body_line = h
-                            .here_end
-                            .loc
-                            .as_ref()
-                            .map(|l| l.start.line)
-                            .unwrap_or(1);
+                        let body_line = h.here_end.loc.as_ref().map(|l| l.start.line).unwrap_or(1);
                         heredoc = Some((h.doc.value.clone(), body_line));
                     }
                     _ => {}

@@ -241,21 +241,24 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             let placeholders: Vec<String> = seg
                 .placeholders
                 .iter()
-                .filter(|(l, _)| first_line + *l >= line && first_line + *l < line.max(at(p.line + 1)))
+                .filter(|(l, _)| {
+                    first_line + *l >= line && first_line + *l < line.max(at(p.line + 1))
+                })
                 .map(|(_, p)| p.clone())
                 .collect();
             let mut pipeline = Pipeline {
                 commands: p
                     .commands
                     .iter()
-                    .map(|c| c.iter().map(|w| script::restore(w, &seg.placeholders)).collect())
+                    .map(|c| {
+                        c.iter()
+                            .map(|w| script::restore(w, &seg.placeholders))
+                            .collect()
+                    })
                     .collect(),
                 redirect: p.redirect.clone(),
             };
-            let heredoc = p
-                .heredoc
-                .as_ref()
-                .map(|(body, l)| (body.clone(), at(*l)));
+            let heredoc = p.heredoc.as_ref().map(|(body, l)| (body.clone(), at(*l)));
             // a heredoc a command reads as `-f -` / `--config=-` is a file of the lesson: a manifest
             // (`kubectl apply -f - <<EOF`), a kind config (`kind create cluster --config=-`)
             if let Some((text, body_line)) = &heredoc {
@@ -313,10 +316,15 @@ fn stdin_file(p: &mut Pipeline, line: usize) -> Option<String> {
         let mut i = 0;
         while i < cmd.len() {
             let w = cmd[i].as_str();
-            if matches!(w, "-f" | "--filename" | "--config" | "-c") && cmd.get(i + 1).is_some_and(|v| v == "-") {
+            if matches!(w, "-f" | "--filename" | "--config" | "-c")
+                && cmd.get(i + 1).is_some_and(|v| v == "-")
+            {
                 cmd[i + 1] = name.clone();
                 found = true;
-            } else if let Some(flag) = ["-f=-", "--filename=-", "--config=-"].iter().find(|f| w == **f) {
+            } else if let Some(flag) = ["-f=-", "--filename=-", "--config=-"]
+                .iter()
+                .find(|f| w == **f)
+            {
                 cmd[i] = format!("{}={name}", &flag[..flag.len() - 2]);
                 found = true;
             }
@@ -399,43 +407,41 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
         // k3d cluster create [NAME]: without a name, k3d names it k3s-default
         // (k3d-io/k3d pkg/types/types.go `DefaultClusterName`; cmd/cluster/clusterCreate.go
         // `cobra.RangeArgs(0, 1)`)
-        ["k3d", "cluster", "create", ..] => {
-            StepKind::ClusterCreate(ClusterCreate {
-                name: Flags(&w[3..])
-                    .positional_with(0, K3D_VALUED)
-                    .unwrap_or("k3s-default")
-                    .to_string(),
-                explicit_name: Flags(&w[3..]).positional_with(0, K3D_VALUED).is_some(),
-                ports: flags
-                    .all(&["-p", "--port"])
-                    .iter()
-                    .map(|v| port_mapping(v))
-                    .collect::<Result<_, _>>()?,
-                api_port: flags
-                    .one(&["--api-port"])
-                    .map(|v| {
-                        v.rsplit(':')
-                            .next()
-                            .unwrap_or(v)
-                            .parse()
-                            .map_err(|_| format!("--api-port `{v}` is not a port"))
-                    })
-                    .transpose()?,
-                agents: flags
-                    .one(&["--agents", "-a"])
-                    .map(|v| {
-                        v.parse()
-                            .map_err(|_| format!("--agents `{v}` is not a number"))
-                    })
-                    .transpose()?,
-                k3s_args: flags
-                    .all(&["--k3s-arg"])
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                argv: cmd[1..].to_vec(),
-            })
-        }
+        ["k3d", "cluster", "create", ..] => StepKind::ClusterCreate(ClusterCreate {
+            name: Flags(&w[3..])
+                .positional_with(0, K3D_VALUED)
+                .unwrap_or("k3s-default")
+                .to_string(),
+            explicit_name: Flags(&w[3..]).positional_with(0, K3D_VALUED).is_some(),
+            ports: flags
+                .all(&["-p", "--port"])
+                .iter()
+                .map(|v| port_mapping(v))
+                .collect::<Result<_, _>>()?,
+            api_port: flags
+                .one(&["--api-port"])
+                .map(|v| {
+                    v.rsplit(':')
+                        .next()
+                        .unwrap_or(v)
+                        .parse()
+                        .map_err(|_| format!("--api-port `{v}` is not a port"))
+                })
+                .transpose()?,
+            agents: flags
+                .one(&["--agents", "-a"])
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("--agents `{v}` is not a number"))
+                })
+                .transpose()?,
+            k3s_args: flags
+                .all(&["--k3s-arg"])
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            argv: cmd[1..].to_vec(),
+        }),
         ["k3d", "cluster", "delete", name, ..] => StepKind::ClusterDelete {
             name: name.to_string(),
         },
@@ -467,7 +473,25 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
             }
         }
         ["kubectl", "create", "secret", _, name, ..]
-        | ["kubectl", "create", "configmap" | "cm" | "deployment" | "deploy" | "service" | "svc" | "job" | "cronjob" | "serviceaccount" | "sa" | "role" | "rolebinding" | "clusterrole" | "clusterrolebinding" | "ingress" | "quota" | "priorityclass" | "poddisruptionbudget" | "pdb", name, ..]
+        | ["kubectl", "create", "configmap"
+        | "cm"
+        | "deployment"
+        | "deploy"
+        | "service"
+        | "svc"
+        | "job"
+        | "cronjob"
+        | "serviceaccount"
+        | "sa"
+        | "role"
+        | "rolebinding"
+        | "clusterrole"
+        | "clusterrolebinding"
+        | "ingress"
+        | "quota"
+        | "priorityclass"
+        | "poddisruptionbudget"
+        | "pdb", name, ..]
             if !name.starts_with('-') =>
         {
             let kind = match w[2] {
@@ -505,7 +529,10 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                 Some((k, n)) => (k.to_string(), n.to_string()),
                 None => (
                     what.to_string(),
-                    rest.iter().find(|a| !a.starts_with('-')).unwrap_or(&"").to_string(),
+                    rest.iter()
+                        .find(|a| !a.starts_with('-'))
+                        .unwrap_or(&"")
+                        .to_string(),
                 ),
             };
             let kind = if *verb == "expose" {
@@ -534,9 +561,10 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                 .filter(|a| Some(*a) != flags.one(&["-n", "--namespace"]))
                 .collect();
             let (kind, names) = match positional.split_first() {
-                Some((k, names)) if !k.contains('/') => {
-                    (Some(k.to_string()), names.iter().map(|n| n.to_string()).collect())
-                }
+                Some((k, names)) if !k.contains('/') => (
+                    Some(k.to_string()),
+                    names.iter().map(|n| n.to_string()).collect(),
+                ),
                 _ => (None, positional.iter().map(|n| n.to_string()).collect()),
             };
             StepKind::Delete {
@@ -693,35 +721,136 @@ impl Flags<'_> {
 /// Flags of `k3d cluster create` that take a value (k3d-io/k3d cmd/cluster/clusterCreate.go @
 /// 46f3480d, v5.9.0; every other flag there is a bool).
 pub const K3D_VALUED: &[&str] = &[
-    "-a", "--agents", "--agents-memory", "--api-port", "-c", "--config", "-e", "--env", "--gpus",
-    "--host-alias", "-i", "--image", "--k3s-arg", "--k3s-node-label", "--lb-config-override",
-    "--network", "-p", "--port", "--registry-config", "--registry-create", "--registry-use",
-    "--runtime-label", "--runtime-ulimit", "-s", "--servers", "--servers-memory", "--subnet",
-    "--timeout", "--token", "-v", "--volume",
+    "-a",
+    "--agents",
+    "--agents-memory",
+    "--api-port",
+    "-c",
+    "--config",
+    "-e",
+    "--env",
+    "--gpus",
+    "--host-alias",
+    "-i",
+    "--image",
+    "--k3s-arg",
+    "--k3s-node-label",
+    "--lb-config-override",
+    "--network",
+    "-p",
+    "--port",
+    "--registry-config",
+    "--registry-create",
+    "--registry-use",
+    "--runtime-label",
+    "--runtime-ulimit",
+    "-s",
+    "--servers",
+    "--servers-memory",
+    "--subnet",
+    "--timeout",
+    "--token",
+    "-v",
+    "--volume",
 ];
 
 /// Every flag of `k3d cluster create` (the same file), and k3d's persistent flags (cmd/root.go).
 pub const K3D_CLUSTER_CREATE_FLAGS: &[&str] = &[
-    "agents", "agents-memory", "api-port", "config", "enforce-registry-port-match", "env", "gpus",
-    "host-alias", "host-pid-mode", "image", "k3s-arg", "k3s-node-label",
-    "kubeconfig-switch-context", "kubeconfig-update-default", "lb-config-override", "network",
-    "no-image-volume", "no-lb", "no-rollback", "port", "registry-config", "registry-create",
-    "registry-use", "runtime-label", "runtime-ulimit", "servers", "servers-memory", "subnet",
-    "timeout", "token", "volume", "wait", "verbose", "trace", "timestamps", "help",
+    "agents",
+    "agents-memory",
+    "api-port",
+    "config",
+    "enforce-registry-port-match",
+    "env",
+    "gpus",
+    "host-alias",
+    "host-pid-mode",
+    "image",
+    "k3s-arg",
+    "k3s-node-label",
+    "kubeconfig-switch-context",
+    "kubeconfig-update-default",
+    "lb-config-override",
+    "network",
+    "no-image-volume",
+    "no-lb",
+    "no-rollback",
+    "port",
+    "registry-config",
+    "registry-create",
+    "registry-use",
+    "runtime-label",
+    "runtime-ulimit",
+    "servers",
+    "servers-memory",
+    "subnet",
+    "timeout",
+    "token",
+    "volume",
+    "wait",
+    "verbose",
+    "trace",
+    "timestamps",
+    "help",
 ];
 
 /// curl options that take a value (the ones tutorials use; others are rare before the URL).
 const CURL_VALUED: &[&str] = &[
-    "-H", "--header", "-d", "--data", "-o", "--output", "-X", "--request", "-u", "--user",
-    "--cacert", "--cert", "-E", "--key", "-w", "--write-out", "--resolve", "-m", "--max-time",
-    "--connect-timeout", "-A", "--user-agent", "-x", "--proxy", "-T", "--upload-file", "-F",
-    "--form", "-b", "--cookie", "-c", "--cookie-jar", "-e", "--referer", "--retry",
+    "-H",
+    "--header",
+    "-d",
+    "--data",
+    "-o",
+    "--output",
+    "-X",
+    "--request",
+    "-u",
+    "--user",
+    "--cacert",
+    "--cert",
+    "-E",
+    "--key",
+    "-w",
+    "--write-out",
+    "--resolve",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-A",
+    "--user-agent",
+    "-x",
+    "--proxy",
+    "-T",
+    "--upload-file",
+    "-F",
+    "--form",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-e",
+    "--referer",
+    "--retry",
 ];
 
 /// Flags of the lessons' commands that take a value as the next word.
 const VALUED: &[&str] = &[
-    "-t", "--tag", "-f", "--file", "--build-arg", "--label", "--target", "--platform", "-n",
-    "--namespace", "-c", "--cluster", "-o", "--output", "-p", "--port",
+    "-t",
+    "--tag",
+    "-f",
+    "--file",
+    "--build-arg",
+    "--label",
+    "--target",
+    "--platform",
+    "-n",
+    "--namespace",
+    "-c",
+    "--cluster",
+    "-o",
+    "--output",
+    "-p",
+    "--port",
 ];
 
 #[cfg(test)]
