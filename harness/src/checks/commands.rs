@@ -86,10 +86,26 @@ pub fn namespace(ctx: &Ctx) -> Examined {
         .steps()
         .filter_map(|(s, k)| match k {
             StepKind::CreateNamespace { name } => Some((name.clone(), s.line)),
-            _ => None,
+            // `helm install … -n traefik --create-namespace`
+            _ => {
+                let w = crate::lesson::steps::command_words(&s.literal);
+                w.iter().any(|a| a == "--create-namespace").then(|| {
+                    let ns = w
+                        .iter()
+                        .position(|a| a == "-n" || a == "--namespace")
+                        .and_then(|i| w.get(i + 1).cloned())
+                        .or_else(|| {
+                            w.iter()
+                                .find_map(|a| a.strip_prefix("--namespace=").map(String::from))
+                        })
+                        .unwrap_or_default();
+                    (ns, s.line)
+                })
+            }
         })
         .chain(ctx.of_kind("Namespace").map(|m| (m.name().to_string(), 0)))
         .collect();
+    let elsewhere = ctx.elsewhere();
     let exists = |ns: &str, line: usize| {
         ["default", "kube-system", "kube-public", "kube-node-lease"].contains(&ns)
             || created.iter().any(|(n, l)| n == ns && *l <= line)
@@ -100,6 +116,14 @@ pub fn namespace(ctx: &Ctx) -> Examined {
         out.saw(format!("line {line}: namespace {ns}"));
         // one finding per namespace, at its first use
         if fine || reported.iter().any(|r| r == ns) {
+            return;
+        }
+        // a namespace that files from outside the lesson may create: not judged
+        if let Some(why) = &elsewhere {
+            reported.push(ns.to_string());
+            out.notes.push(format!(
+                "line {line}: namespace {ns} is not created by the lesson ({why}); not checked"
+            ));
             return;
         }
         reported.push(ns.to_string());
@@ -221,6 +245,46 @@ pub fn image_tag(ctx: &Ctx) -> Examined {
     out
 }
 
+/// Images the lesson makes available to its cluster: `k3d image import`, `kind load docker-image`,
+/// `minikube image load`, pushed to a registry (`docker push`), or built while `minikube docker-env`
+/// points docker at the cluster's own engine.
+fn loaded_images(ctx: &Ctx) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_cluster_engine = false;
+    for s in ctx.lesson.commands() {
+        if s.literal.contains("minikube docker-env")
+            || s.literal.contains("minikube -p") && s.literal.contains("docker-env")
+        {
+            in_cluster_engine = true;
+        }
+        if let StepKind::ImageImport { image, .. } = &s.kind {
+            out.push(image.clone());
+            continue;
+        }
+        if let StepKind::DockerBuild { tag, .. } = &s.kind {
+            if in_cluster_engine {
+                out.push(tag.clone());
+            }
+            continue;
+        }
+        let w = crate::lesson::steps::command_words(&s.literal);
+        let w: Vec<&str> = w.iter().map(String::as_str).collect();
+        let images: Vec<&str> = match w.as_slice() {
+            ["kind", "load", "docker-image", rest @ ..]
+            | ["minikube", "image", "load", rest @ ..]
+            | ["k3d", "image", "import", rest @ ..]
+            | ["docker", "push", rest @ ..] => rest
+                .iter()
+                .copied()
+                .filter(|a| !a.starts_with('-'))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.extend(images.iter().map(|i| i.to_string()));
+    }
+    out
+}
+
 /// An image that only exists locally must be imported into the cluster and never pulled.
 pub fn image_pull_never(ctx: &Ctx) -> Examined {
     let built: Vec<String> = ctx
@@ -230,13 +294,8 @@ pub fn image_pull_never(ctx: &Ctx) -> Examined {
             _ => None,
         })
         .collect();
-    let imported: Vec<String> = ctx
-        .steps()
-        .filter_map(|(_, k)| match k {
-            StepKind::ImageImport { image, .. } => Some(normalize(image)),
-            _ => None,
-        })
-        .collect();
+    let imported: Vec<String> = loaded_images(ctx).iter().map(|i| normalize(i)).collect();
+    let tool = ctx.cluster_tool();
     let mut out = Examined::new();
     for (image, policy, line, label) in images(ctx) {
         let shown = image.clone();
@@ -248,9 +307,9 @@ pub fn image_pull_never(ctx: &Ctx) -> Examined {
         if !imported.contains(&image) {
             out.found(
                 ctx.finding(IMAGE_PULL, line)
-                    .expected(format!("`k3d image import {shown}` before {label} is applied (the image exists only in the local docker engine)"))
-                    .observed("the lesson never imports it; the pod stays in ErrImageNeverPull / ErrImagePull")
-                    .fix(format!("add `k3d image import {shown} -c <cluster>` before kubectl apply")),
+                    .expected(format!("`{}` before {label} is applied (the image exists only in the local docker engine)", tool.load_command(&shown)))
+                    .observed("the lesson never loads it into the cluster; the pod stays in ErrImageNeverPull / ErrImagePull")
+                    .fix(tool.load_fix(&shown)),
             );
         } else if policy.as_deref() != Some("Never")
             && policy.as_deref() != Some("IfNotPresent")
@@ -510,6 +569,103 @@ pub fn unknown_flag(ctx: &Ctx) -> Examined {
                 }
             }
         }
+    }
+    out
+}
+
+pub const REGISTRY: &str = "xref.registry";
+
+/// An image the lesson pushes to a registry (`docker push localhost:5001/app:1.0`) is deployed from
+/// that registry: the same repository under another registry host or port is pulled from a
+/// registry that never received it (ErrImagePull).
+pub fn registry(ctx: &Ctx) -> Examined {
+    // registry host (with port) and the rest of a reference, when it names a registry
+    fn split(image: &str) -> Option<(&str, &str)> {
+        let (first, rest) = image.split_once('/')?;
+        (first.contains('.') || first.contains(':') || first == "localhost")
+            .then_some((first, rest))
+    }
+    let pushed: Vec<(String, usize)> = ctx
+        .lesson
+        .commands()
+        .filter(|s| s.placeholders.is_empty())
+        .filter_map(|s| {
+            let w = crate::lesson::steps::command_words(&s.literal);
+            match w.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                ["docker" | "podman", "push", rest @ ..] => rest
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .map(|i| (i.to_string(), s.line)),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut out = Examined::new();
+    if pushed.is_empty() {
+        return out;
+    }
+    for (image, _, line, label) in images(ctx) {
+        let Some((reg, repo)) = split(&image) else {
+            continue;
+        };
+        out.saw(format!("{label}: image {image}"));
+        let repo_name = repo.split([':', '@']).next().unwrap_or(repo);
+        let same_registry = pushed
+            .iter()
+            .any(|(p, _)| split(p).is_some_and(|(r, _)| r == reg));
+        if same_registry {
+            continue;
+        }
+        if let Some((p, at)) = pushed.iter().find(|(p, _)| {
+            split(p).is_some_and(|(_, r)| r.split([':', '@']).next() == Some(repo_name))
+        }) {
+            let (preg, _) = split(p).unwrap_or_default();
+            out.found(
+                ctx.finding(REGISTRY, line)
+                    .expected(format!("{label} to pull `{repo_name}` from {preg}, where line {at} pushes it (`{p}`)"))
+                    .observed(format!("image `{image}` names registry {reg}, which the lesson never pushes to: the kubelet's pull fails (ErrImagePull)"))
+                    .fix(format!("use image `{p}` (or push to {reg})")),
+            );
+        }
+    }
+    out
+}
+
+pub const BUILD_CONTEXT: &str = "docker.build-context";
+
+/// `docker build .` reads `./Dockerfile`: a lesson that builds its current directory shows that
+/// Dockerfile (or makes it, or clones the repository that has it).
+pub fn build_context(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    for s in ctx.lesson.commands() {
+        let StepKind::DockerBuild { context, .. } = &s.kind else {
+            continue;
+        };
+        let words = crate::lesson::steps::command_words(&s.literal);
+        let file = words
+            .iter()
+            .position(|w| w == "-f" || w == "--file")
+            .and_then(|i| words.get(i + 1).cloned())
+            .unwrap_or_else(|| "Dockerfile".into());
+        if !matches!(context.as_str(), "." | "./") || file == "-" {
+            continue;
+        }
+        out.saw(format!("line {}: `{}`", s.line, s.literal));
+        let name = file.trim_start_matches("./");
+        let made = ctx.made_by_commands().iter().any(|(f, _)| f == name);
+        if ctx.lesson.file(name).is_some() || made {
+            continue;
+        }
+        if let Some(why) = ctx.elsewhere() {
+            out.note(format!("line {}: {name} is not shown ({why})", s.line));
+            continue;
+        }
+        out.found(
+            ctx.finding(BUILD_CONTEXT, s.line)
+                .expected(format!("the {name} that `{}` reads from the current directory", s.literal))
+                .observed(format!("the lesson never shows a {name}, makes one, or clones a repository that has one: docker fails (\"failed to read dockerfile: open {name}: no such file or directory\")"))
+                .fix(format!("show the {name} in a ```dockerfile block introduced by \"create a file named {name}\", or add the `git clone` that brings it")),
+        );
     }
     out
 }

@@ -24,6 +24,33 @@ pub struct Manifest<'a> {
     pub text: String,
 }
 
+/// The tool a lesson's cluster runs on: the fix for a local image the cluster cannot see depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterTool {
+    K3d,
+    Kind,
+    Minikube,
+}
+
+impl ClusterTool {
+    /// The command that copies a local image into the cluster's nodes.
+    pub fn load_command(self, image: &str) -> String {
+        match self {
+            ClusterTool::K3d => format!("k3d image import {image}"),
+            ClusterTool::Kind => format!("kind load docker-image {image}"),
+            ClusterTool::Minikube => format!("minikube image load {image}"),
+        }
+    }
+
+    pub fn load_fix(self, image: &str) -> String {
+        match self {
+            ClusterTool::K3d => format!("add `k3d image import {image} -c <cluster>` before kubectl apply"),
+            ClusterTool::Kind => format!("add `kind load docker-image {image}` (with `--name <cluster>` for a named cluster) before kubectl apply"),
+            ClusterTool::Minikube => format!("add `minikube image load {image}` before kubectl apply, or build it after `eval $(minikube docker-env)`"),
+        }
+    }
+}
+
 /// What a YAML document that is not a Kubernetes object is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotAnObject {
@@ -251,9 +278,14 @@ impl<'a> Ctx<'a> {
                 }
                 (StepKind::Kustomize { .. }, _) => "applies a kustomization",
                 (StepKind::Apply { files, .. } | StepKind::CreateFrom { files, .. }, _)
-                    if files
-                        .iter()
-                        .any(|f| self.lesson.file(f).is_none() && !f.starts_with("stdin-")) =>
+                    if files.iter().any(|f| {
+                        let shown_before = f.contains("://")
+                            && self.lesson.files.iter().any(|a| {
+                                (a.name.ends_with(".yaml") || a.name.ends_with(".yml"))
+                                    && matches!(a.origin, crate::lesson::artifact::Origin::Read { first_line, .. } if first_line < s.line)
+                            });
+                        self.lesson.file(f).is_none() && !f.starts_with("stdin-") && !shown_before
+                    }) =>
                 {
                     "applies files it does not show"
                 }
@@ -262,6 +294,20 @@ impl<'a> Ctx<'a> {
             return Some(format!("line {}: the lesson {why}", s.line));
         }
         None
+    }
+
+    /// The tool that makes the lesson's cluster (k3d for the course; kind, minikube for others).
+    pub fn cluster_tool(&self) -> ClusterTool {
+        for s in &self.lesson.steps {
+            let w = crate::lesson::steps::command_words(&s.literal);
+            match w.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                ["kind", "create", "cluster", ..] => return ClusterTool::Kind,
+                ["minikube", "start", ..] => return ClusterTool::Minikube,
+                ["k3d", "cluster", "create", ..] => return ClusterTool::K3d,
+                _ => {}
+            }
+        }
+        ClusterTool::K3d
     }
 
     /// Files the lesson's commands write without showing their content (`pip3 freeze >

@@ -155,6 +155,18 @@ pub const STATIC: &[Check] = &[
         nothing: "no step creates an object (kubectl create, run, expose, apply)",
     },
     Check {
+        id: world::MISSING_OBJECT,
+        title: "expose, autoscale, scale and set image name an object the lesson made",
+        run: world::missing_object,
+        nothing: "no kubectl expose, autoscale, scale or set image",
+    },
+    Check {
+        id: world::CONFIG_REF,
+        title: "ConfigMaps and Secrets pods read are made by the lesson",
+        run: world::config_ref,
+        nothing: "no pod reads a ConfigMap or Secret",
+    },
+    Check {
         id: world::PLACEHOLDER,
         title: "placeholders are named for the reader to replace",
         run: world::placeholders,
@@ -171,6 +183,18 @@ pub const STATIC: &[Check] = &[
         title: "Ingress TLS Secrets are in the Ingress's namespace",
         run: workload::tls_secret,
         nothing: "no Ingress has a TLS secretName",
+    },
+    Check {
+        id: commands::REGISTRY,
+        title: "pushed images are deployed from the registry they were pushed to",
+        run: commands::registry,
+        nothing: "the lesson pushes no image to a registry it deploys from",
+    },
+    Check {
+        id: commands::BUILD_CONTEXT,
+        title: "docker build . has its Dockerfile",
+        run: commands::build_context,
+        nothing: "no `docker build` of the current directory",
     },
     Check {
         id: commands::CLUSTER_LIFECYCLE,

@@ -206,3 +206,182 @@ pub fn placeholders(ctx: &Ctx) -> Examined {
     }
     out
 }
+
+pub const MISSING_OBJECT: &str = "steps.missing-object";
+
+/// `kubectl expose|autoscale|scale|set image KIND/NAME` needs that object. Reported when the lesson
+/// made an object of that name but of another kind: `kubectl run web` makes a Pod (kubectl ≥ 1.18,
+/// kubernetes/kubernetes#87077 removed its generators), so `kubectl expose deployment web` fails.
+/// An object the lesson never made may come from elsewhere: not judged.
+pub fn missing_object(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    // (kind, name, line) of what steps made, in order
+    let mut made: Vec<(String, String, usize)> = Vec::new();
+    for m in &ctx.manifests {
+        if m.value().is_some() {
+            made.push((m.kind().to_string(), m.name().to_string(), 0));
+        }
+    }
+    for s in &ctx.lesson.steps {
+        if !s.placeholders.is_empty() {
+            continue;
+        }
+        let words = crate::lesson::steps::command_words(&s.literal);
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        let target: Option<(&str, &str)> = match w.as_slice() {
+            ["kubectl", "expose" | "autoscale", what, rest @ ..]
+            | ["kubectl", "scale", what, rest @ ..]
+            | ["kubectl", "set", "image", what, rest @ ..] => match what.split_once('/') {
+                Some((k, n)) => Some((k, n)),
+                None => rest
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .map(|n| (*what, *n)),
+            },
+            _ => None,
+        };
+        if let Some((kind, name)) = target.filter(|(k, _)| !k.starts_with('-')) {
+            let kind = canonical_kind(kind);
+            out.saw(format!("line {}: {kind} {name}", s.line));
+            let exists = made.iter().any(|(k, n, _)| *k == kind && n == name);
+            if let Some((other, _, at)) = made.iter().find(|(k, n, _)| *k != kind && n == name) {
+                if !exists {
+                    let how = if *at > 0 {
+                        format!("line {at} made a {other} named `{name}`")
+                    } else {
+                        format!("the lesson's manifests make a {other} named `{name}`")
+                    };
+                    let run = if other == "Pod" {
+                        " (`kubectl run` makes a Pod since kubectl 1.18, not a Deployment)"
+                    } else {
+                        ""
+                    };
+                    out.found(
+                        ctx.finding(MISSING_OBJECT, s.line)
+                            .expected(format!("a {kind} `{name}` for `{}`", s.literal))
+                            .observed(format!("{how}{run}, and no {kind}: kubectl fails with Error from server (NotFound): {} \"{name}\" not found", resource(&kind)))
+                            .fix(format!("create the {kind} first (`kubectl create {} {name} --image=…`), or name the {other}: `kubectl {} {} {name} …`", kind.to_ascii_lowercase(), w[1], other.to_ascii_lowercase())),
+                    );
+                }
+            }
+        }
+        match &s.kind {
+            StepKind::CreateObject { object, name, .. } => {
+                made.push((object.clone(), name.clone(), s.line))
+            }
+            StepKind::RunPod { name, .. } => made.push(("Pod".into(), name.clone(), s.line)),
+            _ => {
+                // `kubectl run NAME` without --image is a StepError; with it, RunPod above
+            }
+        }
+    }
+    out
+}
+
+/// `deploy`, `deployments`, `deployment.apps` → `Deployment`.
+fn canonical_kind(k: &str) -> String {
+    let k = k.split('.').next().unwrap_or(k).to_ascii_lowercase();
+    match k.as_str() {
+        "deploy" | "deployment" | "deployments" => "Deployment",
+        "po" | "pod" | "pods" => "Pod",
+        "svc" | "service" | "services" => "Service",
+        "rs" | "replicaset" | "replicasets" => "ReplicaSet",
+        "sts" | "statefulset" | "statefulsets" => "StatefulSet",
+        "rc" | "replicationcontroller" | "replicationcontrollers" => "ReplicationController",
+        "ds" | "daemonset" | "daemonsets" => "DaemonSet",
+        "hpa" | "horizontalpodautoscaler" => "HorizontalPodAutoscaler",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+pub const CONFIG_REF: &str = "xref.config-ref";
+
+/// A ConfigMap or Secret a pod reads (env `valueFrom`, `envFrom`, volumes) exists in the lesson's
+/// world: a manifest, or `kubectl create configmap|secret`. The kubelet otherwise holds the pod in
+/// CreateContainerConfigError. Not judged when the lesson's objects may come from elsewhere, or the
+/// reference is `optional: true`.
+pub fn config_ref(ctx: &Ctx) -> Examined {
+    use super::context::{at, join, pod_templates};
+    let mut out = Examined::new();
+    let mut have: Vec<(String, String)> = ctx
+        .manifests
+        .iter()
+        .filter(|m| m.value().is_some() && (m.kind() == "ConfigMap" || m.kind() == "Secret"))
+        .map(|m| (m.kind().to_string(), m.name().to_string()))
+        .collect();
+    for s in &ctx.lesson.steps {
+        if let StepKind::CreateObject { object, name, .. } = &s.kind {
+            have.push((object.clone(), name.clone()));
+        }
+    }
+    let elsewhere = ctx.elsewhere();
+    for (m, tpl) in pod_templates(ctx) {
+        let Some(v) = m.value() else { continue };
+        let spec_path = join(&tpl, "spec");
+        let spec = at(v, &spec_path);
+        let mut refs: Vec<(&str, String, String)> = Vec::new(); // kind, name, path
+        for group in ["containers", "initContainers"] {
+            for (ci, c) in spec[group].as_array().into_iter().flatten().enumerate() {
+                let base = format!("{spec_path}.{group}[{ci}]");
+                for (ei, e) in c["env"].as_array().into_iter().flatten().enumerate() {
+                    for (key, kind) in
+                        [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")]
+                    {
+                        let r = &e["valueFrom"][key];
+                        if let (Some(n), false) = (r["name"].as_str(), r["optional"] == true) {
+                            refs.push((
+                                kind,
+                                n.into(),
+                                format!("{base}.env[{ei}].valueFrom.{key}.name"),
+                            ));
+                        }
+                    }
+                }
+                for (ei, e) in c["envFrom"].as_array().into_iter().flatten().enumerate() {
+                    for (key, kind) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
+                        let r = &e[key];
+                        if let (Some(n), false) = (r["name"].as_str(), r["optional"] == true) {
+                            refs.push((kind, n.into(), format!("{base}.envFrom[{ei}].{key}.name")));
+                        }
+                    }
+                }
+            }
+        }
+        for (vi, vol) in spec["volumes"].as_array().into_iter().flatten().enumerate() {
+            let base = format!("{spec_path}.volumes[{vi}]");
+            if let (Some(n), false) = (
+                vol["configMap"]["name"].as_str(),
+                vol["configMap"]["optional"] == true,
+            ) {
+                refs.push(("ConfigMap", n.into(), format!("{base}.configMap.name")));
+            }
+            if let (Some(n), false) = (
+                vol["secret"]["secretName"].as_str(),
+                vol["secret"]["optional"] == true,
+            ) {
+                refs.push(("Secret", n.into(), format!("{base}.secret.secretName")));
+            }
+        }
+        for (kind, name, path) in refs {
+            out.saw(format!("{}: {kind} {name}", m.label()));
+            if have.iter().any(|(k, n)| k == kind && *n == name) {
+                continue;
+            }
+            if let Some(why) = &elsewhere {
+                out.note(format!(
+                    "{}: {kind} `{name}` is not made by the lesson ({why}); not checked",
+                    m.label()
+                ));
+                continue;
+            }
+            out.found(
+                ctx.finding(CONFIG_REF, m.line(&path))
+                    .expected(format!("a {kind} `{name}` made by the lesson before {} runs", m.label()))
+                    .observed(format!("no manifest or command of the lesson makes {kind} `{name}`: the pod stays in CreateContainerConfigError ({} \"{name}\" not found)", kind.to_ascii_lowercase()))
+                    .fix(format!("show the {kind} `{name}` (or its `kubectl create {}` command) before the pod, or mark the reference `optional: true`", kind.to_ascii_lowercase())),
+            );
+        }
+    }
+    out
+}

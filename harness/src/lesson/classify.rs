@@ -223,6 +223,69 @@ pub fn is_requirement(line: &str) -> bool {
         && !spec.contains(' ')
 }
 
+/// Info strings that name a language other than a POSIX shell, or output: such a block holds no
+/// command yadoc replays (```powershell, ```php, ```output, ```text, ```json).
+pub fn not_shell(lang: &str) -> bool {
+    const OTHER: &[&str] = &[
+        "powershell",
+        "ps1",
+        "pwsh",
+        "cmd",
+        "bat",
+        "batch",
+        "php",
+        "js",
+        "javascript",
+        "ts",
+        "typescript",
+        "go",
+        "golang",
+        "java",
+        "c",
+        "cpp",
+        "rust",
+        "ruby",
+        "rb",
+        "html",
+        "xml",
+        "css",
+        "json",
+        "toml",
+        "ini",
+        "output",
+        "text",
+        "txt",
+        "plaintext",
+        "plain",
+        "log",
+        "python",
+        "py",
+        "python3",
+        "yaml",
+        "yml",
+        "dockerfile",
+        "docker",
+        "sql",
+        "diff",
+        "properties",
+        "hcl",
+        "terraform",
+        "csharp",
+        "cs",
+        "kotlin",
+        "swift",
+        "scala",
+        "mermaid",
+        "nginx",
+        "apacheconf",
+        "conf",
+        "none",
+        "markdown",
+        "md",
+    ];
+    OTHER.contains(&lang)
+}
+
 /// A line that starts with one of the lessons' commands (possibly inside parentheses).
 pub fn is_command_line(line: &str) -> bool {
     let first = line

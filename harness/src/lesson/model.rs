@@ -79,6 +79,10 @@ impl Lesson {
         let mut all_steps = Vec::new();
         let mut step_errors = Vec::new();
         for (block, content) in parsed.blocks.iter().zip(&contents) {
+            // a block's language is honoured: ```php or ```output is never read as commands
+            if super::classify::not_shell(&block.lang()) {
+                continue;
+            }
             if matches!(content, Content::Shell | Content::Other) {
                 let (s, e) = steps::parse_block(&block.text, block.open_line + 1, block.index);
                 all_steps.extend(s);

@@ -217,6 +217,40 @@ pub fn restore(word: &str, placeholders: &[(usize, String)]) -> String {
     w
 }
 
+/// A word as the shell passes it on, quotes removed: `'…'` is literal, `"…"` keeps its text (a `\`
+/// escapes `$`, `` ` ``, `"`, `\` there), a `\` outside quotes escapes the next character.
+/// Expansions (`$X`, `$(…)`) stay as written.
+pub fn unquote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    out.push(q);
+                }
+            }
+            '"' => {
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' if matches!(chars.peek(), Some('$' | '`' | '"' | '\\')) => {
+                            out.extend(chars.next());
+                        }
+                        _ => out.push(q),
+                    }
+                }
+            }
+            '\\' => out.extend(chars.next()),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Parse a segment's text into pipelines of simple commands, in order (compound commands' bodies
 /// included; `$(…)` substitutions stay inside their words).
 pub fn parse(text: &str) -> Result<Vec<Pipeline>, ScriptError> {
@@ -298,7 +332,7 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
                             ast::IoFileRedirectTarget::Filename(f),
                         ) = r
                         {
-                            pl.redirect = Some(brush_parser::unquote_str(&f.value));
+                            pl.redirect = Some(unquote(&f.value));
                         }
                     }
                 }
@@ -373,7 +407,7 @@ fn simple(s: &ast::SimpleCommand) -> Simple {
         if line.is_none() {
             *line = w.loc.as_ref().map(|l| l.start.line.saturating_sub(1));
         }
-        words.push(brush_parser::unquote_str(&w.value));
+        words.push(unquote(&w.value));
     };
     let mut items = |items: &[ast::CommandPrefixOrSuffixItem],
                      words: &mut Vec<String>,
@@ -388,9 +422,7 @@ fn simple(s: &ast::SimpleCommand) -> Simple {
                         | ast::IoFileRedirectKind::Append
                         | ast::IoFileRedirectKind::Clobber,
                         ast::IoFileRedirectTarget::Filename(f),
-                    ) if !f.value.starts_with("/dev/") => {
-                        redirect = Some(brush_parser::unquote_str(&f.value))
-                    }
+                    ) if !f.value.starts_with("/dev/") => redirect = Some(unquote(&f.value)),
                     ast::IoRedirect::HereDocument(_, h) => {
                         let body_line = h.here_end.loc.as_ref().map(|l| l.start.line).unwrap_or(1);
                         heredoc = Some((h.doc.value.clone(), body_line));
@@ -428,13 +460,9 @@ mod tests {
 
     #[test]
     fn and_or_lists_sequences_and_pipelines_are_simple_commands() {
-        // kind-quick-start: `sudo port selfupdate && sudo port install kind`
         assert_eq!(
-            cmds("sudo port selfupdate && sudo port install kind\n"),
-            [
-                vec!["sudo", "port", "selfupdate"],
-                vec!["sudo", "port", "install", "kind"]
-            ]
+            cmds("brew update && brew install k3d\n"),
+            [vec!["brew", "update"], vec!["brew", "install", "k3d"]]
         );
         let p = parse("kubectl get pods -o json | jq '.items[0]' > out.json; echo ok || true\n")
             .unwrap();
@@ -445,7 +473,6 @@ mod tests {
 
     #[test]
     fn a_heredoc_is_the_body_its_command_reads() {
-        // kind-local-registry: `cat <<EOF | kubectl apply -f -`
         let p = parse("cat <<EOF | kubectl apply -f -\napiVersion: v1\nkind: ConfigMap\nEOF\n")
             .unwrap();
         assert_eq!(p.len(), 1);
@@ -457,8 +484,7 @@ mod tests {
 
     #[test]
     fn compound_commands_and_substitutions_parse() {
-        // kind-local-registry's script
-        let text = "if [ \"$(docker inspect -f '{{.State.Running}}' \"${reg_name}\" 2>/dev/null || true)\" != 'true' ]; then\n  docker run -d --restart=always -p \"127.0.0.1:${reg_port}:5000\" --network bridge --name \"${reg_name}\" registry:2\nfi\n";
+        let text = "if [ \"$(docker ps -q -f name=\"${name}\" || true)\" = '' ]; then\n  docker run -d -p \"127.0.0.1:${port}:5000\" --name \"${name}\" registry:2\nfi\n";
         let c = cmds(text);
         assert!(c.iter().any(|c| c[0] == "docker" && c[1] == "run"), "{c:?}");
     }
@@ -476,14 +502,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_words_not_redirections() {
-        // docker-labs-webapps L357
-        let s = segments("docker build -t <YOUR_USERNAME>/myfirstapp .\n", |_| true);
-        assert_eq!(s[0].placeholders, [(0, "<YOUR_USERNAME>".to_string())]);
+        let s = segments("docker push <your-user>/app:1\n", |_| true);
+        assert_eq!(s[0].placeholders, [(0, "<your-user>".to_string())]);
         let c = cmds(&s[0].text);
-        assert_eq!(
-            restore(&c[0][3], &s[0].placeholders),
-            "<YOUR_USERNAME>/myfirstapp"
-        );
+        assert_eq!(restore(&c[0][2], &s[0].placeholders), "<your-user>/app:1");
         // a real redirection is left alone
         let s = segments("sort < in.txt > out.txt\ncat <<EOF\nx\nEOF\n", |_| true);
         assert!(s.iter().all(|s| s.placeholders.is_empty()), "{s:?}");
@@ -492,11 +514,23 @@ mod tests {
     #[test]
     fn continuation_lines_join_one_command() {
         let s = segments(
-            "kubectl create configmap game-config-env-file \\\n       --from-env-file=game.properties\nconfigmap/x created\n",
+            "kubectl create configmap app-env \\\n       --from-env-file=app.env\nconfigmap/app-env created\n",
             |l| l.starts_with("kubectl"),
         );
         assert_eq!(s.len(), 1);
         assert_eq!(cmds(&s[0].text)[0].len(), 5);
+    }
+
+    #[test]
+    fn quotes_go_the_way_the_shell_removes_them() {
+        // lesson 3's yq expression keeps its inner double quotes inside single quotes
+        assert_eq!(
+            unquote(r#"'.users[0].user."client-key-data"'"#),
+            r#".users[0].user."client-key-data""#
+        );
+        assert_eq!(unquote(r#""a \"b\" $X""#), r#"a "b" $X"#);
+        assert_eq!(unquote(r"8081:80@loadbalancer"), "8081:80@loadbalancer");
+        assert_eq!(unquote(r"a\ b"), "a b");
     }
 
     #[test]

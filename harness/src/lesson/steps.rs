@@ -276,6 +276,19 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
                     });
                 }
             }
+            // `cat <<EOF | kubectl apply -f -`: the command is the one `cat` feeds
+            if pipeline.commands.len() > 1
+                && matches!(
+                    pipeline.commands[0]
+                        .iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .as_slice(),
+                    ["cat"] | ["cat", "-"]
+                )
+            {
+                pipeline.commands.remove(0);
+            }
             let kind = match (&heredoc, written_file(&pipeline)) {
                 (Some((text, body_line)), Some(file)) => StepKind::WriteFile {
                     file,
@@ -382,7 +395,21 @@ fn grep_of(p: &Pipeline) -> Option<String> {
 /// `docker build …` does; yadoc never runs sudo).
 pub fn without_sudo(cmd: &[String]) -> &[String] {
     match cmd.first().map(String::as_str) {
-        Some("sudo") => &cmd[1..],
+        Some("sudo") => {
+            // sudo's own options (`-E`, `--preserve-env=X`, `-u USER`) come before the command
+            let mut i = 1;
+            while let Some(w) = cmd.get(i) {
+                if !w.starts_with('-') {
+                    break;
+                }
+                i += if matches!(w.as_str(), "-u" | "--user" | "-g" | "--group") {
+                    2
+                } else {
+                    1
+                };
+            }
+            &cmd[i.min(cmd.len())..]
+        }
         _ => cmd,
     }
 }
