@@ -451,3 +451,51 @@ fn no_check_passes_having_examined_nothing() {
     }
     assert!(seen > 100, "only {seen} outcomes looked at");
 }
+
+// Issue 14: the app tier installs what the image installs.
+
+#[test]
+fn the_app_tier_installs_what_the_dockerfile_pip_installs_and_says_so() {
+    // `RUN pip install six==1.16.0` in the Dockerfile installs six in the image, so the app tier's
+    // venv has it too, and the install outcome names where it came from
+    let dir = edited(&corrected_dir(), "lesson1.md", |t| {
+        once(
+            t,
+            "RUN pip install --no-cache-dir -r requirements.txt\n",
+            "RUN pip install --no-cache-dir -r requirements.txt\nRUN pip install --no-cache-dir six==1.16.0\n",
+        )
+    });
+    let outcomes = match support::tier(dir.path(), "lesson1.md", Tier::App) {
+        Ok(o) => o,
+        Err(Err(failed)) => panic!("the app tier could not run under YADOC_REQUIRE: {failed:?}"),
+        Err(Ok(_)) => {
+            eprintln!(
+                "SKIPPED: the app tier cannot run here (no Python 3.9); CI sets YADOC_REQUIRE=app"
+            );
+            return;
+        }
+    };
+    let install = outcome(&outcomes, "app.install");
+    assert_eq!(install.status, Status::Passed, "{install:#?}");
+    assert!(
+        install
+            .subjects
+            .iter()
+            .any(|s| s.contains("pip install six==1.16.0")),
+        "{install:#?}"
+    );
+    assert!(
+        install
+            .notes
+            .iter()
+            .any(|n| n.contains("installs what the image installs") && n.contains("six==1.16.0")),
+        "{install:#?}"
+    );
+    assert!(
+        install
+            .notes
+            .iter()
+            .any(|n| n.contains("six==1.16.0") && n.starts_with("venv ")),
+        "the venv has six: {install:#?}"
+    );
+}

@@ -70,9 +70,9 @@ fn a_heredoc_piped_to_kubectl_apply_is_a_manifest() {
             _ => None,
         })
         .expect("the heredoc is a file");
-    assert!(steps_at(&l, 90)
-        .iter()
-        .any(|k| matches!(k, StepKind::Apply { files, .. } if files == &[file.clone()])));
+    assert!(steps_at(&l, 90).iter().any(
+        |k| matches!(k, StepKind::Apply { files, .. } if files == std::slice::from_ref(&file))
+    ));
     let ctx = Ctx::new(&l);
     let m = ctx
         .manifests

@@ -187,6 +187,20 @@ fn requirement_names(ctx: &Ctx) -> Vec<String> {
 
 /// Package names a `pip install …` command line installs (not `-r FILE`, not flags).
 pub fn pip_installs(line: &str) -> Vec<String> {
+    pip_install_args(line)
+        .iter()
+        .map(|a| {
+            a.split(['=', '<', '>', '~', '!', '['])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The requirement arguments of `pip install …` in a command line, as written (`flask==2.0.1`).
+pub fn pip_install_args(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     for cmd in line.split("&&") {
         let words: Vec<&str> = cmd.split_whitespace().collect();
@@ -212,14 +226,9 @@ pub fn pip_installs(line: &str) -> Vec<String> {
             if w.starts_with('-') {
                 continue;
             }
-            let name = w
-                .split(['=', '<', '>', '~', '!', '['])
-                .next()
-                .unwrap_or("")
-                .trim_matches(['"', '\''])
-                .to_ascii_lowercase();
-            if !name.is_empty() {
-                out.push(name);
+            let arg = w.trim_matches(['"', '\'']);
+            if !arg.is_empty() && !arg.contains('/') && arg != "." {
+                out.push(arg.to_string());
             }
         }
     }

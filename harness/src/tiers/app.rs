@@ -1,4 +1,5 @@
-//! The app tier: install the lesson's requirements.txt as written into a cached venv, start the app the
+//! The app tier: install what the lesson's image installs (requirements.txt as written, and the
+//! Dockerfile's `RUN pip install` requirements) into a cached venv, start the app the
 //! way the Dockerfile's CMD starts it (on a free port on 127.0.0.1), and check it answers as the
 //! lesson says.
 
@@ -84,10 +85,47 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
             python.version, python.exe, spec.base_image, spec.from_line
         ),
     }];
-    let requirements = spec
+    let mut requirements = spec
         .requirements
         .map(|r| r.text().to_string())
         .unwrap_or_default();
+    // what the image installs besides requirements.txt: `RUN pip install flask==2.0.1 gunicorn`
+    let from_run: Vec<(usize, String)> = spec
+        .parsed
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == "RUN")
+        .flat_map(|i| {
+            crate::checks::docker::pip_install_args(&i.args)
+                .into_iter()
+                .map(move |a| (i.line, a))
+        })
+        .collect();
+    if !from_run.is_empty() {
+        if !requirements.is_empty() && !requirements.ends_with('\n') {
+            requirements.push('\n');
+        }
+        for (_, a) in &from_run {
+            requirements.push_str(a);
+            requirements.push('\n');
+        }
+        notes.push(format!(
+            "installs what the image installs: {}{}",
+            if spec.requirements.is_some() {
+                "requirements.txt and "
+            } else {
+                ""
+            },
+            from_run
+                .iter()
+                .map(|(l, a)| format!(
+                    "`{a}` (RUN pip install, {name}:{})",
+                    spec.dockerfile.lesson_line(*l)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 
     // requirements.txt, exactly as the lesson writes it
     let started = std::time::Instant::now();
@@ -130,12 +168,19 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         installed.join(" ")
     ));
     let mut examined = Examined::new();
-    for r in requirements
+    let listed = spec.requirements.map(|r| r.text()).unwrap_or("");
+    for r in listed
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
     {
         examined.saw(format!("requirements.txt: {r}"));
+    }
+    for (l, a) in &from_run {
+        examined.saw(format!(
+            "Dockerfile line {}: pip install {a}",
+            spec.dockerfile.lesson_line(*l)
+        ));
     }
     let install = Outcome::examined(
         INSTALL,
