@@ -168,6 +168,10 @@ pub fn classify(block: &Block) -> Content {
     if !code.is_empty() && code.iter().all(|l| is_requirement(l)) {
         return Content::Requirements;
     }
+    // unpinned (`flask`, `redis`): requirements when the prose before the block names the file
+    if unpinned_requirements(&block.text) && block.prose_before.contains("requirements") {
+        return Content::Requirements;
+    }
     if code.iter().any(|l| {
         l.starts_with("import ")
             || (l.starts_with("from ") && l.contains(" import "))
@@ -203,6 +207,25 @@ fn upper_word(line: &str) -> String {
         .next()
         .unwrap_or("")
         .to_ascii_uppercase()
+}
+
+/// Every line a bare package name (`flask`, `redis[hiredis]`), as an unpinned requirements file has.
+pub fn unpinned_requirements(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    !lines.is_empty()
+        && lines.iter().all(|l| {
+            let name = l.split('[').next().unwrap_or(l);
+            !name.is_empty()
+                && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                && (l.len() == name.len() || l.ends_with(']'))
+        })
 }
 
 /// `Flask==2.1.0`, `gunicorn>=20`, `requests`-with-a-version: a pip requirement line.
