@@ -210,7 +210,18 @@ impl<'a> Ctx<'a> {
                 } if files.contains(&artifact.name) => Some(ns.clone()),
                 _ => None,
             });
-            for (offset, text) in crate::yaml::documents(artifact.text()) {
+            // a Helm/Go template (`{{ .Values.x }}`) or an excerpt with `...` elisions is not a
+            // manifest as written: not parsed (yaml.syntax and the object checks would judge text
+            // that is not what gets applied)
+            let text = artifact.text();
+            if (text.contains("{{") && text.contains("}}"))
+                || text
+                    .lines()
+                    .any(|l| matches!(l.trim(), "..." | "# ..." | "[...]" | "…"))
+            {
+                continue;
+            }
+            for (offset, text) in crate::yaml::documents(text) {
                 let doc = YamlDoc::parse(&text);
                 let Ok(parsed) = &doc else {
                     manifests.push(Manifest {

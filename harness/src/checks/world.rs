@@ -119,9 +119,12 @@ pub fn already_exists(ctx: &Ctx) -> Examined {
                 ..
             } => made.push((key(object, namespace.as_deref(), name), true)),
             StepKind::CreateNamespace { name } => made.push((key("Namespace", None, name), true)),
+            // `kubectl run --rm` deletes the pod when its command ends
             StepKind::RunPod {
                 name, namespace, ..
-            } => made.push((key("Pod", namespace.as_deref(), name), true)),
+            } if !s.literal.split_whitespace().any(|w| w == "--rm") => {
+                made.push((key("Pod", namespace.as_deref(), name), true))
+            }
             StepKind::Apply { files, namespace } | StepKind::CreateFrom { files, namespace } => {
                 let create = matches!(s.kind, StepKind::CreateFrom { .. });
                 for f in files {
@@ -146,16 +149,35 @@ pub fn already_exists(ctx: &Ctx) -> Examined {
                 files,
                 namespace,
             } => {
-                if let Some(kind) = object {
-                    for n in names {
-                        world.retain(|(k, ns, name), _| {
-                            !(k.eq_ignore_ascii_case(kind)
-                                || resource(k) == kind.to_ascii_lowercase()
-                                || k.to_ascii_lowercase()
-                                    .starts_with(&kind.to_ascii_lowercase()))
-                                || name != n
-                                || ns != namespace.as_deref().unwrap_or("default")
-                        });
+                match object.as_deref() {
+                    // deleting a namespace deletes everything in it
+                    Some("ns" | "namespace" | "namespaces") => {
+                        for n in names {
+                            world.retain(|(k, ns, name), _| {
+                                ns != n && !(k == "Namespace" && name == n)
+                            });
+                        }
+                    }
+                    Some(kind) => {
+                        for n in names {
+                            world.retain(|(k, ns, name), _| {
+                                !(k.eq_ignore_ascii_case(kind)
+                                    || resource(k) == kind.to_ascii_lowercase()
+                                    || k.to_ascii_lowercase()
+                                        .starts_with(&kind.to_ascii_lowercase()))
+                                    || name != n
+                                    || ns != namespace.as_deref().unwrap_or("default")
+                            });
+                        }
+                    }
+                    // `kubectl delete pod/web`
+                    None => {
+                        for n in names {
+                            if let Some((kind, name)) = n.split_once('/') {
+                                let kind = canonical_kind(kind);
+                                world.retain(|(k, _, nm), _| !(*k == kind && nm == name));
+                            }
+                        }
                     }
                 }
                 for f in files {
@@ -384,4 +406,48 @@ pub fn config_ref(ctx: &Ctx) -> Examined {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Lesson;
+
+    fn lines_of(check: fn(&Ctx) -> Examined, commands: &str) -> Vec<usize> {
+        let md = format!("Run:\n\n```bash\n{commands}```\n");
+        let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+        let ctx = Ctx::new(&lesson);
+        check(&ctx).findings.iter().map(|f| f.line).collect()
+    }
+
+    #[test]
+    fn create_fails_on_what_exists_and_delete_removes_it() {
+        let twice = "kubectl create configmap app --from-literal=a=b\nkubectl create cm app --from-literal=a=c\n";
+        assert_eq!(lines_of(already_exists, twice), [5]);
+        let deleted = "kubectl create configmap app --from-literal=a=b\nkubectl delete configmap app\nkubectl create configmap app --from-literal=a=c\n";
+        assert!(lines_of(already_exists, deleted).is_empty());
+        let slash = "kubectl run web --image=nginx\nkubectl delete pod/web\nkubectl run web --image=nginx\n";
+        assert!(lines_of(already_exists, slash).is_empty());
+        let ns = "kubectl create ns t\nkubectl create secret generic s -n t --from-literal=a=b\nkubectl delete ns t\nkubectl create ns t\nkubectl create secret generic s -n t --from-literal=a=b\n";
+        assert!(lines_of(already_exists, ns).is_empty());
+        let rm = "kubectl run -it --rm debug --image=busybox -- sh\nkubectl run -it --rm debug --image=busybox -- sh\n";
+        assert!(
+            lines_of(already_exists, rm).is_empty(),
+            "--rm pods are gone"
+        );
+    }
+
+    #[test]
+    fn kubectl_run_makes_a_pod_not_a_deployment() {
+        let run = "kubectl run web --image=nginx\nkubectl expose deployment web --port=80\n";
+        assert_eq!(lines_of(missing_object, run), [5]);
+        let create = "kubectl create deployment web --image=nginx\nkubectl expose deployment web --port=80\n";
+        assert!(lines_of(missing_object, create).is_empty());
+        // an object the lesson never made may come from elsewhere: not judged
+        assert!(lines_of(
+            missing_object,
+            "kubectl scale deployment/store-front --replicas=5\n"
+        )
+        .is_empty());
+    }
 }

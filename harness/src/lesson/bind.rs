@@ -224,14 +224,23 @@ mod tests {
 
     #[test]
     fn unpinned_requirements_are_requirements_when_the_prose_names_the_file() {
-        assert!(super::super::classify::unpinned_requirements("flask\nredis[hiredis]\n"));
-        assert!(!super::super::classify::unpinned_requirements("NAME READY\n"));
-        assert!(!super::super::classify::unpinned_requirements("kubectl get pods\n"));
+        assert!(super::super::classify::unpinned_requirements(
+            "flask\nredis[hiredis]\n"
+        ));
+        assert!(!super::super::classify::unpinned_requirements(
+            "NAME READY\n"
+        ));
+        assert!(!super::super::classify::unpinned_requirements(
+            "kubectl get pods\n"
+        ));
         let blocks = crate::lesson::markdown::parse(&crate::source::SourceText::new(
             "Create requirements.txt:\n\n```\nflask\nredis\n```\n".into(),
         ))
         .blocks;
-        let contents: Vec<_> = blocks.iter().map(super::super::classify::classify).collect();
+        let contents: Vec<_> = blocks
+            .iter()
+            .map(super::super::classify::classify)
+            .collect();
         let files = bind(&blocks, &contents, &[]);
         assert_eq!(files[0].name, "requirements.txt");
     }

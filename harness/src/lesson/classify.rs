@@ -220,7 +220,10 @@ pub fn unpinned_requirements(text: &str) -> bool {
         && lines.iter().all(|l| {
             let name = l.split('[').next().unwrap_or(l);
             !name.is_empty()
-                && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                && name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
                 && name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))

@@ -618,8 +618,12 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
         ["kubectl", "create", "ns" | "namespace", name, ..] => StepKind::CreateNamespace {
             name: name.to_string(),
         },
-        ["kubectl", "run", name, ..] => StepKind::RunPod {
-            name: name.to_string(),
+        ["kubectl", "run", ..] => StepKind::RunPod {
+            // the name is the first word that is no flag (`kubectl run -it --rm debug --image=…`)
+            name: Flags(&w[2..])
+                .positional_with(0, KUBECTL_RUN_VALUED)
+                .ok_or("`kubectl run` without a pod name")?
+                .to_string(),
             namespace: flags.one(&["-n", "--namespace"]).map(String::from),
             image: flags
                 .one(&["--image"])
@@ -858,6 +862,29 @@ const CURL_VALUED: &[&str] = &[
     "-e",
     "--referer",
     "--retry",
+];
+
+/// `kubectl run` flags that take the next word as value (kubectl's `run` command).
+const KUBECTL_RUN_VALUED: &[&str] = &[
+    "-n",
+    "--namespace",
+    "--image",
+    "-l",
+    "--labels",
+    "--env",
+    "--port",
+    "--overrides",
+    "--restart",
+    "--serviceaccount",
+    "--image-pull-policy",
+    "--annotations",
+    "--context",
+    "--kubeconfig",
+    "--pod-running-timeout",
+    "--requests",
+    "--limits",
+    "-o",
+    "--output",
 ];
 
 /// Flags of the lessons' commands that take a value as the next word.
