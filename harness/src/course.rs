@@ -44,7 +44,7 @@ pub fn resolve(dir: &Path, name: &str) -> Result<PathBuf, LessonError> {
 /// The lessons of a directory, and the markdown files that are not lessons.
 #[derive(Debug, Default)]
 pub struct Discovered {
-    /// Markdown files with at least one fenced code block, in natural order (`lesson2` before
+    /// Markdown files with at least one code block (as markdown renders it), in natural order (`lesson2` before
     /// `lesson10`).
     pub lessons: Vec<PathBuf>,
     /// Markdown files without a code block (a README, an introduction): not lessons, said so.
@@ -86,7 +86,12 @@ pub fn discover(dir: &Path) -> Result<Discovered, LessonError> {
                 });
             }
         };
-        if text.contains("```") || text.contains("~~~") {
+        // a code block as markdown renders it (a README that only mentions ``` in its prose is none)
+        let has_code = (text.contains("```") || text.contains("~~~") || text.contains("    "))
+            && !crate::lesson::markdown::parse(&crate::source::SourceText::new(text))
+                .blocks
+                .is_empty();
+        if has_code {
             found.lessons.push(p);
         } else {
             found.not_lessons.push(p);
@@ -132,5 +137,17 @@ pub fn load_noting(
     };
     let mut seen = std::collections::BTreeSet::new();
     paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    paths.iter().map(|p| Lesson::load(p)).collect()
+    // each lesson is modelled on its own thread (the static tier's time is mostly this)
+    std::thread::scope(|s| {
+        let jobs: Vec<_> = paths
+            .iter()
+            .map(|p| s.spawn(move || Lesson::load(p)))
+            .collect();
+        jobs.into_iter()
+            .map(|j| {
+                j.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }

@@ -25,11 +25,26 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
         Vec::new()
     };
     let mut images = images.into_iter();
+    // the static tier of every lesson at once, one thread each
+    let statics: Vec<Vec<Outcome>> = if tiers.contains(&Tier::Static) {
+        std::thread::scope(|s| {
+            let jobs: Vec<_> = lessons
+                .iter()
+                .map(|l| s.spawn(move || crate::checks::run_static(l)))
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    } else {
+        Vec::new()
+    };
+    let mut statics = statics.into_iter();
     let mut outcomes = Vec::new();
     for lesson in lessons {
         for tier in tiers {
             match tier {
-                Tier::Static => outcomes.extend(crate::checks::run_static(lesson)),
+                Tier::Static => outcomes.extend(statics.next().unwrap_or_default()),
                 Tier::App => outcomes.extend(timed(|| crate::tiers::app::run(lesson))),
                 Tier::Image => outcomes.extend(images.next().unwrap_or_default()),
                 Tier::Cluster => {

@@ -88,7 +88,7 @@ pub fn namespace(ctx: &Ctx) -> Examined {
             StepKind::CreateNamespace { name } => Some((name.clone(), s.line)),
             // `helm install … -n traefik --create-namespace`
             _ => {
-                let w = crate::lesson::steps::command_words(&s.literal);
+                let w = s.words.clone();
                 w.iter().any(|a| a == "--create-namespace").then(|| {
                     let ns = w
                         .iter()
@@ -267,7 +267,7 @@ fn loaded_images(ctx: &Ctx) -> Vec<String> {
             }
             continue;
         }
-        let w = crate::lesson::steps::command_words(&s.literal);
+        let w = s.words.clone();
         let w: Vec<&str> = w.iter().map(String::as_str).collect();
         let images: Vec<&str> = match w.as_slice() {
             ["kind", "load", "docker-image", rest @ ..]
@@ -533,7 +533,7 @@ pub fn unknown_flag(ctx: &Ctx) -> Examined {
         );
     };
     for s in ctx.lesson.commands() {
-        let words = crate::lesson::steps::command_words(&s.literal);
+        let words = s.words.clone();
         if words.len() < 3 || words[..3] != ["k3d", "cluster", "create"] {
             continue;
         }
@@ -590,7 +590,7 @@ pub fn registry(ctx: &Ctx) -> Examined {
         .commands()
         .filter(|s| s.placeholders.is_empty())
         .filter_map(|s| {
-            let w = crate::lesson::steps::command_words(&s.literal);
+            let w = s.words.clone();
             match w.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                 ["docker" | "podman", "push", rest @ ..] => rest
                     .iter()
@@ -641,7 +641,7 @@ pub fn build_context(ctx: &Ctx) -> Examined {
         let StepKind::DockerBuild { context, .. } = &s.kind else {
             continue;
         };
-        let words = crate::lesson::steps::command_words(&s.literal);
+        let words = s.words.clone();
         let file = words
             .iter()
             .position(|w| w == "-f" || w == "--file")

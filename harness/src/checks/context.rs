@@ -187,6 +187,7 @@ pub struct Ctx<'a> {
     /// YAML documents that are configs or custom resources (recognised, never decoded as
     /// Kubernetes types).
     pub others: Vec<Other<'a>>,
+    elsewhere: std::cell::OnceCell<Option<String>>,
     pub dockerfile: Option<(&'a Artifact, Result<Dockerfile, DockerfileError>)>,
 }
 
@@ -270,6 +271,7 @@ impl<'a> Ctx<'a> {
             lesson,
             manifests,
             others,
+            elsewhere: std::cell::OnceCell::new(),
             dockerfile,
         }
     }
@@ -278,8 +280,12 @@ impl<'a> Ctx<'a> {
     /// a Helm chart, a kustomization, a manifest applied from a URL the lesson does not show, or no
     /// manifest shown at all): cross-references then say less, and say why.
     pub fn elsewhere(&self) -> Option<String> {
+        self.elsewhere.get_or_init(|| self.find_elsewhere()).clone()
+    }
+
+    fn find_elsewhere(&self) -> Option<String> {
         for s in &self.lesson.steps {
-            let words = crate::lesson::steps::command_words(&s.literal);
+            let words = s.words.clone();
             let w: Vec<&str> = words.iter().map(String::as_str).collect();
             let why = match (&s.kind, w.as_slice()) {
                 (_, ["git", "clone", ..]) => "clones a repository",
@@ -310,7 +316,7 @@ impl<'a> Ctx<'a> {
     /// The tool that makes the lesson's cluster (k3d for the course; kind, minikube for others).
     pub fn cluster_tool(&self) -> ClusterTool {
         for s in &self.lesson.steps {
-            let w = crate::lesson::steps::command_words(&s.literal);
+            let w = s.words.clone();
             match w.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                 ["kind", "create", "cluster", ..] => return ClusterTool::Kind,
                 ["minikube", "start", ..] => return ClusterTool::Minikube,

@@ -248,7 +248,7 @@ pub fn missing_object(ctx: &Ctx) -> Examined {
         if !s.placeholders.is_empty() {
             continue;
         }
-        let words = crate::lesson::steps::command_words(&s.literal);
+        let words = s.words.clone();
         let w: Vec<&str> = words.iter().map(String::as_str).collect();
         let target: Option<(&str, &str)> = match w.as_slice() {
             ["kubectl", "expose" | "autoscale", what, rest @ ..]

@@ -28,9 +28,8 @@ impl Content {
         match self {
             Content::Dockerfile => &["dockerfile", "docker"],
             Content::Python => &["python", "py", "python3"],
-            Content::Manifest { .. } | Content::Kubeconfig | Content::YamlFragment => {
-                &["yaml", "yml"]
-            }
+            Content::Manifest { .. } => &["yaml", "yml", "json"],
+            Content::Kubeconfig | Content::YamlFragment => &["yaml", "yml"],
             Content::Shell => &["bash", "sh", "shell", "console", "zsh", ""],
             Content::Requirements | Content::Other => &[],
         }
@@ -184,6 +183,16 @@ pub fn classify(block: &Block) -> Content {
     }
     let looks_yaml =
         lang == "yaml" || lang == "yml" || code.iter().any(|l| l.starts_with("apiVersion:"));
+    // flow style (`{apiVersion: v1, kind: Pod, …}`) and JSON manifests: the parser says what they are
+    let flow = lang == "json" || block.text.trim_start().starts_with('{');
+    if flow && block.text.contains("apiVersion") && block.text.contains("kind") {
+        if let Ok(doc) = crate::yaml::YamlDoc::parse(&block.text) {
+            let kind = doc.value["kind"].as_str().unwrap_or("").to_string();
+            if doc.value["apiVersion"].is_string() && !kind.is_empty() {
+                return Content::Manifest { kind };
+            }
+        }
+    }
     if looks_yaml {
         let top = |key: &str| {
             block
@@ -379,5 +388,25 @@ mod tests {
             Content::Shell
         );
         assert_eq!(classify(&block("bash", "myapp:hpa-test\n")), Content::Other);
+        assert_eq!(
+            classify(&block(
+                "yaml",
+                "{apiVersion: v1, kind: Namespace, metadata: {name: web}}\n"
+            )),
+            Content::Manifest {
+                kind: "Namespace".into()
+            },
+            "flow style"
+        );
+        assert_eq!(
+            classify(&block(
+                "json",
+                "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"s\"}}\n"
+            )),
+            Content::Manifest {
+                kind: "Service".into()
+            },
+            "JSON"
+        );
     }
 }

@@ -190,9 +190,25 @@ impl Lesson {
             path: dir.join(lesson),
             source,
         })?;
-        let other = Lesson::from_bytes(&dir.join(lesson), &bytes)?;
-        other
-            .file(file)
+        // lessons derive from the same earlier lesson again and again (lesson 2 and its definition
+        // read lesson 1's files): its model is kept per path and content within the process
+        type Models = std::collections::HashMap<(PathBuf, Vec<u8>), Vec<Artifact>>;
+        thread_local! {
+            static MODELS: std::cell::RefCell<Models> = Default::default();
+        }
+        let key = (dir.join(lesson), bytes);
+        let cached = MODELS.with(|m| m.borrow().get(&key).cloned());
+        let files = match cached {
+            Some(files) => files,
+            None => {
+                let other = Lesson::from_bytes(&key.0, &key.1)?;
+                MODELS.with(|m| m.borrow_mut().insert(key.clone(), other.files.clone()));
+                other.files
+            }
+        };
+        files
+            .iter()
+            .find(|a| a.name == file)
             .map(|a| a.text().to_string())
             .ok_or_else(|| {
                 bad(format!(

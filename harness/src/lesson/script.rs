@@ -178,33 +178,52 @@ fn unbalanced_quotes(s: &str) -> bool {
 /// read as redirections. It becomes the word `{your-username}` (same columns) for the grammar, and
 /// is returned with its line. A real redirection has a space or `<<` around it (`< in.txt`).
 fn placeholders(text: &str, first: usize) -> (String, Vec<(usize, String)>) {
-    let re = placeholder_re();
     let mut found = Vec::new();
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split_inclusive('\n').enumerate() {
-        let mut last = 0;
-        for m in re.find_iter(line) {
-            if line[..m.start()].ends_with('<') {
-                continue;
+        let mut rest = line;
+        while let Some(at) = rest.find('<') {
+            let (before, from) = rest.split_at(at);
+            out.push_str(before);
+            match placeholder_len(from).filter(|_| !before.ends_with('<')) {
+                Some(n) => {
+                    let p = &from[..n];
+                    out.push('{');
+                    out.push_str(&p[1..n - 1]);
+                    out.push('}');
+                    found.push((first + i, p.to_string()));
+                    rest = &from[n..];
+                }
+                None => {
+                    // `<<EOF`, `< file`: the shell's own
+                    let skip = from.chars().take_while(|c| *c == '<').count();
+                    out.push_str(&from[..skip]);
+                    rest = &from[skip..];
+                }
             }
-            out.push_str(&line[last..m.start()]);
-            out.push('{');
-            out.push_str(&m.as_str()[1..m.len() - 1]);
-            out.push('}');
-            last = m.end();
-            found.push((first + i, m.as_str().to_string()));
         }
-        out.push_str(&line[last..]);
+        out.push_str(rest);
     }
     (out, found)
 }
 
-fn placeholder_re() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"<[A-Za-z][A-Za-z0-9_.\-]*(?: [A-Za-z][A-Za-z0-9_.\-]*)*>")
-            .expect("placeholder regex")
-    })
+/// Length of a `<word>` or `<two words>` placeholder at the start of `s`: letters first, then
+/// letters, digits, `_ . -`, single spaces between words, closed by `>`.
+fn placeholder_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'<') || !b.get(1).is_some_and(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut i = 2;
+    while i < b.len() {
+        match b[i] {
+            b'>' => return Some(i + 1),
+            c if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-') => i += 1,
+            b' ' if b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) => i += 1,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Restore a placeholder's angle brackets in a word (`{YOUR_USERNAME}/app` → `<YOUR_USERNAME>/app`).

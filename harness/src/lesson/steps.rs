@@ -148,6 +148,10 @@ pub struct Step {
     /// template, not a command to replay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub placeholders: Vec<String>,
+    /// The words of the step's command as it runs (`sudo` and its options removed; empty for
+    /// what is no command), from the shell grammar.
+    #[serde(skip)]
+    pub words: Vec<String>,
 }
 
 impl Step {
@@ -197,6 +201,7 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             block: Some(block),
             kind,
             placeholders: Vec::new(),
+            words: Vec::new(),
         });
     }
     for seg in script::segments(text, super::classify::is_command_line) {
@@ -273,6 +278,7 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
                             first_line: *body_line,
                         },
                         placeholders: Vec::new(),
+                        words: Vec::new(),
                     });
                 }
             }
@@ -307,12 +313,18 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
                     }
                 },
             };
+            let words = pipeline
+                .commands
+                .first()
+                .map(|c| without_sudo(c).to_vec())
+                .unwrap_or_default();
             steps.push(Step {
                 line,
                 literal,
                 block: Some(block),
                 kind,
                 placeholders,
+                words,
             });
         }
     }
@@ -379,6 +391,7 @@ pub fn visits(prose: &str, line: usize) -> Vec<Step> {
                 url: url.to_string(),
             },
             placeholders: Vec::new(),
+            words: Vec::new(),
         })
         .collect()
 }
