@@ -426,6 +426,15 @@ pub fn raw_html(ctx: &Ctx) -> Examined {
                 if h.starts_with("<!") || h.starts_with("<?") || name.is_empty() {
                     continue;
                 }
+                // a Hugo shortcode (`{{<note>}}`), an MDX/JSX component (`<Tabs>`, `<TabItem
+                // value="x">`) or any tag with attributes is the site's markup, rendered by it
+                let before = &src.text()[range.start.saturating_sub(2)..range.start];
+                let pascal = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && name.chars().any(|c| c.is_ascii_lowercase())
+                    && !name.contains(['_', '-']);
+                if before.ends_with("{{") || h.contains('=') || pascal {
+                    continue;
+                }
                 if !HTML_ELEMENTS.contains(&lower.as_str()) {
                     eaten.push((line, h.trim().to_string()));
                 }
@@ -434,4 +443,44 @@ pub fn raw_html(ctx: &Ctx) -> Examined {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Lesson;
+
+    fn found(check: fn(&Ctx) -> Examined, md: &str) -> Vec<usize> {
+        let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+        check(&Ctx::new(&lesson))
+            .findings
+            .iter()
+            .map(|f| f.line)
+            .collect()
+    }
+
+    #[test]
+    fn placeholders_eaten_as_html_are_found_and_site_markup_is_not() {
+        let md = "Run it:\n\nkubectl logs <pod-name>\n\n```bash\nls\n```\n";
+        assert_eq!(found(raw_html, md), [3]);
+        for fine in [
+            "{{<note>}}\nA note.\n{{</note>}}\n\n```bash\nls\n```\n",
+            "<Tabs>\n<TabItem value=\"linux\">\n\n```bash\nls\n```\n\n</TabItem>\n</Tabs>\n",
+            "<details><summary>More</summary>\n\n```bash\nls\n```\n\n</details>\n",
+            "See `<pod-name>` in code.\n\n```bash\nls\n```\n",
+        ] {
+            assert!(found(raw_html, fine).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn text_under_a_step_indented_less_than_the_step_falls_out() {
+        let md = "1. First\n\n  ```bash\n  ls\n  ```\n\n2. Second\n";
+        assert_eq!(found(list_indent, md), [1]);
+        let fine = "1. First\n\n   ```bash\n   ls\n   ```\n\n2. Second\n";
+        assert!(found(list_indent, fine).is_empty());
+        // a list that does not go on after the text: the text may be meant outside it
+        let ends = "1. First\n\n  Some text.\n\nA paragraph.\n\n```bash\nls\n```\n";
+        assert!(found(list_indent, ends).is_empty());
+    }
 }

@@ -128,6 +128,19 @@ pub fn bind(blocks: &[Block], contents: &[Content], steps: &[Step]) -> Vec<Artif
             _ => None,
         };
         if let Some((name, why)) = bound {
+            // a later FROM-only excerpt does not replace a whole Dockerfile shown before it
+            if name == "Dockerfile" {
+                let has_cmd = |t: &str| {
+                    Dockerfile::parse(t)
+                        .map(|d| d.cmd().is_some() || d.last("ENTRYPOINT").is_some())
+                        .unwrap_or(false)
+                };
+                if files.iter().any(|a| a.name == name && has_cmd(a.text()))
+                    && !has_cmd(&block.text)
+                {
+                    continue;
+                }
+            }
             files.retain(|a| a.name != name);
             files.push(Artifact {
                 name,
