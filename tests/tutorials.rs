@@ -259,3 +259,25 @@ fn placeholders_are_named_as_placeholders_to_replace_not_flagged() {
         "{o:#?}"
     );
 }
+
+#[test]
+fn valid_lessons_in_common_idioms_raise_no_finding() {
+    // fixtures/valid: lessons written here in the idioms tutorials use (minikube's docker-env,
+    // kind load, kubectl create/expose/autoscale, flow-style YAML, `$(…)`, a Dockerfile whose
+    // context comes from elsewhere, an nginx base image's own command): every one valid
+    let dir = root().join("fixtures/valid");
+    let lessons = yadoc::course::load(&dir, &[]).expect("loads");
+    assert!(lessons.len() >= 2);
+    let outcomes = yadoc::run::check(&dir, &lessons, &[Tier::Static]).expect("check runs");
+    let findings: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| o.findings.iter())
+        .map(|f| format!("{}:{} {} {}", f.lesson, f.line, f.check, f.observed))
+        .collect();
+    assert!(findings.is_empty(), "{findings:#?}");
+    let passed = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Passed)
+        .count();
+    assert!(passed > 20, "only {passed} checks examined something");
+}

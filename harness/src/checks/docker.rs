@@ -185,6 +185,11 @@ fn requirement_names(ctx: &Ctx) -> Vec<String> {
         .collect()
 }
 
+/// A file a command makes (`touch app.py`) or that may come from outside the lesson.
+fn made_elsewhere(ctx: &Ctx, file: &str) -> bool {
+    ctx.made_by_commands().iter().any(|(f, _)| f == file) || ctx.elsewhere().is_some()
+}
+
 /// Package names a `pip install …` command line installs (not `-r FILE`, not flags).
 pub fn pip_installs(line: &str) -> Vec<String> {
     pip_install_args(line)
@@ -325,11 +330,39 @@ pub fn cmd_target(ctx: &Ctx) -> Examined {
         if d.last("ENTRYPOINT").is_some() {
             return out;
         }
+        // the base image's own command serves when it is a server's image (nginx, httpd, …);
+        // a language runtime's or an OS's (python, node, alpine, …) serves nothing
+        let base = d.base_image().unwrap_or("");
+        let repo = base.split([':', '@']).next().unwrap_or(base);
+        let repo = repo.rsplit('/').next().unwrap_or(repo);
+        const SERVES_NOTHING: &[&str] = &[
+            "python",
+            "node",
+            "ruby",
+            "golang",
+            "openjdk",
+            "eclipse-temurin",
+            "alpine",
+            "debian",
+            "ubuntu",
+            "busybox",
+            "centos",
+            "fedora",
+            "rockylinux",
+            "amazonlinux",
+            "php",
+        ];
+        if !SERVES_NOTHING.contains(&repo) {
+            out.note(format!(
+                "no CMD: the image runs {base}'s own command; not judged"
+            ));
+            return out;
+        }
         let last = d.instructions.last().map(|i| i.line).unwrap_or(1);
         out.found(
             ctx.finding(CMD_TARGET, a.lesson_line(last))
                 .expected("a CMD (or ENTRYPOINT) that starts the app")
-                .observed("the Dockerfile has none: the image inherits its base image's command (python's REPL), which serves nothing")
+                .observed(format!("the Dockerfile has none: the image inherits {base}'s command (a shell or a REPL), which serves nothing"))
                 .fix("end the Dockerfile with the command that starts the app, e.g. CMD [\"python\", \"app.py\"]"),
         );
         return out;
@@ -361,6 +394,16 @@ pub fn cmd_target(ctx: &Ctx) -> Examined {
             .filter(|f| f.name.ends_with(".py"))
             .map(|f| f.name.as_str())
             .collect();
+        // a lesson that shows no Python file at all builds code from elsewhere
+        if py.is_empty() || made_elsewhere(ctx, &file) {
+            out.note(format!(
+                "{file}, which the CMD runs, is not shown{}; not checked",
+                ctx.elsewhere()
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default()
+            ));
+            return out;
+        }
         out.found(
             ctx.finding(CMD_TARGET, line)
                 .expected(format!("{file}, which the CMD runs"))
@@ -416,6 +459,17 @@ pub fn copy_source(ctx: &Ctx) -> Examined {
         if let Some((_, at)) = made.iter().find(|(f, _)| f == name) {
             out.note(format!(
                 "COPY {src}: made by the command at line {at}, content not shown"
+            ));
+            continue;
+        }
+        // a lesson that shows no file of the build context (only its Dockerfile and manifests)
+        // builds a context that comes from elsewhere
+        let context_shown = ctx.lesson.files.iter().any(|f| {
+            f.name != "Dockerfile" && !f.name.ends_with(".yaml") && !f.name.ends_with(".yml")
+        });
+        if ctx.lesson.file(name).is_none() && !context_shown {
+            out.note(format!(
+                "COPY {src}: the lesson shows no file of the build context (only its Dockerfile), so the context comes from elsewhere; not checked"
             ));
             continue;
         }

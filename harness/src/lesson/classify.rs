@@ -142,6 +142,20 @@ pub const COMMANDS: &[&str] = &[
     "tr",
     "diff",
     "read",
+    "eval",
+    "exec",
+    "alias",
+    "time",
+    "nohup",
+    "bash",
+    "sh",
+    "zsh",
+    "docker-compose",
+    "skaffold",
+    "tilt",
+    "stern",
+    "kubens",
+    "kubectx",
 ];
 
 /// Classify a block by its content.
