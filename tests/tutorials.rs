@@ -264,10 +264,12 @@ fn placeholders_are_named_as_placeholders_to_replace_not_flagged() {
 fn valid_lessons_in_common_idioms_raise_no_finding() {
     // fixtures/valid: lessons written here in the idioms tutorials use (minikube's docker-env,
     // kind load, kubectl create/expose/autoscale, flow-style YAML, `$(…)`, a Dockerfile whose
-    // context comes from elsewhere, an nginx base image's own command): every one valid
+    // context comes from elsewhere, an nginx base image's own command, a k3d config, `cat <<EOF >
+    // pod.yaml`, `kubectl create secret|ingress`, Helm, a compose file, a `$`-prompted transcript):
+    // every one valid
     let dir = root().join("fixtures/valid");
     let lessons = yadoc::course::load(&dir, &[]).expect("loads");
-    assert!(lessons.len() >= 2);
+    assert!(lessons.len() >= 3);
     let outcomes = yadoc::run::check(&dir, &lessons, &[Tier::Static]).expect("check runs");
     let findings: Vec<String> = outcomes
         .iter()
