@@ -152,6 +152,47 @@ fn lesson1_corrected_image_answers_the_decoded_text_on_loopback() -> Verdict {
     Ok(Completion::Completed)
 }
 
+fn lesson1_app_installs_what_the_dockerfile_pip_installs_and_says_so() -> Verdict {
+    // `RUN pip install six==1.16.0` added to the Dockerfile installs six in the image, so the app
+    // tier's venv has it too, and the install outcome names where it came from
+    let dir = scratch_copy(&corrected_dir());
+    let path = dir.path().join("lesson1.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let run = "RUN pip install --no-cache-dir -r requirements.txt\n";
+    assert_eq!(text.matches(run).count(), 1);
+    let edited = text.replacen(
+        run,
+        &format!("{run}RUN pip install --no-cache-dir six==1.16.0\n"),
+        1,
+    );
+    std::fs::write(&path, edited).unwrap();
+    let outcomes = ran!(tier(dir.path(), "lesson1.md", Tier::App));
+    let install = outcome(&outcomes, "app.install");
+    assert_eq!(install.status, Status::Passed, "{install:#?}");
+    assert!(
+        install
+            .subjects
+            .iter()
+            .any(|s| s.contains("pip install six==1.16.0")),
+        "{install:#?}"
+    );
+    assert!(
+        install
+            .notes
+            .iter()
+            .any(|n| n.contains("installs what the image installs") && n.contains("six==1.16.0")),
+        "{install:#?}"
+    );
+    assert!(
+        install
+            .notes
+            .iter()
+            .any(|n| n.starts_with("venv ") && n.contains("six==1.16.0")),
+        "the venv has six: {install:#?}"
+    );
+    Ok(Completion::Completed)
+}
+
 lesson_main! {
     lesson: "lesson1.md",
     plain: [
@@ -162,6 +203,7 @@ lesson_main! {
     app: [
         lesson1_app_as_written_dies_at_import_and_is_diagnosed_as_known_werkzeug_drift,
         lesson1_corrected_app_answers_the_decoded_text,
+        lesson1_app_installs_what_the_dockerfile_pip_installs_and_says_so,
     ],
     image: [
         lesson1_image_as_written_exits_at_import_and_is_known_drift,

@@ -138,16 +138,7 @@ pub fn load_noting(
     let mut seen = std::collections::BTreeSet::new();
     paths.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     // each lesson is modelled on its own thread (the static tier's time is mostly this)
-    std::thread::scope(|s| {
-        let jobs: Vec<_> = paths
-            .iter()
-            .map(|p| s.spawn(move || Lesson::load(p)))
-            .collect();
-        jobs.into_iter()
-            .map(|j| {
-                j.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+    crate::run::each_on_its_thread(&paths, |p| Lesson::load(p))
+        .into_iter()
+        .collect()
 }

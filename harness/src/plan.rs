@@ -59,7 +59,6 @@ pub fn render(lesson: &Lesson) -> String {
             StepKind::EditHosts => "hosts file",
             StepKind::HostsEntry { .. } => "hosts entry",
             StepKind::Visit { .. } => "visit (prose)",
-            StepKind::Output => continue,
             StepKind::Unmodelled { .. } => "unmodelled",
         };
         n += 1;
@@ -68,14 +67,6 @@ pub fn render(lesson: &Lesson) -> String {
             "  {n:>2}. {file}:{:<4} {what:<16} {}",
             s.line, s.literal
         );
-    }
-    let outputs = lesson
-        .steps
-        .iter()
-        .filter(|s| matches!(s.kind, StepKind::Output))
-        .count();
-    if outputs > 0 {
-        let _ = writeln!(out, "\n({outputs} line(s) of example output not listed)");
     }
     out
 }

@@ -121,7 +121,7 @@ pub fn namespace(ctx: &Ctx) -> Examined {
         // a namespace that files from outside the lesson may create: not judged
         if let Some(why) = &elsewhere {
             reported.push(ns.to_string());
-            out.notes.push(format!(
+            out.note(format!(
                 "line {line}: namespace {ns} is not created by the lesson ({why}); not checked"
             ));
             return;
@@ -252,9 +252,8 @@ fn loaded_images(ctx: &Ctx) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_cluster_engine = false;
     for s in ctx.lesson.commands() {
-        if s.literal.contains("minikube docker-env")
-            || s.literal.contains("minikube -p") && s.literal.contains("docker-env")
-        {
+        // `eval $(minikube docker-env)`, `eval $(minikube -p demo docker-env)`
+        if s.literal.contains("minikube") && s.literal.contains("docker-env") {
             in_cluster_engine = true;
         }
         if let StepKind::ImageImport { image, .. } = &s.kind {

@@ -286,3 +286,14 @@ pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
 pub fn all_ids() -> Vec<&'static str> {
     STATIC.iter().map(|c| c.id).collect()
 }
+
+/// Lines of `check`'s findings on a lesson written inline (the checks' unit tests).
+#[cfg(test)]
+pub(crate) fn finding_lines(check: fn(&Ctx) -> Examined, md: &str) -> Vec<usize> {
+    let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+    check(&Ctx::new(&lesson))
+        .findings
+        .iter()
+        .map(|f| f.line)
+        .collect()
+}

@@ -411,13 +411,10 @@ pub fn config_ref(ctx: &Ctx) -> Examined {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lesson::Lesson;
 
+    /// Findings of `check` on a lesson whose one bash block (first command at line 4) is `commands`.
     fn lines_of(check: fn(&Ctx) -> Examined, commands: &str) -> Vec<usize> {
-        let md = format!("Run:\n\n```bash\n{commands}```\n");
-        let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
-        let ctx = Ctx::new(&lesson);
-        check(&ctx).findings.iter().map(|f| f.line).collect()
+        crate::checks::finding_lines(check, &format!("Run:\n\n```bash\n{commands}```\n"))
     }
 
     #[test]

@@ -67,8 +67,6 @@ pub enum StepKind {
         object: String,
         name: String,
         namespace: Option<String>,
-        /// For `expose` / `autoscale`: the object it is made from (`deployment/web`).
-        from: Option<(String, String)>,
     },
     /// `kubectl delete KIND NAME` / `kubectl delete -f FILE`.
     Delete {
@@ -125,8 +123,6 @@ pub enum StepKind {
     Visit {
         url: String,
     },
-    /// A line of a shell block that is not a command: example output.
-    Output,
     /// A command yadoc does not model; kept literally.
     Unmodelled {
         program: String,
@@ -159,10 +155,7 @@ impl Step {
     pub fn is_command(&self) -> bool {
         !matches!(
             self.kind,
-            StepKind::Output
-                | StepKind::EditHosts
-                | StepKind::HostsEntry { .. }
-                | StepKind::Visit { .. }
+            StepKind::EditHosts | StepKind::HostsEntry { .. } | StepKind::Visit { .. }
         )
     }
 }
@@ -561,19 +554,18 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
                 object: kind.into(),
                 name: name.to_string(),
                 namespace: flags.one(&["-n", "--namespace"]).map(String::from),
-                from: None,
             }
         }
         ["kubectl", verb @ ("expose" | "autoscale"), what, rest @ ..] => {
-            let (k, n) = match what.split_once('/') {
-                Some((k, n)) => (k.to_string(), n.to_string()),
-                None => (
-                    what.to_string(),
-                    rest.iter()
-                        .find(|a| !a.starts_with('-'))
-                        .unwrap_or(&"")
-                        .to_string(),
-                ),
+            // `expose deployment/web` or `expose deployment web`: the new object takes its name
+            // unless `--name` says otherwise
+            let n = match what.split_once('/') {
+                Some((_, n)) => n,
+                None => rest
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .copied()
+                    .unwrap_or(""),
             };
             let kind = if *verb == "expose" {
                 "Service"
@@ -582,9 +574,8 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
             };
             StepKind::CreateObject {
                 object: kind.into(),
-                name: flags.one(&["--name"]).unwrap_or(&n).to_string(),
+                name: flags.one(&["--name"]).unwrap_or(n).to_string(),
                 namespace: flags.one(&["-n", "--namespace"]).map(String::from),
-                from: Some((k, n)),
             }
         }
         ["kubectl", "delete", rest @ ..] => {

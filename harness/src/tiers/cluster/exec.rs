@@ -617,7 +617,7 @@ impl<'a> ClusterRun<'a> {
                     step.literal
                 ));
             }
-            StepKind::Visit { .. } | StepKind::Output | StepKind::Unmodelled { .. } => {}
+            StepKind::Visit { .. } | StepKind::Unmodelled { .. } => {}
         }
         Ok(())
     }
