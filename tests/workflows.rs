@@ -152,10 +152,21 @@ fn nightly_runs_the_course_as_written_and_corrected_as_independent_steps() {
         .unwrap()
         .contains("--tier static,app,image,cluster"));
     assert_eq!(
-        corrected["if"], "${{ !cancelled() }}",
-        "runs even when the course as written failed"
+        corrected["if"], "${{ !cancelled() && steps.build.outcome == 'success' }}",
+        "runs even when the course as written failed, never without a yadoc"
     );
-    assert_eq!(step("yadoc gc")["if"], "always()");
+    assert_eq!(
+        step("bash ci/nightly/between-runs.sh")["if"],
+        corrected["if"],
+        "what the first run left is removed before the second"
+    );
+    assert_ne!(
+        as_written["env"]["YADOC_RUN_ID"], corrected["env"]["YADOC_RUN_ID"],
+        "each process has its own run id"
+    );
+    assert!(step("yadoc gc")["if"]
+        .as_str()
+        .is_some_and(|c| c.contains("always()")));
     assert!(
         steps.iter().any(|s| s["uses"]
             .as_str()
@@ -163,11 +174,59 @@ fn nightly_runs_the_course_as_written_and_corrected_as_independent_steps() {
             && s["if"] == "always()"),
         "reports uploaded whatever happened"
     );
-    let install = step("sudo install -m 0755 k3d-linux-amd64");
+    let order: Vec<usize> = [
+        "bash ci/nightly/docker-store.sh",
+        "bash ci/nightly/free-disk.sh",
+        "bash ci/nightly/install-tools.sh",
+        "bash ci/build-yadoc.sh",
+        "yadoc doctor",
+    ]
+    .iter()
+    .map(|n| {
+        steps
+            .iter()
+            .position(|s| s["run"].as_str().is_some_and(|r| r.contains(n)))
+            .unwrap_or_else(|| panic!("no step runs `{n}`"))
+    })
+    .collect();
     assert!(
-        install["run"].as_str().unwrap().contains("sha256sum -c"),
-        "downloads are verified"
+        order.windows(2).all(|w| w[0] < w[1]),
+        "the image store is set before any docker use, the tools installed before doctor: {order:?}"
     );
+}
+
+/// The xtask habit: a workflow's steps call scripts (which tests/nightly_scripts.rs runs here) or
+/// yadoc, one command each; no logic lives in the YAML where no test reaches it.
+fn workflow_steps_call_scripts_and_keep_logic_out_of_the_yaml() {
+    for name in ["nightly.yml", "lessons.yml"] {
+        let w = workflow(name);
+        for (job, j) in w["jobs"].as_object().unwrap() {
+            for s in j["steps"].as_array().unwrap() {
+                let Some(run) = s["run"].as_str() else {
+                    continue;
+                };
+                let lines: Vec<&str> = run.lines().filter(|l| !l.trim().is_empty()).collect();
+                assert_eq!(
+                    lines.len(),
+                    1,
+                    "{name} job {job}: a step of more than one command belongs in a script: {run}"
+                );
+                let run_unprivileged = run.replace("sudo bash ci/", "bash ci/");
+                for forbidden in ["curl ", "sha256sum", "sudo ", "if [", "for "] {
+                    assert!(
+                        !run_unprivileged.contains(forbidden),
+                        "{name} job {job}: `{forbidden}` in a workflow step: {run}"
+                    );
+                }
+                if let Some(script) = run
+                    .split_whitespace()
+                    .find(|w| w.starts_with("ci/") && w.ends_with(".sh"))
+                {
+                    assert!(root().join(script).is_file(), "{name}: {script} exists");
+                }
+            }
+        }
+    }
 }
 
 fn workflow(name: &str) -> serde_json::Value {
@@ -250,6 +309,10 @@ fn main() {
         plain(
             "nightly_runs_the_course_as_written_and_corrected_as_independent_steps",
             nightly_runs_the_course_as_written_and_corrected_as_independent_steps,
+        ),
+        plain(
+            "workflow_steps_call_scripts_and_keep_logic_out_of_the_yaml",
+            workflow_steps_call_scripts_and_keep_logic_out_of_the_yaml,
         ),
         plain(
             "pull_requests_touching_the_lessons_get_annotations_a_summary_and_the_fix",

@@ -134,7 +134,7 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
         tier: Tier::Cluster,
         what: "k3d".into(),
         found: first_line(&k3d, &["version"]),
-        expected: "k3d v5 (the lessons link v5.4.7; the nightly pins v5.8.3)".into(),
+        expected: "k3d v5 (the lessons link v5.4.7; the nightly pins v5.9.0)".into(),
         required: true,
         fix: "install k3d v5 from its GitHub releases (the nightly workflow shows the commands)"
             .into(),
@@ -162,18 +162,30 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
     // issue #1538; pkg/client/tools.go only logs a node's failed import)
     let store = first_line("docker", &["info", "--format", "{{json .DriverStatus}}"]);
     let containerd_store = store.as_deref().is_some_and(uses_containerd_store);
+    let imports: Vec<String> = lessons
+        .iter()
+        .flat_map(|l| {
+            l.steps
+                .iter()
+                .filter(|s| matches!(s.kind, crate::lesson::steps::StepKind::ImageImport { .. }))
+                .map(move |s| format!("{}:{}", l.file_name(), s.line))
+                .take(1)
+        })
+        .collect();
     v.push(Item {
         tier: Tier::Cluster,
         what: "docker image store".into(),
         found: store.as_ref().filter(|_| !containerd_store).map(|_| "docker's classic image store".into()),
         expected: if containerd_store {
-            "the classic image store: this engine uses the containerd image store, with which `k3d image import` fails in the nodes and still exits 0 (k3d issue #1538); yadoc checks every node after the import and fails at the lesson's import line".into()
+            format!("the classic image store{}: this engine uses the containerd image store, with which `k3d image import` fails in the nodes and still exits 0 (k3d issue #1538; `--mode direct` runs the same `ctr image import --all-platforms`, pkg/client/tools.go); yadoc checks every node after the import and fails at the lesson's import line", imports_needing(&imports))
         } else {
-            "the classic image store (with the containerd store `k3d image import` can fail and exit 0)".into()
+            format!("the classic image store{} (with the containerd store `k3d image import` fails in the nodes and exits 0)", imports_needing(&imports))
         },
-        required: false,
-        fix: "set \"features\": {\"containerd-snapshotter\": false} in /etc/docker/daemon.json and restart docker".into(),
+        required: !imports.is_empty(),
+        fix: "set \"features\": {\"containerd-snapshotter\": false} in /etc/docker/daemon.json and restart docker (bash ci/nightly/docker-store.sh does it)".into(),
     });
+    v.push(inotify_item(lessons));
+    v.push(disk_item());
     let curl_at: Vec<String> = lessons
         .iter()
         .flat_map(|l| {
@@ -216,6 +228,120 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
         fix: "install yq v4 from its GitHub releases (not Debian's yq package)".into(),
     });
     v
+}
+
+fn imports_needing(imports: &[String]) -> String {
+    if imports.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} imports an image)", imports.join(", "))
+    }
+}
+
+/// k3s nodes a lesson runs at once: each `k3d cluster create` makes one server (or `--servers N`)
+/// and its `--agents`; a lesson's clusters all live until it ends.
+pub fn nodes_of(lesson: &Lesson) -> u32 {
+    lesson
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            crate::lesson::steps::StepKind::ClusterCreate(c) => {
+                let servers = c
+                    .argv
+                    .iter()
+                    .position(|a| a == "--servers" || a == "-s")
+                    .and_then(|i| c.argv.get(i + 1))
+                    .and_then(|v| v.parse().ok())
+                    .or_else(|| {
+                        c.argv
+                            .iter()
+                            .find_map(|a| a.strip_prefix("--servers=")?.parse().ok())
+                    })
+                    .unwrap_or(1u32);
+                Some(servers + c.agents.unwrap_or(0))
+            }
+            _ => None,
+        })
+        .sum()
+}
+
+/// Every k3s node runs a kubelet and containerd, each holding inotify instances of the host's
+/// user; past `fs.inotify.max_user_instances` pods fail with "too many open files" (kind
+/// site/content/docs/user/known-issues.md, "Pod errors due to too many open files", recommends
+/// 512). Debian and Ubuntu default to 128; GitHub's runners set 1280.
+pub const INOTIFY_WANTED: u64 = 512;
+
+pub fn inotify_item(lessons: &[Lesson]) -> Item {
+    let nodes = lessons.iter().map(nodes_of).max().unwrap_or(0);
+    let current = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_instances")
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    inotify_verdict(current, nodes)
+}
+
+pub fn inotify_verdict(current: Option<u64>, nodes: u32) -> Item {
+    let enough = current.is_some_and(|c| c >= INOTIFY_WANTED);
+    Item {
+        tier: Tier::Cluster,
+        what: "inotify instances (k3s nodes)".into(),
+        found: current
+            .filter(|_| enough)
+            .map(|c| format!("fs.inotify.max_user_instances = {c}")),
+        expected: format!(
+            "fs.inotify.max_user_instances >= {INOTIFY_WANTED} for {nodes} k3s node(s) at once{}",
+            match current {
+                Some(c) if !enough => format!(" (this machine: {c})"),
+                None => " (cannot read /proc/sys/fs/inotify/max_user_instances)".into(),
+                _ => String::new(),
+            }
+        ),
+        required: false,
+        fix: format!("sudo sysctl fs.inotify.max_user_instances={INOTIFY_WANTED}"),
+    }
+}
+
+/// Free disk the cluster tier wants: lesson 2's ~1 GB image lives in the host's store and in every
+/// node; the kubelet's image GC starts at 85 % disk use (kubernetes
+/// pkg/kubelet/apis/config/v1beta1/defaults.go, ImageGCHighThresholdPercent) and then
+/// removes the app image from idle nodes.
+pub const DISK_WANTED_GIB: u64 = 10;
+
+pub fn disk_item() -> Item {
+    disk_verdict(free_gib(std::path::Path::new("/")))
+}
+
+pub fn disk_verdict(free: Option<f64>) -> Item {
+    let enough = free.is_some_and(|f| f >= DISK_WANTED_GIB as f64);
+    Item {
+        tier: Tier::Cluster,
+        what: "free disk on /".into(),
+        found: free
+            .filter(|_| enough)
+            .map(|f| format!("{f:.1} GiB free")),
+        expected: format!(
+            "at least {DISK_WANTED_GIB} GiB free (images in the host's store and every node){}",
+            match free {
+                Some(f) if !enough => format!(" (this machine: {f:.1} GiB)"),
+                None => " (statvfs of / failed)".into(),
+                _ => String::new(),
+            }
+        ),
+        required: false,
+        fix: "free disk space (docker image prune; on a hosted runner bash ci/nightly/free-disk.sh)"
+            .into(),
+    }
+}
+
+/// Free GiB for an unprivileged user on the filesystem of `path` (statvfs f_bavail).
+pub fn free_gib(path: &std::path::Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: c is a valid NUL-terminated path and st a writable statvfs
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as f64 * st.f_frsize as f64 / (1u64 << 30) as f64)
 }
 
 /// Whether `docker info --format '{{json .DriverStatus}}'` shows the containerd image store (its
@@ -272,6 +398,33 @@ pub fn render(items: &[Item]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_few_inotify_instances_for_the_lessons_nodes_are_named_with_the_fix() {
+        let low = inotify_verdict(Some(128), 8);
+        assert!(!low.ok());
+        assert!(low.expected.contains(">= 512 for 8 k3s node(s)"), "{}", low.expected);
+        assert!(low.expected.contains("this machine: 128"));
+        assert_eq!(low.fix, "sudo sysctl fs.inotify.max_user_instances=512");
+        assert!(inotify_verdict(Some(1280), 8).ok());
+    }
+
+    #[test]
+    fn lesson3_runs_eight_nodes_and_lesson2_four() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+        let nodes = |n: &str| nodes_of(&Lesson::load(&root.join(n)).unwrap());
+        assert_eq!(nodes("lesson3.md"), 8);
+        assert_eq!(nodes("lesson2.md"), 4);
+    }
+
+    #[test]
+    fn little_free_disk_is_named_with_the_figure() {
+        let low = disk_verdict(Some(4.2));
+        assert!(!low.ok());
+        assert!(low.expected.contains("this machine: 4.2 GiB"), "{}", low.expected);
+        assert!(disk_verdict(Some(18.0)).ok());
+        assert!(free_gib(std::path::Path::new("/")).is_some_and(|f| f > 0.0));
+    }
 
     #[test]
     fn tells_the_containerd_image_store_from_the_classic_one() {

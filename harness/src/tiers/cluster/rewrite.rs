@@ -28,6 +28,8 @@ pub struct Isolation {
     pub workdir: PathBuf,
     /// Allocates a free port (tests seed `ports` instead).
     pub free_port: fn() -> u16,
+    /// Ports handed out that map no lesson port (the API port yadoc adds).
+    taken: Vec<u16>,
 }
 
 /// A command as the lesson writes it and as the run executes it.
@@ -40,10 +42,14 @@ pub struct Rewritten {
 
 impl Isolation {
     pub fn new(job: &str, workdir: PathBuf) -> Self {
-        // k3d cluster names must stay short (they prefix every node's container name)
-        let hash: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(
-            job.as_bytes(),
-        ))
+        // k3d cluster names must stay short (they prefix every node's container name). The job
+        // repeats across processes that share a YADOC_RUN_ID (the nightly's two steps, each counting
+        // from 1); the run's own temp dir does not, so a cluster a failed delete left behind never
+        // makes the next process's `k3d cluster create` fatal ("a cluster with that name already
+        // exists", k3d cmd/cluster/clusterCreate.go)
+        let mut h = <sha2::Sha256 as sha2::Digest>::new_with_prefix(job.as_bytes());
+        sha2::Digest::update(&mut h, workdir.as_os_str().as_encoded_bytes());
+        let hash: String = sha2::Digest::finalize(h)
         .iter()
         .take(4)
         .map(|b| format!("{b:02x}"))
@@ -58,6 +64,7 @@ impl Isolation {
             images: BTreeMap::new(),
             workdir,
             free_port: || crate::tiers::http::free_port().unwrap_or(0),
+            taken: Vec::new(),
         }
     }
 
@@ -77,8 +84,26 @@ impl Isolation {
     }
 
     pub fn port(&mut self, lesson_port: u16) -> u16 {
-        let f = self.free_port;
-        *self.ports.entry(lesson_port).or_insert_with(f)
+        if let Some(p) = self.ports.get(&lesson_port) {
+            return *p;
+        }
+        let p = self.fresh_port();
+        self.ports.insert(lesson_port, p);
+        p
+    }
+
+    /// A free port no other mapping of this run holds: bind-and-release can hand out the same port
+    /// twice within one create (`-p 8081:80 --api-port …` would then collide).
+    fn fresh_port(&mut self) -> u16 {
+        let mut p = (self.free_port)();
+        for _ in 0..64 {
+            if p != 0 && !self.ports.values().any(|q| *q == p) && !self.taken.contains(&p) {
+                break;
+            }
+            p = (self.free_port)();
+        }
+        self.taken.push(p);
+        p
     }
 
     /// The `KUBECONFIG` every k3d and kubectl command of the run sees: the run's own file, never
@@ -169,7 +194,7 @@ impl Isolation {
         if !api_port_seen {
             // without --api-port k3d publishes the API server on 0.0.0.0 (its default API host,
             // k3d pkg/types/defaults.go DefaultAPIHost), i.e. on the LAN of whoever runs the test
-            let free = (self.free_port)();
+            let free = self.fresh_port();
             rewrites.push(format!(
                 "added: --api-port 127.0.0.1:{free} (the lesson sets none; k3d would publish the API on 0.0.0.0)"
             ));
@@ -252,6 +277,29 @@ mod tests {
             StepKind::ClusterCreate(c) => c,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn two_processes_sharing_a_run_id_never_share_a_cluster_name() {
+        // the nightly's two steps run with one YADOC_RUN_ID and each process counts from 1
+        let a = Isolation::new("nightly-7-0-1", PathBuf::from("/tmp/yadoc-cluster-a"));
+        let b = Isolation::new("nightly-7-0-1", PathBuf::from("/tmp/yadoc-cluster-b"));
+        assert_ne!(a.prefix, b.prefix);
+        assert!(a.prefix.len() <= "yadoc-12345678".len(), "{}", a.prefix);
+    }
+
+    #[test]
+    fn free_ports_are_never_handed_out_twice_within_a_run() {
+        use std::sync::atomic::{AtomicU16, Ordering};
+        static NEXT: AtomicU16 = AtomicU16::new(0);
+        // bind-and-release hands out 40000 twice before 40001
+        let mut iso = Isolation::new("t2", PathBuf::from("/tmp/x"));
+        iso.free_port = || [40000, 40000, 40001, 40001, 40002][NEXT.fetch_add(1, Ordering::SeqCst).min(4) as usize];
+        let r = iso.cluster_create(&create(r#"k3d cluster create yadoc -p "8081:80@loadbalancer""#));
+        let cmd = r.argv.join(" ");
+        assert!(cmd.contains("127.0.0.1:40000:80@loadbalancer"), "{cmd}");
+        assert!(cmd.contains("--api-port 127.0.0.1:40001"), "{cmd}");
+        assert_eq!(iso.port(8082), 40002);
     }
 
     #[test]
