@@ -85,11 +85,13 @@ cp "$src" "$out"
     /// artifact of the release, sorted, two spaces). `claimed`: the hash the list gives the linux
     /// binary, if not its own (a tampered download).
     fn publish_k3d(&self, binary: &[u8], claimed: Option<&str>) {
-        let d = self.path(&format!("releases/github.com/k3d-io/k3d/releases/download/{K3D}"));
+        let d = self.path(&format!(
+            "releases/github.com/k3d-io/k3d/releases/download/{K3D}"
+        ));
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("k3d-linux-amd64"), binary).unwrap();
         let own = sha(binary);
-        let mut lines = vec![
+        let mut lines = [
             format!("{}  _dist/k3d-darwin-amd64", sha(b"darwin")),
             format!("{}  _dist/k3d-linux-386", sha(b"386")),
             format!(
@@ -105,7 +107,9 @@ cp "$src" "$out"
 
     /// kubectl's release: the binary and kubectl.sha256, the bare hash with no newline.
     fn publish_kubectl(&self, binary: &[u8], claimed: Option<&str>) {
-        let d = self.path(&format!("releases/dl.k8s.io/release/{KUBECTL}/bin/linux/amd64"));
+        let d = self.path(&format!(
+            "releases/dl.k8s.io/release/{KUBECTL}/bin/linux/amd64"
+        ));
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("kubectl"), binary).unwrap();
         let own = sha(binary);
@@ -182,7 +186,9 @@ fn the_nightly_install_verifies_and_installs_genuine_k3d_and_kubectl_assets() {
     }
     let log = r.log();
     assert_eq!(
-        log.iter().filter(|l| l.starts_with("https://")).collect::<Vec<_>>(),
+        log.iter()
+            .filter(|l| l.starts_with("https://"))
+            .collect::<Vec<_>>(),
         [
             &format!("https://github.com/k3d-io/k3d/releases/download/{K3D}/k3d-linux-amd64"),
             &format!("https://github.com/k3d-io/k3d/releases/download/{K3D}/checksums.txt"),
@@ -214,14 +220,21 @@ fn the_nightly_install_refuses_a_tampered_k3d_and_installs_nothing() {
         t.contains("k3d-linux-amd64 of k3d v5.9.0 does not match its checksum"),
         "{t}"
     );
-    assert!(r.installed().is_empty(), "nothing installed: {:?}", r.installed());
+    assert!(
+        r.installed().is_empty(),
+        "nothing installed: {:?}",
+        r.installed()
+    );
     r.assert_no_download_left();
 }
 
 #[test]
 fn the_nightly_install_refuses_a_tampered_kubectl_and_installs_nothing() {
     let r = Release::new();
-    r.publish_kubectl(b"#!/bin/sh\necho evil\n", Some(&sha(b"the genuine kubectl")));
+    r.publish_kubectl(
+        b"#!/bin/sh\necho evil\n",
+        Some(&sha(b"the genuine kubectl")),
+    );
     let out = r.install();
     assert!(!out.status.success());
     assert!(
@@ -236,7 +249,9 @@ fn the_nightly_install_refuses_a_tampered_kubectl_and_installs_nothing() {
 #[test]
 fn the_nightly_install_refuses_a_checksum_list_without_the_linux_artifact() {
     let r = Release::new();
-    let d = r.path(&format!("releases/github.com/k3d-io/k3d/releases/download/{K3D}"));
+    let d = r.path(&format!(
+        "releases/github.com/k3d-io/k3d/releases/download/{K3D}"
+    ));
     // the line the old workflow's `grep ' k3d-linux-amd64$'` expected: not k3d's format
     let bare = std::fs::read_to_string(d.join("checksums.txt"))
         .unwrap()

@@ -315,9 +315,7 @@ pub fn disk_verdict(free: Option<f64>) -> Item {
     Item {
         tier: Tier::Cluster,
         what: "free disk on /".into(),
-        found: free
-            .filter(|_| enough)
-            .map(|f| format!("{f:.1} GiB free")),
+        found: free.filter(|_| enough).map(|f| format!("{f:.1} GiB free")),
         expected: format!(
             "at least {DISK_WANTED_GIB} GiB free (images in the host's store and every node){}",
             match free {
@@ -327,8 +325,9 @@ pub fn disk_verdict(free: Option<f64>) -> Item {
             }
         ),
         required: false,
-        fix: "free disk space (docker image prune; on a hosted runner bash ci/nightly/free-disk.sh)"
-            .into(),
+        fix:
+            "free disk space (docker image prune; on a hosted runner bash ci/nightly/free-disk.sh)"
+                .into(),
     }
 }
 
@@ -403,7 +402,11 @@ mod tests {
     fn too_few_inotify_instances_for_the_lessons_nodes_are_named_with_the_fix() {
         let low = inotify_verdict(Some(128), 8);
         assert!(!low.ok());
-        assert!(low.expected.contains(">= 512 for 8 k3s node(s)"), "{}", low.expected);
+        assert!(
+            low.expected.contains(">= 512 for 8 k3s node(s)"),
+            "{}",
+            low.expected
+        );
         assert!(low.expected.contains("this machine: 128"));
         assert_eq!(low.fix, "sudo sysctl fs.inotify.max_user_instances=512");
         assert!(inotify_verdict(Some(1280), 8).ok());
@@ -421,7 +424,11 @@ mod tests {
     fn little_free_disk_is_named_with_the_figure() {
         let low = disk_verdict(Some(4.2));
         assert!(!low.ok());
-        assert!(low.expected.contains("this machine: 4.2 GiB"), "{}", low.expected);
+        assert!(
+            low.expected.contains("this machine: 4.2 GiB"),
+            "{}",
+            low.expected
+        );
         assert!(disk_verdict(Some(18.0)).ok());
         assert!(free_gib(std::path::Path::new("/")).is_some_and(|f| f > 0.0));
     }

@@ -9,6 +9,7 @@ mod fake_cluster;
 
 use std::time::Duration;
 
+use fake_cluster::hpa_controller::{App, HpaController};
 use fake_cluster::payloads::{self, Container, Hpa};
 use fake_cluster::*;
 use serde_json::json;
@@ -440,54 +441,70 @@ fn lesson2(api: FakeApi, load_status: u16) -> (Fakes, Outcome) {
     (fakes, o)
 }
 
-#[test]
-fn lesson2_scales_up_under_load_and_records_the_timeline_and_the_metric() {
+/// The corrected lesson 2 against the simulated HPA controller (`fake_cluster/hpa_controller.rs`:
+/// the upstream replica formula, one sync per read of the HPA); the fake traefik answers the visits
+/// and the load with the 10 MiB file, or the load with `load_status`, and counts what it served.
+fn lesson2_sim(app: App, load_status: u16) -> (Fakes, Outcome, HpaController) {
     let ns = "hpa-test";
-    let reading = |replicas, cpu| {
-        payloads::hpa(
-            ns,
-            Hpa::Reading {
-                replicas,
-                cpu,
-                memory: 45,
-            },
-        )
-    };
+    let ctl = HpaController::new(ns, app);
     let api = FakeApi::default()
-        .with(payloads::deployment(ns, 1))
-        .with(payloads::pod(
-            ns,
-            "myapp-5d9c7b8f4-abcde",
-            "myapp",
-            Container::Running,
-        ))
         .with(payloads::ingress(ns))
-        .object(vec![
-            payloads::hpa(ns, Hpa::New),
-            reading(1, 3),
-            reading(1, 3),
-            reading(1, 92),
-            reading(3, 92),
-        ])
-        // the rescale event exists only after the load started (the first list is the baseline)
-        .object(vec![
-            serde_json::Value::Null,
-            serde_json::Value::Null,
-            payloads::rescale(ns, 3, "cpu", 95),
-        ]);
-    let (fakes, o) = lesson2(api, 200);
+        .with(payloads::endpoint_slice(
+            ns,
+            "myapp-service",
+            "myapp-5d9c7b8f4-00000",
+            true,
+        ))
+        .hpa_controller(&ctl, ns);
+    let fakes = Fakes::new();
+    let body = yadoc::lesson::artifact::generate(TEN_MIB);
+    let port = http_server_counting(
+        vec![
+            (200, body.clone()),
+            (200, body.clone()),
+            (load_status, body),
+        ],
+        ctl.served.clone(),
+    );
+    let o = run(
+        &lesson("fixtures/corrected", "lesson2.md"),
+        &fakes,
+        &api,
+        &[(8081, port)],
+    );
+    (fakes, o, ctl)
+}
+
+#[test]
+fn lesson2_scales_up_on_cpu_under_load_computed_by_the_upstream_replica_formula() {
+    let (fakes, o, ctl) = lesson2_sim(App::quiet(), 200);
     assert_eq!(o.status, Status::Passed, "{o:#?}");
+    let rest = o
+        .notes
+        .iter()
+        .find(|n| n.contains("HPA hpa-test/myapp-hpa at rest before the load"))
+        .expect("the plateau before the load");
+    assert!(
+        rest.contains("1 replica(s), desired 1") && rest.contains("memory 48%"),
+        "{rest}"
+    );
     let scaled = o
         .notes
         .iter()
         .find(|n| n.contains("HPA hpa-test/myapp-hpa scaled under load"))
         .expect("scale note");
+    let size = ctl.replicas();
+    assert!(size > 1, "the simulated controller scaled: {size}");
     assert!(
-        scaled.contains("new size 3 (cpu resource utilization") && scaled.contains("driven by cpu"),
+        scaled.contains("driven by cpu, the load's") && scaled.contains(&format!("{size} replicas Ready")),
         "{scaled}"
     );
     assert!(
-        scaled.contains("1 → 1 replicas; metrics: cpu 3%") && scaled.contains("cpu 92%"),
+        scaled.contains("new size") && scaled.contains("cpu resource utilization"),
+        "the SuccessfulRescale event the controller recorded: {scaled}"
+    );
+    assert!(
+        scaled.contains("timeline: +0s myapp-hpa: 1 → "),
         "the timeline of what the HPA saw: {scaled}"
     );
     // the same timeline as a picture for the job summary: replicas and utilisation, scale-up marked
@@ -495,16 +512,6 @@ fn lesson2_scales_up_under_load_and_records_the_timeline_and_the_metric() {
     let chart = &o.charts[0];
     assert!(chart.contains("```mermaid\nxychart-beta"), "{chart}");
     assert!(chart.contains("▲ scale-up"), "{chart}");
-    // the fake's readings as the run polled them: 1 replica at cpu 3 %, then 92 %, then the status
-    // the rescale left (3 replicas)
-    assert!(
-        chart.contains("bar [1, 1, 3]\n    line [1, 1, 3]") && chart.contains("line [3, 92, 92]"),
-        "current and desired replicas, cpu: {chart}"
-    );
-    assert!(
-        chart.contains("\"+0s ▲ scale-up\"]"),
-        "the last reading is the scale-up: {chart}"
-    );
     assert!(chart.contains("cpu, memory"), "{chart}");
     let summary = yadoc::report::markdown::render(&yadoc::report::Report::new(
         vec!["lesson2.md".into()],
@@ -528,6 +535,115 @@ fn lesson2_scales_up_under_load_and_records_the_timeline_and_the_metric() {
 }
 
 #[test]
+fn memory_within_the_hpa_tolerance_rests_and_only_the_load_scales_it() {
+    // 32 MiB of the 50Mi request is 64 %: |1 - 64/60| = 0.067, inside the controller's 0.1
+    // tolerance (replica_calculator.go), so an idle gunicorn does not scale: the load does
+    let app = App {
+        memory_mib: 32.0,
+        ..App::quiet()
+    };
+    let (fakes, o, _) = lesson2_sim(app, 200);
+    assert_eq!(o.status, Status::Passed, "{o:#?}");
+    assert!(
+        o.notes.iter().any(
+            |n| n.contains("at rest before the load: 1 replica(s)") && n.contains("memory 64%")
+        ),
+        "{:#?}",
+        o.notes
+    );
+    assert!(o.notes.iter().any(|n| n.contains("driven by cpu")));
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
+fn a_memory_target_below_the_apps_idle_use_reaches_max_replicas_before_any_load_and_is_a_lesson_finding(
+) {
+    // 36 MiB is 72 % of the request: every sync proposes ceil(1.2 × pods), each new pod uses the
+    // same, and the controller climbs 1 → 2 → 3 … to maxReplicas with no load at all
+    let app = App {
+        memory_mib: 36.0,
+        ..App::quiet()
+    };
+    let (fakes, o, ctl) = lesson2_sim(app, 200);
+    assert_eq!(ctl.replicas(), 10, "the controller reached maxReplicas");
+    let f = finding(&o);
+    assert_eq!(
+        f.line, 185,
+        "at the memory target's averageUtilization in the lesson's hpa.yaml"
+    );
+    assert!(
+        f.expected
+            .contains("below its maxReplicas (10) before any load"),
+        "{f:?}"
+    );
+    assert!(
+        f.observed
+            .contains("already at 10/10 replicas before the load")
+            && f.observed
+                .contains("memory at 72% of its request (36 MiB per pod) against a 60% target")
+            && f.observed.contains("ScalingLimited=True TooManyReplicas"),
+        "{f:?}"
+    );
+    assert!(f.fix.contains("raise the memory request"), "{f:?}");
+    assert!(
+        !o.notes.iter().any(|n| n.starts_with("load: ")),
+        "no load is sent: the finding comes at once"
+    );
+    assert_eq!(
+        ctl.served.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "only the lesson's two visits"
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
+fn a_memory_driven_rescale_under_load_is_reported_as_memory_not_as_the_loads() {
+    // at rest within the tolerance, then the memory crosses it while the load runs (buffers of the
+    // 10 MiB responses): the HPA scales, and the report says on what
+    let app = App {
+        memory_mib: 32.0,
+        cpu_m_per_request: 0.0,
+        memory_mib_under_load: Some(40.0),
+        ..App::quiet()
+    };
+    let (fakes, o, _) = lesson2_sim(app, 200);
+    assert_eq!(o.status, Status::Passed, "{o:#?}");
+    let scaled = o
+        .notes
+        .iter()
+        .find(|n| n.contains("scaled under load"))
+        .expect("scale note");
+    assert!(
+        scaled.contains("driven by memory (not by the load's cpu"),
+        "{scaled}"
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
+fn new_replicas_whose_image_is_gone_from_their_node_fail_the_promise_with_their_state() {
+    let app = App {
+        new_pods_never_pull: true,
+        ..App::quiet()
+    };
+    let (fakes, o, _) = lesson2_sim(app, 200);
+    let f = finding(&o);
+    assert_eq!(f.line, 269);
+    assert!(
+        f.expected
+            .contains("replicas of Deployment hpa-test/myapp Ready")
+            && f.expected.contains("after the HPA scaled to"),
+        "{f:?}"
+    );
+    assert!(
+        f.observed.contains("ErrImageNeverPull") && f.observed.contains("it will not start"),
+        "{f:?}"
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
 fn a_rescale_from_before_the_load_does_not_count() {
     // lesson 2's memory request (50Mi) is close to an idle worker's use: the HPA may scale at once
     let ns = "hpa-test";
@@ -540,14 +656,13 @@ fn a_rescale_from_before_the_load_does_not_count() {
     );
     assert!(
         f.expected
-            .contains("a new SuccessfulRescale event, after the load started"),
+            .contains("a new SuccessfulRescale, after the load started"),
         "{f:?}"
     );
     assert!(
         o.notes
             .iter()
-            .any(|n| n
-                .contains("had already scaled to 2 before the load (memory resource utilization")),
+            .any(|n| n.contains("at rest before the load: 1 replica(s), desired 1")),
         "{:#?}",
         o.notes
     );
@@ -573,7 +688,10 @@ fn an_hpa_that_never_scales_fails_with_its_status() {
     let (fakes, o) = lesson2(healthy("hpa-test"), 200);
     let f = finding(&o);
     assert_eq!(f.line, 269);
-    assert!(f.expected.contains("scale above 1 replica"), "{f:?}");
+    assert!(
+        f.expected.contains("scale above its pre-load 1 replica(s)"),
+        "{f:?}"
+    );
     assert!(
         f.observed
             .contains("myapp-hpa: 1 → 1 replicas; metrics: cpu 3%, memory 41%"),
@@ -878,11 +996,20 @@ fn lesson1_plan_agrees_line_for_line_with_the_contract_run() {
 #[test]
 fn lesson2_plan_agrees_line_for_line_with_the_contract_run() {
     let ns = "hpa-test";
-    let api = healthy(ns).object(vec![
-        serde_json::Value::Null,
-        payloads::rescale(ns, 2, "memory", 95),
-    ]);
-    let port = http_server(200, yadoc::lesson::artifact::generate(TEN_MIB));
+    let ctl = HpaController::new(ns, App::quiet());
+    let api = FakeApi::default()
+        .with(payloads::ingress(ns))
+        .with(payloads::endpoint_slice(
+            ns,
+            "myapp-service",
+            "myapp-5d9c7b8f4-00000",
+            true,
+        ))
+        .hpa_controller(&ctl, ns);
+    let port = http_server_counting(
+        vec![(200, yadoc::lesson::artifact::generate(TEN_MIB))],
+        ctl.served.clone(),
+    );
     let l = lesson("fixtures/corrected", "lesson2.md");
     plan_agrees(&l, &Fakes::new(), &api, &[(8081, port)]);
     let create = cluster::plan(&l)

@@ -8,6 +8,7 @@
 //! - `http_server`: what traefik answers on the load balancer's port.
 #![allow(dead_code)]
 
+pub mod hpa_controller;
 pub mod payloads;
 
 use std::collections::BTreeMap;
@@ -170,9 +171,21 @@ impl Obj {
     }
 }
 
+type LiveList = Arc<dyn Fn() -> Vec<Value> + Send + Sync>;
+type LiveGet = Arc<dyn Fn() -> Value + Send + Sync>;
+
+/// A collection computed on each request (a simulated controller's objects): `list` serves lists
+/// and watches, `get` a named object (which may advance the simulation, as a sync does).
+struct Live {
+    collection: String,
+    get: Option<(String, LiveGet)>,
+    list: LiveList,
+}
+
 #[derive(Clone, Default)]
 pub struct FakeApi {
     objects: Arc<Mutex<Vec<Obj>>>,
+    live: Arc<Mutex<Vec<Live>>>,
     /// (pod log path, previous) → text.
     logs: Arc<Mutex<BTreeMap<(String, bool), String>>>,
     /// Every request, as its URI.
@@ -288,6 +301,45 @@ impl FakeApi {
         self
     }
 
+    /// Lesson 2's Deployment, pods, HPA and its events as `ctl` computes them: each GET of the HPA
+    /// is one controller sync.
+    pub fn hpa_controller(self, ctl: &hpa_controller::HpaController, ns: &str) -> Self {
+        let (a, b, c, d, e) = (
+            ctl.clone(),
+            ctl.clone(),
+            ctl.clone(),
+            ctl.clone(),
+            ctl.clone(),
+        );
+        let f = ctl.clone();
+        {
+            let mut live = self.live.lock().unwrap();
+            live.push(Live {
+                collection: format!(
+                    "/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers"
+                ),
+                get: Some(("myapp-hpa".into(), Arc::new(move || a.sync()))),
+                list: Arc::new(move || vec![b.hpa()]),
+            });
+            live.push(Live {
+                collection: format!("/api/v1/namespaces/{ns}/events"),
+                get: None,
+                list: Arc::new(move || c.events()),
+            });
+            live.push(Live {
+                collection: format!("/apis/apps/v1/namespaces/{ns}/deployments"),
+                get: Some(("myapp".into(), Arc::new(move || d.deployment()))),
+                list: Arc::new(move || vec![f.deployment()]),
+            });
+            live.push(Live {
+                collection: format!("/api/v1/namespaces/{ns}/pods"),
+                get: None,
+                list: Arc::new(move || e.pods()),
+            });
+        }
+        self
+    }
+
     /// The same object, unchanging.
     pub fn with(self, v: Value) -> Self {
         self.object(vec![v])
@@ -311,6 +363,34 @@ impl FakeApi {
                 Some(t) => (200, t.clone().into_bytes()),
                 None => status(400, "BadRequest", "previous terminated container not found"),
             };
+        }
+        {
+            let live = self.live.lock().unwrap();
+            if let Some(l) = live.iter().find(|l| {
+                l.get
+                    .as_ref()
+                    .is_some_and(|(n, _)| format!("{}/{n}", l.collection) == path)
+            }) {
+                let v = (l.get.as_ref().unwrap().1)();
+                return (200, serde_json::to_vec(&v).unwrap());
+            }
+            if let Some(l) = live.iter().find(|l| l.collection == path) {
+                let items: Vec<Value> =
+                    (l.list)().into_iter().filter(|v| selected(v, &q)).collect();
+                if q.get("watch").is_some_and(|v| v == "true") {
+                    let mut body = Vec::new();
+                    for v in items {
+                        body.extend(
+                            serde_json::to_vec(&json!({"type": "MODIFIED", "object": v})).unwrap(),
+                        );
+                        body.push(b'\n');
+                    }
+                    return (200, body);
+                }
+                let (api_version, kind) = list_kind(&path);
+                let list = json!({"apiVersion": api_version, "kind": kind, "metadata": {"resourceVersion": "2001"}, "items": items});
+                return (200, serde_json::to_vec(&list).unwrap());
+            }
         }
         let mut objects = self.objects.lock().unwrap();
         if q.get("watch").is_some_and(|v| v == "true") {
@@ -405,6 +485,15 @@ pub fn http_server(status: u16, body: Vec<u8>) -> u16 {
 
 /// Serves the answers in order, one per request, the last one repeating; returns its port.
 pub fn http_server_seq(answers: Vec<(u16, Vec<u8>)>) -> u16 {
+    http_server_counting(answers, Arc::new(std::sync::atomic::AtomicU64::new(0)))
+}
+
+/// `http_server_seq`, counting the requests it answered in `served` (the load a simulated
+/// controller sees).
+pub fn http_server_counting(
+    answers: Vec<(u16, Vec<u8>)>,
+    served: Arc<std::sync::atomic::AtomicU64>,
+) -> u16 {
     let answers = Arc::new(Mutex::new(answers));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -412,6 +501,7 @@ pub fn http_server_seq(answers: Vec<(u16, Vec<u8>)>) -> u16 {
         for stream in listener.incoming() {
             let Ok(mut s) = stream else { return };
             let answers = answers.clone();
+            let served = served.clone();
             std::thread::spawn(move || {
                 use std::io::{Read, Write};
                 let mut buf = [0u8; 4096];
@@ -437,6 +527,7 @@ pub fn http_server_seq(answers: Vec<(u16, Vec<u8>)>) -> u16 {
                     {
                         return;
                     }
+                    served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
         }

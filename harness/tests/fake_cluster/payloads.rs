@@ -83,7 +83,15 @@ fn ts(seconds: u32) -> String {
 /// `pkg/controller/deployment/util/deployment_util.go` (MinimumReplicasAvailable /
 /// MinimumReplicasUnavailable, NewReplicaSetAvailable / ReplicaSetUpdated).
 pub fn deployment(ns: &str, ready: i32) -> Value {
-    let available = ready >= 1;
+    deployment_scaled(ns, 1, ready)
+}
+
+/// The Deployment scaled to `replicas` (by the HPA: `spec.replicas` is what the scale subresource
+/// wrote), `ready` of them ready. Available when at least `replicas - maxUnavailable` are, the
+/// default maxUnavailable being 25 % rounded down (`pkg/controller/deployment/util/deployment_util.go`
+/// MaxUnavailable, GetScaledValueFromIntOrPercent with roundUp false).
+pub fn deployment_scaled(ns: &str, replicas: i32, ready: i32) -> Value {
+    let available = ready >= 1 && ready >= replicas - replicas / 4;
     let (a_reason, a_msg) = if available {
         (
             "MinimumReplicasAvailable",
@@ -106,19 +114,20 @@ pub fn deployment(ns: &str, ready: i32) -> Value {
             "ReplicaSet \"myapp-5d9c7b8f4\" is progressing.",
         )
     };
-    let mut status = json!({"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+    let mut status = json!({"observedGeneration": 1, "replicas": replicas, "updatedReplicas": replicas,
         "conditions": [
             {"type": "Available", "status": if available { "True" } else { "False" }, "reason": a_reason, "message": a_msg, "lastUpdateTime": T0, "lastTransitionTime": T0},
             {"type": "Progressing", "status": "True", "reason": p_reason, "message": p_msg, "lastUpdateTime": T0, "lastTransitionTime": T0}]});
-    if available {
+    if ready > 0 {
         status["readyReplicas"] = json!(ready);
         status["availableReplicas"] = json!(ready);
-    } else {
-        status["unavailableReplicas"] = json!(1);
+    }
+    if replicas > ready {
+        status["unavailableReplicas"] = json!(replicas - ready);
     }
     strict::<Deployment>(json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "myapp", "namespace": ns, "generation": 1, "resourceVersion": "1101", "uid": "0e6c1a52-5b1e-4a0f-9d0c-1d2f3a4b5c6d", "creationTimestamp": T0},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "myapp"}},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "myapp"}},
             "template": {"metadata": {"labels": {"app": "myapp"}}, "spec": {"containers": [{"name": "myapp", "image": "myapp:latest", "imagePullPolicy": "Never"}]}}},
         "status": status}))
 }
@@ -135,6 +144,9 @@ pub enum Container {
     },
     /// `imagePullPolicy: Never` and the image is not in the node.
     NeverPulled,
+    /// Just scheduled: the container is being created (kubelet's waiting reason
+    /// `ContainerCreating`, pkg/kubelet/kubelet_pods.go).
+    Creating,
 }
 
 pub fn pod(ns: &str, name: &str, app: &str, c: Container) -> Value {
@@ -151,15 +163,20 @@ pub fn pod(ns: &str, name: &str, app: &str, c: Container) -> Value {
             json!({}),
             0,
         ),
+        Container::Creating => (
+            json!({"waiting": {"reason": "ContainerCreating"}}),
+            json!({}),
+            0,
+        ),
     };
     let ready_status = if running { "True" } else { "False" };
     strict::<Pod>(json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": ns, "labels": {"app": app, "pod-template-hash": "5d9c7b8f4"}, "resourceVersion": "1201", "uid": "8d1f2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b", "creationTimestamp": T0},
         "spec": {"containers": [{"name": app, "image": "myapp:latest"}], "nodeName": "k3d-yadoc-agent-0",
             "volumes": [{"name": "kube-api-access-wcl8p", "projected": {"defaultMode": 420, "sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}]},
-        "status": {"phase": if matches!(c, Container::NeverPulled) { "Pending" } else { "Running" },
+        "status": {"phase": if matches!(c, Container::NeverPulled | Container::Creating) { "Pending" } else { "Running" },
             "conditions": [{"type": "Ready", "status": ready_status, "lastTransitionTime": T0}],
-            "containerStatuses": [{"name": app, "image": "docker.io/library/myapp:latest", "imageID": if matches!(c, Container::NeverPulled) { "" } else { "sha256:7b3c" },
+            "containerStatuses": [{"name": app, "image": "docker.io/library/myapp:latest", "imageID": if matches!(c, Container::NeverPulled | Container::Creating) { "" } else { "sha256:7b3c" },
                 "ready": running, "started": running, "restartCount": restarts, "state": state, "lastState": last}]}}))
 }
 

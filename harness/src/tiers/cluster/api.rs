@@ -9,53 +9,55 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ListParams, LogParams};
-use kube::runtime::wait::{await_condition, Condition};
+use kube::runtime::wait::Condition;
 use kube::{Api, Client};
 
 /// A wait that ended without its condition, with what was last seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timeout {
     pub what: String,
+    /// The wait's deadline (what the expected text names).
     pub after: Duration,
     pub last: String,
 }
 
-/// Wait for a condition on a named object, at most `deadline`.
+/// `last`, with how long the wait went on before it gave up or stopped early.
+fn after_waiting(last: String, started: Instant) -> String {
+    format!("{last} (after {}s of waiting)", started.elapsed().as_secs())
+}
+
+/// Wait for a condition on a named object, at most `deadline`, reading it every `every`. A poll, not
+/// a watch: kube-runtime's `await_condition` watches without backoff (kube-runtime 5.0.0
+/// `src/wait.rs`, `watch_object`), so one reset of the watch ended the wait at once and read as a
+/// timeout; a failed read here is retried until the deadline, and said in what was last seen.
 async fn wait<K>(
     api: Api<K>,
     name: &str,
     what: &str,
     deadline: Duration,
+    every: Duration,
     cond: impl Condition<K>,
     show: impl Fn(Option<&K>) -> String,
 ) -> Result<K, Timeout>
 where
     K: Clone + std::fmt::Debug + Send + serde::de::DeserializeOwned + kube::Resource + 'static,
 {
-    match tokio::time::timeout(deadline, await_condition(api.clone(), name, cond)).await {
-        Ok(Ok(Some(obj))) => Ok(obj),
-        Ok(Ok(None)) => Err(Timeout {
-            what: what.into(),
-            after: deadline,
-            last: format!("{name} was deleted"),
-        }),
-        Ok(Err(e)) => Err(Timeout {
-            what: what.into(),
-            after: deadline,
-            last: format!("watch failed: {e}"),
-        }),
-        Err(_) => {
-            let last = api
-                .get_opt(name)
-                .await
-                .map(|o| show(o.as_ref()))
-                .unwrap_or_else(|e| format!("cannot read {name}: {e}"));
-            Err(Timeout {
+    let started = Instant::now();
+    let mut last = format!("{name} not read yet");
+    loop {
+        match api.get_opt(name).await {
+            Ok(Some(obj)) if cond.matches_object(Some(&obj)) => return Ok(obj),
+            Ok(o) => last = show(o.as_ref()),
+            Err(e) => last = format!("cannot read {name}: {e} (retried until the deadline)"),
+        }
+        if started.elapsed() >= deadline {
+            return Err(Timeout {
                 what: what.into(),
                 after: deadline,
-                last,
-            })
+                last: after_waiting(last, started),
+            });
         }
+        tokio::time::sleep(every.min(deadline.saturating_sub(started.elapsed()))).await;
     }
 }
 
@@ -170,8 +172,11 @@ pub async fn deployment_available_within(
                             // the wait's deadline, as every expected text says; observed says it
                             // stopped early
                             after: deadline,
-                            last: format!(
-                                "{last}; pod {broken} (stopped waiting: it will not serve)"
+                            last: after_waiting(
+                                format!(
+                                    "{last}; pod {broken} (stopped waiting: it will not serve)"
+                                ),
+                                started,
                             ),
                         });
                     }
@@ -192,7 +197,7 @@ pub async fn deployment_available_within(
             return Err(Timeout {
                 what,
                 after: deadline,
-                last,
+                last: after_waiting(last, started),
             });
         }
         tokio::time::sleep(every).await;
@@ -209,6 +214,7 @@ pub async fn pod_running_within(
     ns: &str,
     name: &str,
     deadline: Duration,
+    every: Duration,
 ) -> Result<Pod, Timeout> {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     wait(
@@ -216,6 +222,7 @@ pub async fn pod_running_within(
         name,
         &format!("pod {ns}/{name} Running"),
         deadline,
+        every,
         pod_running,
         |p| p.map(pod_state).unwrap_or_else(|| "no such pod".into()),
     )
@@ -234,6 +241,7 @@ pub async fn ingress_address_within(
     ns: &str,
     name: &str,
     deadline: Duration,
+    every: Duration,
 ) -> Result<Ingress, Timeout> {
     let api: Api<Ingress> = Api::namespaced(client.clone(), ns);
     wait(
@@ -241,6 +249,7 @@ pub async fn ingress_address_within(
         name,
         &format!("Ingress {ns}/{name} has an address"),
         deadline,
+        every,
         ingress_addressed,
         |_| "no load balancer address".into(),
     )
@@ -265,6 +274,7 @@ pub async fn hpa_metrics_within(
     ns: &str,
     name: &str,
     deadline: Duration,
+    every: Duration,
 ) -> Result<HorizontalPodAutoscaler, Timeout> {
     let api: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), ns);
     wait(
@@ -272,6 +282,7 @@ pub async fn hpa_metrics_within(
         name,
         &format!("HPA {ns}/{name} to read its metrics"),
         deadline,
+        every,
         hpa_has_metrics,
         |h| h.map(hpa_state).unwrap_or_else(|| "no such HPA".into()),
     )
@@ -598,38 +609,184 @@ impl HpaSample {
 pub struct HpaTimeline {
     pub lines: Vec<String>,
     pub samples: Vec<HpaSample>,
-    /// The sample read right after the new SuccessfulRescale event was seen.
+    /// The sample at which the scale-up was seen.
     pub scaled_at: Option<usize>,
 }
 
-/// Poll the HPA until a SuccessfulRescale to more than one replica that is not one of `before`, at
-/// most `deadline`; returns the new rescales and the replica timeline seen.
+impl HpaTimeline {
+    /// One reading `at` seconds in: a sample for the chart, and a line when the state changed.
+    pub fn record(&mut self, h: &HorizontalPodAutoscaler, at: u64) {
+        let state = hpa_state(h);
+        self.samples.extend(HpaSample::of(h, at));
+        if self
+            .lines
+            .last()
+            .map(|l: &String| l.split_once(' ').map(|x| x.1))
+            != Some(Some(state.as_str()))
+        {
+            self.lines.push(format!("+{at}s {state}"));
+        }
+    }
+}
+
+/// Where an HPA came to rest before any load: what it scaled to and why it stopped there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plateau {
+    pub current: i32,
+    pub desired: i32,
+    /// `ScalingLimited=True TooManyReplicas` and the like, when the HPA is held at a bound.
+    pub limited: Option<String>,
+    /// The state as `hpa_state` shows it.
+    pub state: String,
+    /// Each resource metric: (name, utilization %, average value), as the HPA read them.
+    pub metrics: Vec<(String, Option<i32>, Option<String>)>,
+    pub at_max: bool,
+}
+
+fn limited(h: &HorizontalPodAutoscaler) -> Option<String> {
+    h.status
+        .as_ref()?
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "ScalingLimited" && c.status == "True")
+        .map(|c| {
+            format!(
+                "ScalingLimited=True {}",
+                c.reason.clone().unwrap_or_default()
+            )
+        })
+}
+
+fn plateau_of(h: &HorizontalPodAutoscaler, max: i32) -> Option<Plateau> {
+    let s = h.status.as_ref()?;
+    let current = s.current_replicas.unwrap_or(0);
+    Some(Plateau {
+        current,
+        desired: s.desired_replicas,
+        limited: limited(h),
+        state: hpa_state(h),
+        metrics: s
+            .current_metrics
+            .iter()
+            .flatten()
+            .filter_map(|m| m.resource.as_ref())
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.current.average_utilization,
+                    r.current.average_value.as_ref().map(|q| q.0.clone()),
+                )
+            })
+            .collect(),
+        at_max: current >= max,
+    })
+}
+
+/// How many equal readings in a row make a plateau: the controller syncs every 15 s
+/// (`--horizontal-pod-autoscaler-sync-period`), so three readings a poll apart are one sync or more
+/// without a new proposal.
+const PLATEAU_READS: usize = 3;
+
+/// Wait until the HPA reads its metrics and comes to rest before any load: currentReplicas equal to
+/// desiredReplicas for `PLATEAU_READS` readings in a row, or at `max` replicas (then at once: it
+/// cannot scale any further, whatever the load does). A timeout says it was still rescaling.
+pub async fn hpa_settled_within(
+    client: &Client,
+    ns: &str,
+    hpa: &str,
+    max: i32,
+    deadline: Duration,
+    every: Duration,
+) -> Result<(Plateau, HpaTimeline), Timeout> {
+    let api: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), ns);
+    let started = Instant::now();
+    let mut timeline = HpaTimeline::default();
+    let mut same = 0;
+    let mut previous: Option<(i32, i32)> = None;
+    let mut last = format!("{hpa} not read yet");
+    loop {
+        match api.get_opt(hpa).await {
+            Ok(Some(h)) => {
+                last = hpa_state(&h);
+                timeline.record(&h, started.elapsed().as_secs());
+                if hpa_has_metrics(Some(&h)) {
+                    if let Some(p) = plateau_of(&h, max) {
+                        if p.at_max {
+                            return Ok((p, timeline));
+                        }
+                        let now = (p.current, p.desired);
+                        same = if p.current == p.desired && previous == Some(now) {
+                            same + 1
+                        } else if p.current == p.desired {
+                            1
+                        } else {
+                            0
+                        };
+                        previous = Some(now);
+                        if same >= PLATEAU_READS {
+                            return Ok((p, timeline));
+                        }
+                    }
+                }
+            }
+            Ok(None) => last = format!("{hpa} does not exist"),
+            Err(e) => last = format!("cannot read {hpa}: {e} (retried until the deadline)"),
+        }
+        if started.elapsed() >= deadline {
+            return Err(Timeout {
+                what: format!(
+                    "HPA {ns}/{hpa} to come to rest before the load (currentReplicas = desiredReplicas)"
+                ),
+                after: deadline,
+                last: after_waiting(
+                    format!("{last}; timeline: {}", timeline.lines.join(" | ")),
+                    started,
+                ),
+            });
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// What made the HPA scale under load.
+#[derive(Debug, Clone)]
+pub struct ScaleUp {
+    /// The rescales seen since the load started (not in the baseline).
+    pub rescales: Vec<Rescale>,
+    /// desiredReplicas when the scale-up was seen.
+    pub desired: i32,
+    /// The metric that drove it: the last new rescale's, else the one the HPA reads above target.
+    pub metric: String,
+    pub timeline: HpaTimeline,
+}
+
+/// Poll the HPA while the load runs, at most `deadline`, until it scales above its pre-load
+/// plateau: desiredReplicas above the plateau's, or a new SuccessfulRescale (not one of `before`)
+/// above the plateau's size.
 pub async fn await_scale_up(
     client: &Client,
     ns: &str,
     hpa: &str,
     before: &[Rescale],
+    plateau: &Plateau,
     deadline: Duration,
     every: Duration,
-) -> Result<(Vec<Rescale>, HpaTimeline), Timeout> {
+) -> Result<ScaleUp, Timeout> {
     let api: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), ns);
     let started = Instant::now();
     let mut timeline = HpaTimeline::default();
     let mut last = String::from("HPA not read yet");
     loop {
+        let mut desired = plateau.desired;
+        let mut above: Vec<String> = Vec::new();
         if let Ok(h) = api.get(hpa).await {
             last = hpa_state(&h);
-            let at = started.elapsed().as_secs();
-            timeline.samples.extend(HpaSample::of(&h, at));
-            let entry = format!("+{at}s {last}");
-            if timeline
-                .lines
-                .last()
-                .map(|l: &String| l.split_once(' ').map(|x| x.1))
-                != Some(Some(last.as_str()))
-            {
-                timeline.lines.push(entry);
+            timeline.record(&h, started.elapsed().as_secs());
+            if let Some(s) = &h.status {
+                desired = s.desired_replicas.max(s.current_replicas.unwrap_or(0));
             }
+            above = metrics_above_target(&h);
         }
         let new: Vec<Rescale> = rescales(client, ns, hpa)
             .await
@@ -637,25 +794,114 @@ pub async fn await_scale_up(
             .into_iter()
             .filter(|r| !before.iter().any(|b| b.occurrence == r.occurrence))
             .collect();
-        if new.iter().any(|r| r.new_size > 1) {
-            // one more reading: the status the rescale left, marked on the chart
-            if let Ok(h) = api.get(hpa).await {
-                let at = started.elapsed().as_secs();
-                if let Some(s) = HpaSample::of(&h, at) {
-                    timeline.samples.push(s);
-                    timeline.scaled_at = Some(timeline.samples.len() - 1);
-                }
-                timeline.lines.push(format!("+{at}s {}", hpa_state(&h)));
-            }
-            return Ok((new, timeline));
+        let rescaled_up = new.iter().rfind(|r| r.new_size as i32 > plateau.current);
+        if desired > plateau.desired || rescaled_up.is_some() {
+            timeline.scaled_at = timeline.samples.len().checked_sub(1);
+            let metric = rescaled_up
+                .map(|r| r.metric().to_string())
+                .or_else(|| above.first().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            return Ok(ScaleUp {
+                desired: desired.max(rescaled_up.map(|r| r.new_size as i32).unwrap_or(0)),
+                rescales: new,
+                metric,
+                timeline,
+            });
         }
         if started.elapsed() >= deadline {
             return Err(Timeout {
                 what: format!(
-                    "HPA {ns}/{hpa} to scale above 1 replica (a new SuccessfulRescale event, after the load started)"
+                    "HPA {ns}/{hpa} to scale above its pre-load {} replica(s) (desiredReplicas or a new SuccessfulRescale, after the load started)",
+                    plateau.current
                 ),
                 after: deadline,
-                last: format!("{last}; timeline: {}", timeline.lines.join(" | ")),
+                last: after_waiting(
+                    format!("{last}; timeline: {}", timeline.lines.join(" | ")),
+                    started,
+                ),
+            });
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// The resource metrics an HPA reads above their target utilization.
+pub fn metrics_above_target(h: &HorizontalPodAutoscaler) -> Vec<String> {
+    let targets: Vec<(String, i32)> = h
+        .spec
+        .as_ref()
+        .and_then(|s| s.metrics.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.resource.as_ref())
+        .filter_map(|r| Some((r.name.clone(), r.target.average_utilization?)))
+        .collect();
+    h.status
+        .as_ref()
+        .and_then(|s| s.current_metrics.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.resource.as_ref())
+        .filter(|r| {
+            targets
+                .iter()
+                .any(|(n, t)| *n == r.name && r.current.average_utilization.is_some_and(|u| u > *t))
+        })
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+/// Wait until `want` replicas of the Deployment are ready (readyReplicas), at most `deadline`; fail
+/// at once when one of its pods cannot start (ErrImageNeverPull after the kubelet's image GC took
+/// the imported image from a node, a crash loop), with its state.
+pub async fn replicas_ready_within(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    want: i32,
+    deadline: Duration,
+    every: Duration,
+) -> Result<i32, Timeout> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let what = format!("{want} replicas of Deployment {ns}/{name} Ready");
+    let started = Instant::now();
+    let mut last = format!("{name} not read yet");
+    loop {
+        match deployments.get_opt(name).await {
+            Ok(Some(d)) => {
+                let ready = d
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.ready_replicas)
+                    .unwrap_or(0);
+                last = show_deployment(Some(&d));
+                if ready >= want {
+                    return Ok(ready);
+                }
+                if let Ok(list) = pods.list(&selected_by(&d)).await {
+                    if let Some(broken) = list.items.iter().find_map(broken_container) {
+                        return Err(Timeout {
+                            what,
+                            after: deadline,
+                            last: after_waiting(
+                                format!(
+                                    "{last}; pod {broken} (stopped waiting: it will not start)"
+                                ),
+                                started,
+                            ),
+                        });
+                    }
+                }
+            }
+            Ok(None) => last = format!("{name} does not exist"),
+            Err(e) => last = format!("cannot read {name}: {e} (retried until the deadline)"),
+        }
+        if started.elapsed() >= deadline {
+            return Err(Timeout {
+                what,
+                after: deadline,
+                last: after_waiting(last, started),
             });
         }
         tokio::time::sleep(every).await;

@@ -564,8 +564,14 @@ impl<'a> ClusterRun<'a> {
                 self.cli(step, "kubectl", r.argv, r.rewrites)?;
                 if let Some(client) = self.client(step).await? {
                     let ns = namespace.clone().unwrap_or_else(|| "default".into());
-                    if let Err(t) =
-                        api::pod_running_within(&client, &ns, name, self.deadlines.ready).await
+                    if let Err(t) = api::pod_running_within(
+                        &client,
+                        &ns,
+                        name,
+                        self.deadlines.ready,
+                        self.deadlines.poll,
+                    )
+                    .await
                     {
                         let f = fail(
                             step.line,
@@ -658,14 +664,24 @@ impl<'a> ClusterRun<'a> {
             )
             .await
             .map(|_| ()),
-            "Ingress" => api::ingress_address_within(&client, &ns, name, self.deadlines.ready)
-                .await
-                .map(|_| ()),
-            "HorizontalPodAutoscaler" => {
-                api::hpa_metrics_within(&client, &ns, name, self.deadlines.ready)
-                    .await
-                    .map(|_| ())
-            }
+            "Ingress" => api::ingress_address_within(
+                &client,
+                &ns,
+                name,
+                self.deadlines.ready,
+                self.deadlines.poll,
+            )
+            .await
+            .map(|_| ()),
+            "HorizontalPodAutoscaler" => api::hpa_metrics_within(
+                &client,
+                &ns,
+                name,
+                self.deadlines.ready,
+                self.deadlines.poll,
+            )
+            .await
+            .map(|_| ()),
             _ => Ok(()),
         };
         progress.done(waited.is_ok());

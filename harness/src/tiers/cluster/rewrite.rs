@@ -50,10 +50,10 @@ impl Isolation {
         let mut h = <sha2::Sha256 as sha2::Digest>::new_with_prefix(job.as_bytes());
         sha2::Digest::update(&mut h, workdir.as_os_str().as_encoded_bytes());
         let hash: String = sha2::Digest::finalize(h)
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Self {
             prefix: format!("yadoc-{hash}"),
             clusters: BTreeMap::new(),
@@ -294,8 +294,12 @@ mod tests {
         static NEXT: AtomicU16 = AtomicU16::new(0);
         // bind-and-release hands out 40000 twice before 40001
         let mut iso = Isolation::new("t2", PathBuf::from("/tmp/x"));
-        iso.free_port = || [40000, 40000, 40001, 40001, 40002][NEXT.fetch_add(1, Ordering::SeqCst).min(4) as usize];
-        let r = iso.cluster_create(&create(r#"k3d cluster create yadoc -p "8081:80@loadbalancer""#));
+        iso.free_port = || {
+            [40000, 40000, 40001, 40001, 40002][NEXT.fetch_add(1, Ordering::SeqCst).min(4) as usize]
+        };
+        let r = iso.cluster_create(&create(
+            r#"k3d cluster create yadoc -p "8081:80@loadbalancer""#,
+        ));
         let cmd = r.argv.join(" ");
         assert!(cmd.contains("127.0.0.1:40000:80@loadbalancer"), "{cmd}");
         assert!(cmd.contains("--api-port 127.0.0.1:40001"), "{cmd}");
