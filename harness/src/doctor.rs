@@ -246,18 +246,7 @@ pub fn nodes_of(lesson: &Lesson) -> u32 {
         .iter()
         .filter_map(|s| match &s.kind {
             crate::lesson::steps::StepKind::ClusterCreate(c) => {
-                let servers = c
-                    .argv
-                    .iter()
-                    .position(|a| a == "--servers" || a == "-s")
-                    .and_then(|i| c.argv.get(i + 1))
-                    .and_then(|v| v.parse().ok())
-                    .or_else(|| {
-                        c.argv
-                            .iter()
-                            .find_map(|a| a.strip_prefix("--servers=")?.parse().ok())
-                    })
-                    .unwrap_or(1u32);
+                let servers = crate::tiers::cluster::exec::servers_of(c);
                 Some(servers + c.agents.unwrap_or(0))
             }
             _ => None,

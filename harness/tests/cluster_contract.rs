@@ -89,6 +89,7 @@ fn lesson1_runs_its_commands_in_order_with_only_the_isolation_rewrites() {
         "k3d kubeconfig write".into(),
         "docker build --force-rm".into(),
         "k3d image import".into(),
+        "docker ps -a".into(),
     ];
     // is the image in every node (k3d can fail per node and exit 0)? then tag it with the lesson's name
     for n in ["server-0", "agent-0", "agent-1", "agent-2"] {
@@ -108,14 +109,19 @@ fn lesson1_runs_its_commands_in_order_with_only_the_isolation_rewrites() {
     expect.extend(["k3d cluster delete".into(), "docker rmi -f".into()]); // cleanup, after the rest
     assert_eq!(shapes(&calls), expect);
     assert!(
-        calls[4].ends_with("ctr -n k8s.io images ls -q"),
-        "{}",
+        calls[4].contains("--filter label=k3d.cluster=yadoc-"),
+        "the nodes, by k3d's labels: {}",
         calls[4]
     );
     assert!(
-        calls[8].ends_with("docker.io/library/myapp:latest"),
+        calls[5].ends_with("ctr -n k8s.io images ls -q"),
         "{}",
-        calls[8]
+        calls[5]
+    );
+    assert!(
+        calls[9].ends_with("docker.io/library/myapp:latest"),
+        "{}",
+        calls[9]
     );
     assert!(
         o.notes
@@ -329,6 +335,92 @@ fn traefik_answering_404_with_ready_endpoints_is_blamed_on_the_ingress_rule() {
 }
 
 #[test]
+fn the_import_is_checked_in_every_server_and_agent_k3d_lists_not_only_server_0() {
+    // a lesson with --servers 3: the nodes come from docker's k3d.cluster / k3d.role labels
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["lesson1.md", "lesson1.yaml"] {
+        let text = std::fs::read_to_string(root().join("fixtures/corrected").join(f)).unwrap();
+        std::fs::write(
+            dir.path().join(f),
+            text.replace("--agents 3", "--servers 3 --agents 1"),
+        )
+        .unwrap();
+    }
+    let l = yadoc::lesson::Lesson::load(&dir.path().join("lesson1.md")).unwrap();
+    let fakes = Fakes::new();
+    let port = http_server(200, b"I am watching you, Marius N".to_vec());
+    let o = run(&l, &fakes, &healthy("default"), &[(8081, port)]);
+    assert_eq!(o.status, Status::Passed, "{o:#?}");
+    let checked: Vec<String> = fakes
+        .calls()
+        .iter()
+        .filter(|c| c.ends_with("images ls -q"))
+        .map(|c| normalize(c).split_whitespace().nth(2).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        checked,
+        [
+            "k3d-yadoc-<run>-0-server-0",
+            "k3d-yadoc-<run>-0-server-1",
+            "k3d-yadoc-<run>-0-server-2",
+            "k3d-yadoc-<run>-0-agent-0",
+        ],
+        "every server and agent, never the load balancer or the tools node"
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
+fn the_kubeconfig_k3d_writes_for_the_runs_api_port_points_the_client_at_loopback() {
+    // yadoc always passes --api-port 127.0.0.1:FREE; k3d then writes https://127.0.0.1:FREE
+    // (cmd/util/ports.go ParsePortExposureSpec keeps the host; pkg/client/kubeconfig.go KubeconfigGet)
+    let fakes = Fakes::new();
+    let api = healthy("default");
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let inner = api.connector();
+    let connect: yadoc::tiers::cluster::exec::Connector = {
+        let seen = seen.clone();
+        Box::new(move |path: std::path::PathBuf| {
+            // what the real connector does with the file, then the fake API
+            let kc = kube::config::Kubeconfig::read_from(&path).unwrap();
+            let seen = seen.clone();
+            let next = inner(path);
+            Box::pin(async move {
+                let config = kube::Config::from_custom_kubeconfig(
+                    kc,
+                    &kube::config::KubeConfigOptions::default(),
+                )
+                .await
+                .unwrap();
+                seen.lock().unwrap().push(config.cluster_url.to_string());
+                next.await
+            })
+        })
+    };
+    let port = http_server(200, b"I am watching you, Marius N".to_vec());
+    let (o, _) = cluster::run_with(
+        &lesson("fixtures/corrected", "lesson1.md"),
+        fakes.tools(),
+        connect,
+        fast(),
+        &[(8081, port)],
+    );
+    assert_eq!(o.status, Status::Passed, "{o:#?}");
+    let create = &fakes.calls()[0];
+    let api_port = create
+        .split("--api-port 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("--api-port 127.0.0.1:FREE");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [format!("https://127.0.0.1:{api_port}/")],
+        "the client reaches the API server on loopback, never 0.0.0.0"
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
 fn a_failing_cluster_create_stops_at_its_line_and_still_deletes() {
     let fakes = Fakes::new().rule(json!({"program": "k3d", "match": ["cluster create"], "exit": 1, "stderr": "FATA[0002] Failed to create cluster: port is already allocated"}));
     let o = run(
@@ -496,7 +588,8 @@ fn lesson2_scales_up_on_cpu_under_load_computed_by_the_upstream_replica_formula(
     let size = ctl.replicas();
     assert!(size > 1, "the simulated controller scaled: {size}");
     assert!(
-        scaled.contains("driven by cpu, the load's") && scaled.contains(&format!("{size} replicas Ready")),
+        scaled.contains("driven by cpu, the load's")
+            && scaled.contains(&format!("{size} replicas Ready")),
         "{scaled}"
     );
     assert!(

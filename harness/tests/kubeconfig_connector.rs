@@ -3,7 +3,9 @@
 //! PEM, `-----BEGIN EC PRIVATE KEY-----`; a server CA and a separate client CA, k3s
 //! `pkg/daemons/control/deps/deps.go`), a kubeconfig shaped as k3d writes it (k3d
 //! `pkg/client/kubeconfig.go` KubeconfigGet: cluster `k3d-NAME`, user `admin@k3d-NAME`, server
-//! `https://0.0.0.0:PORT` with k3d's default API host), and a local rustls server on 127.0.0.1 that
+//! `https://<API host>:<port>`; for the `--api-port 127.0.0.1:FREE` every cluster run passes,
+//! `https://127.0.0.1:FREE`, the host kept by cmd/util/ports.go ParsePortExposureSpec), and a local
+//! rustls server on 127.0.0.1 that
 //! requires the client certificate, as the API server does. Not a cluster: an HTTPS endpoint
 //! answering one pod list.
 
@@ -205,7 +207,7 @@ async fn the_runs_kubeconfig_reaches_an_api_server_with_k3s_style_ec_certificate
     let b64 = |f: &str| base64::engine::general_purpose::STANDARD.encode(read(f));
     let kubeconfig = d.join("kubeconfig-yadoc-test-0");
     std::fs::write(&kubeconfig, format!(
-        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: https://0.0.0.0:{port}\n  name: k3d-yadoc-test-0\ncontexts:\n- context:\n    cluster: k3d-yadoc-test-0\n    user: admin@k3d-yadoc-test-0\n  name: k3d-yadoc-test-0\ncurrent-context: k3d-yadoc-test-0\nkind: Config\npreferences: {{}}\nusers:\n- name: admin@k3d-yadoc-test-0\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\n",
+        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {}\n    server: https://127.0.0.1:{port}\n  name: k3d-yadoc-test-0\ncontexts:\n- context:\n    cluster: k3d-yadoc-test-0\n    user: admin@k3d-yadoc-test-0\n  name: k3d-yadoc-test-0\ncurrent-context: k3d-yadoc-test-0\nkind: Config\npreferences: {{}}\nusers:\n- name: admin@k3d-yadoc-test-0\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\n",
         b64("server-ca.crt"), b64("admin.crt"), b64("admin.key"))).unwrap();
 
     let client = (exec::kubeconfig_connector())(kubeconfig)

@@ -136,9 +136,9 @@ impl Fakes {
 }
 
 /// `k3d kubeconfig write NAME --output PATH` writes a kubeconfig as k3d does (k3d
-/// pkg/client/kubeconfig.go KubeconfigGenerate: cluster `k3d-NAME`, user `admin@k3d-NAME`,
-/// server `https://0.0.0.0:PORT` — k3d's default API host, pkg/types/defaults.go), with the
-/// certificate data as base64 of PEM.
+/// pkg/client/kubeconfig.go KubeconfigGet: cluster `k3d-NAME`, user `admin@k3d-NAME`, server
+/// `https://<API host>:<port>` of the create's `--api-port` — for the `--api-port 127.0.0.1:FREE`
+/// yadoc always passes, `https://127.0.0.1:FREE`), with the certificate data as base64 of PEM.
 fn kubeconfig_rule() -> Value {
     use base64::Engine;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
@@ -146,7 +146,7 @@ fn kubeconfig_rule() -> Value {
     let cert = b64("-----BEGIN CERTIFICATE-----\nMIIBkTCCATegAwIBAgIIYjvz1Z5d0c0wCgYIKoZIzj0EAwIwIzEhMB8GA1UEAwwY\n-----END CERTIFICATE-----\n");
     let key = b64("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKqVbO2nq0lq2S6gq3Vd8Y6r9q0W1bq1tA7v9h2u0N3qoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n");
     json!({"program": "k3d", "match": ["kubeconfig write"], "write_after": "--output", "content":
-        format!("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: https://0.0.0.0:6550\n  name: k3d-{{name}}\ncontexts:\n- context:\n    cluster: k3d-{{name}}\n    user: admin@k3d-{{name}}\n  name: k3d-{{name}}\ncurrent-context: k3d-{{name}}\nkind: Config\npreferences: {{}}\nusers:\n- name: admin@k3d-{{name}}\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n")})
+        format!("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: {{server}}\n  name: k3d-{{name}}\ncontexts:\n- context:\n    cluster: k3d-{{name}}\n    user: admin@k3d-{{name}}\n  name: k3d-{{name}}\ncurrent-context: k3d-{{name}}\nkind: Config\npreferences: {{}}\nusers:\n- name: admin@k3d-{{name}}\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n")})
 }
 
 // ---------- the Kubernetes API, through kube's mock service ----------

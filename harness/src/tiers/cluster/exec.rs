@@ -66,6 +66,41 @@ pub fn kubeconfig_connector() -> Connector {
     })
 }
 
+/// `--servers N` (`-s N`, `--servers=N`) of a `k3d cluster create`; 1 without it.
+pub fn servers_of(c: &crate::lesson::steps::ClusterCreate) -> u32 {
+    c.argv
+        .iter()
+        .position(|a| a == "--servers" || a == "-s")
+        .and_then(|i| c.argv.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .or_else(|| {
+            c.argv
+                .iter()
+                .find_map(|a| a.strip_prefix("--servers=")?.parse().ok())
+        })
+        .unwrap_or(1)
+}
+
+/// The server and agent containers of `docker ps --format '{{.Names}} {{.Label "k3d.role"}}'`
+/// (not the load balancer, the tools node or a registry): servers, then agents, each in k3d's
+/// numbering — the order `yadoc plan` derives from the create's flags.
+pub fn k3s_nodes(listed: &str) -> Vec<String> {
+    let mut v: Vec<(bool, u32, String)> = listed
+        .lines()
+        .filter_map(|l| {
+            let (name, role) = l.trim().split_once(' ')?;
+            let n = name.rsplit('-').next()?.parse().unwrap_or(0);
+            match role.trim() {
+                "server" => Some((false, n, name.to_string())),
+                "agent" => Some((true, n, name.to_string())),
+                _ => None,
+            }
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, _, n)| n).collect()
+}
+
 /// Why the run stopped, located at a lesson line.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -463,14 +498,40 @@ impl<'a> ClusterRun<'a> {
                 // k3d only logs a failed per-node `ctr image import` and exits 0 (k3d
                 // pkg/client/tools.go, importWithToolsNode), and with docker's containerd image
                 // store the import fails that way (k3d issue #1538).
-                let agents = self
+                // the nodes k3d imports into are its server and agent containers (tools.go imports
+                // where node.Role is server or agent), named k3d-CLUSTER-ROLE-N (cluster.go
+                // GenerateNodeName) and labelled k3d.cluster / k3d.role (pkg/types/types.go):
+                // read from docker, so `--servers 3` is checked in all three servers
+                let (servers, agents) = self
                     .clusters
                     .get(&lesson_cluster)
-                    .and_then(|(_, c)| c.agents)
-                    .unwrap_or(0);
-                let nodes: Vec<String> = std::iter::once(format!("k3d-{name}-server-0"))
+                    .map(|(_, c)| (servers_of(c), c.agents.unwrap_or(0)))
+                    .unwrap_or((1, 0));
+                let from_flags: Vec<String> = (0..servers)
+                    .map(|i| format!("k3d-{name}-server-{i}"))
                     .chain((0..agents).map(|i| format!("k3d-{name}-agent-{i}")))
                     .collect();
+                let listed = self.cli(
+                    step,
+                    "docker",
+                    vec![
+                        "ps".into(),
+                        "-a".into(),
+                        "--filter".into(),
+                        format!("label=k3d.cluster={name}"),
+                        "--format".into(),
+                        "{{.Names}} {{.Label \"k3d.role\"}}".into(),
+                    ],
+                    vec![
+                        "added: the cluster's nodes, by k3d's labels k3d.cluster and k3d.role"
+                            .into(),
+                    ],
+                )?;
+                let mut nodes = k3s_nodes(&listed);
+                if nodes.is_empty() {
+                    // a dry run lists nothing; a real one that does falls back to k3d's names
+                    nodes = from_flags;
+                }
                 let wanted = super::rewrite::containerd_ref(&built);
                 let mut missing = Vec::new();
                 for node in &nodes {
