@@ -715,6 +715,55 @@ fn a_memory_driven_rescale_under_load_is_reported_as_memory_not_as_the_loads() {
 }
 
 #[test]
+fn a_new_hpas_start_up_metric_warning_is_context_not_the_diagnosis_of_a_later_failure() {
+    // the HPA reads its metrics fine, but the load's cpu cost is nothing: it never scales. Its
+    // FailedGetResourceMetric from 30 s before the wait began is no cause of that
+    let ns = "hpa-test";
+    let app = App {
+        cpu_m_per_request: 0.0,
+        ..App::quiet()
+    };
+    let ctl = HpaController::new(ns, app).with_startup_warning(30);
+    let api = FakeApi::default()
+        .with(payloads::ingress(ns))
+        .with(payloads::endpoint_slice(
+            ns,
+            "myapp-service",
+            "myapp-5d9c7b8f4-00000",
+            true,
+        ))
+        .hpa_controller(&ctl, ns);
+    let fakes = Fakes::new();
+    let body = yadoc::lesson::artifact::generate(TEN_MIB);
+    let port = http_server_counting(vec![(200, body)], ctl.served.clone());
+    let o = run(
+        &lesson("fixtures/corrected", "lesson2.md"),
+        &fakes,
+        &api,
+        &[(8081, port)],
+    );
+    let f = finding(&o);
+    assert_eq!(f.line, 269);
+    assert!(
+        f.diagnosis
+            .as_deref()
+            .is_none_or(|d| !d.contains("hpa-metrics-unavailable")),
+        "{f:?}"
+    );
+    let d = o
+        .notes
+        .iter()
+        .find(|n| n.starts_with("diagnostics:"))
+        .expect("diagnostics");
+    let context = d
+        .split("events from before this wait began")
+        .nth(1)
+        .expect("the earlier events, apart");
+    assert!(context.contains("FailedGetResourceMetric"), "{d}");
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
 fn new_replicas_whose_image_is_gone_from_their_node_fail_the_promise_with_their_state() {
     let app = App {
         new_pods_never_pull: true,

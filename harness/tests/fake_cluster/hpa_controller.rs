@@ -154,6 +154,33 @@ impl HpaController {
         }
     }
 
+    /// The warning every new HPA records before metrics-server has its pods' first readings
+    /// (horizontal.go getUnableComputeReplicaCountCondition: the reason as the event's, the error
+    /// as its message), `ago` seconds ago.
+    pub fn with_startup_warning(self, ago: i64) -> Self {
+        let t = k8s_openapi::jiff::Timestamp::from_second(
+            k8s_openapi::jiff::Timestamp::now().as_second() - ago,
+        )
+        .unwrap()
+        .to_string();
+        let mut e = payloads::event(
+            &self.ns,
+            "HorizontalPodAutoscaler",
+            "myapp-hpa",
+            "FailedGetResourceMetric",
+            "failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API",
+            0,
+        );
+        e["type"] = json!("Warning");
+        e["metadata"]["name"] = json!("myapp-hpa.18800000start");
+        for k in ["firstTimestamp", "lastTimestamp"] {
+            e[k] = json!(t);
+        }
+        e["metadata"]["creationTimestamp"] = json!(t);
+        self.state.lock().unwrap().events.push(e);
+        self
+    }
+
     /// One controller sync; returns the HPA as it is after it.
     pub fn sync(&self) -> Value {
         let mut s = self.state.lock().unwrap();

@@ -328,7 +328,27 @@ pub fn pod_state(p: &Pod) -> String {
 /// What a person would look at after a failure in a namespace: pods and their containers' states,
 /// the namespace's events, the last log lines of each pod, the HPAs' status.
 pub async fn diagnostics(client: &Client, ns: &str) -> String {
+    diagnostics_since(client, ns, None).await.current
+}
+
+/// Diagnostics split at the moment a wait began: `current` (pods, logs, the HPAs' status and the
+/// events since) is what a diagnosis reads; `earlier` holds the older events, as context.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    pub current: String,
+    pub earlier: String,
+}
+
+/// `diagnostics`, with the events older than `since` apart. Events carry whole seconds
+/// (metav1.Time), so `since` is compared at the second it began.
+pub async fn diagnostics_since(
+    client: &Client,
+    ns: &str,
+    since: Option<k8s_openapi::jiff::Timestamp>,
+) -> Diagnostics {
+    let since = since.and_then(|t| k8s_openapi::jiff::Timestamp::from_second(t.as_second()).ok());
     let mut out = Vec::new();
+    let mut earlier = Vec::new();
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     match pods.list(&ListParams::default()).await {
         Ok(list) => {
@@ -367,7 +387,8 @@ pub async fn diagnostics(client: &Client, ns: &str) -> String {
         // the API lists events by name, not time: order them by when they last happened
         list.items.sort_by_key(event_time);
         for e in list.items.iter().rev().take(20).rev() {
-            out.push(format!(
+            let old = since.is_some_and(|s| event_time(e).is_some_and(|t| t < s));
+            (if old { &mut earlier } else { &mut out }).push(format!(
                 "event {} {} {}/{}: {}",
                 e.type_.clone().unwrap_or_default(),
                 e.reason.clone().unwrap_or_default(),
@@ -383,7 +404,10 @@ pub async fn diagnostics(client: &Client, ns: &str) -> String {
             out.push(format!("hpa {}", hpa_state(h)));
         }
     }
-    out.join("\n")
+    Diagnostics {
+        current: out.join("\n"),
+        earlier: earlier.join("\n"),
+    }
 }
 
 /// The Services an Ingress in `ns` routes to, each with its EndpointSlices' endpoints (ready or

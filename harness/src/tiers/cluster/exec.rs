@@ -165,6 +165,9 @@ pub struct ClusterRun<'a> {
     /// Step line → what the command printed.
     pub(super) outputs: BTreeMap<usize, String>,
     pub(super) guards: Vec<Guard>,
+    /// When the wait under way began: events older than it are context, never the diagnosis (a new
+    /// HPA's start-up FailedGetResourceMetric says nothing of a later failure).
+    pub(super) wait_started: Option<k8s_openapi::jiff::Timestamp>,
 }
 
 pub(super) fn fail(
@@ -208,6 +211,7 @@ impl<'a> ClusterRun<'a> {
             deleted: BTreeMap::new(),
             outputs: BTreeMap::new(),
             guards: Vec::new(),
+            wait_started: None,
         }
     }
 
@@ -356,15 +360,27 @@ impl<'a> ClusterRun<'a> {
         Ok(self.client.clone())
     }
 
+    /// A wait begins now: what happened before it is not its diagnosis.
+    pub(super) fn wait_begins(&mut self) {
+        self.wait_started = Some(k8s_openapi::jiff::Timestamp::now());
+    }
+
     pub(super) async fn with_diagnostics(&mut self, mut f: Failure, ns: &str) -> Failure {
         if let Some(c) = &self.client {
-            let d = api::diagnostics(c, ns).await;
-            // what the pods, their logs and events show is the nearest cause: it goes first
-            if let Some(dx) = diagnose(&d) {
+            let d = api::diagnostics_since(c, ns, self.wait_started).await;
+            // what the pods, their logs and events since the wait began show is the nearest
+            // cause: it goes first
+            if let Some(dx) = diagnose(&d.current) {
                 f.fix = dx.fix.clone();
                 f.diagnostics = format!("cause: {}\n{}", dx.line(), f.diagnostics);
             }
-            f.diagnostics.push_str(&d);
+            f.diagnostics.push_str(&d.current);
+            if !d.earlier.is_empty() {
+                f.diagnostics.push_str(
+                    "\nevents from before this wait began (context, not the diagnosis):\n",
+                );
+                f.diagnostics.push_str(&d.earlier);
+            }
         }
         f
     }
@@ -710,6 +726,7 @@ impl<'a> ClusterRun<'a> {
             .as_str()
             .unwrap_or("default")
             .to_string();
+        self.wait_begins();
         let progress = crate::progress::Progress::start(format!(
             "waiting for {kind} {ns}/{name} (at most {:?})",
             self.deadlines.ready

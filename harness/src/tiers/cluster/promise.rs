@@ -47,6 +47,7 @@ impl ClusterRun<'_> {
             return Ok(());
         };
         let lesson = self.lesson.file_name();
+        self.wait_begins();
         // 1. before any load, the HPA comes to rest; where it rests is the baseline. Lesson 2's
         // memory target (60 % of 50Mi = 30 MiB) is near what an idle gunicorn master and worker use:
         // above the tolerance the HPA proposes ceil(ratio × pods) on every sync and climbs to
