@@ -421,6 +421,120 @@ fn the_kubeconfig_k3d_writes_for_the_runs_api_port_points_the_client_at_loopback
 }
 
 #[test]
+fn a_traefik_that_cannot_pull_is_diagnosed_from_kube_system_not_as_an_ingress_without_address() {
+    // Docker Hub's rate limit reached the nodes' own pulls: traefik never starts, so the Ingress
+    // never gets an address; the finding names the cause from kube-system's pods and events
+    let ns = "default";
+    let api = FakeApi::default()
+        .with(payloads::deployment(ns, 1))
+        .with(payloads::pod(ns, "myapp-5d9c7b8f4-abcde", "myapp", Container::Running))
+        .with(payloads::ingress_unaddressed(ns))
+        .with(payloads::traefik_pulling())
+        // kubelet retries the pull with back-off; the recorder aggregates the repeats into one
+        // Event whose count and lastTimestamp grow (client-go tools/record/events_cache.go)
+        .live("/api/v1/namespaces/kube-system/events", || {
+            vec![payloads::repeated_now(payloads::event(
+            "kube-system",
+            "Pod",
+            "traefik-6b9f6b5c4-7xq2d",
+            "Failed",
+            "Failed to pull image \"rancher/mirrored-library-traefik:3.3.6\": failed to pull and unpack image \"docker.io/rancher/mirrored-library-traefik:3.3.6\": failed to copy: httpReadSeeker: failed open: unexpected status code https://registry-1.docker.io/v2/rancher/mirrored-library-traefik/manifests/sha256:4f2d: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit",
+            40,
+        ))]
+        });
+    let fakes = Fakes::new();
+    let o = run(
+        &lesson("fixtures/corrected", "lesson1.md"),
+        &fakes,
+        &api,
+        &[(8081, 1)],
+    );
+    let f = finding(&o);
+    assert!(
+        f.expected
+            .contains("Ingress default/myapp-ingress has an address"),
+        "{f:?}"
+    );
+    assert!(
+        f.diagnosis
+            .as_deref()
+            .is_some_and(|d| d.contains("[registry-rate-limit]")),
+        "{f:?}"
+    );
+    assert!(f.fix.contains("YADOC_REGISTRY_USERNAME"), "{f:?}");
+    let d = o
+        .notes
+        .iter()
+        .find(|n| n.starts_with("diagnostics:"))
+        .unwrap();
+    assert!(
+        d.contains(
+            "kube-system pod traefik-6b9f6b5c4-7xq2d: Pending; traefik waiting ImagePullBackOff"
+        ),
+        "{d}"
+    );
+    assert!(
+        d.contains("GiB free on / (this machine)"),
+        "the disk, beside the cluster: {d}"
+    );
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
+fn registry_credentials_reach_every_nodes_containerd_and_no_file_outlives_the_run() {
+    let mut fakes = Fakes::new();
+    fakes.user_env.extend([
+        (
+            "YADOC_REGISTRY_USERNAME".to_string(),
+            "yadoc-bot".to_string(),
+        ),
+        ("YADOC_REGISTRY_PASSWORD".to_string(), "s3cret".to_string()),
+    ]);
+    let port = http_server(200, b"I am watching you, Marius N".to_vec());
+    let o = run(
+        &lesson("fixtures/corrected", "lesson1.md"),
+        &fakes,
+        &healthy("default"),
+        &[(8081, port)],
+    );
+    assert_eq!(o.status, Status::Passed, "{o:#?}");
+    let create = &fakes.calls()[0];
+    assert!(create.contains("--registry-config "), "{create}");
+    let name = &cluster_names(&fakes.calls())[0];
+    let given = std::fs::read_to_string(
+        fakes
+            .dir
+            .path()
+            .join("state")
+            .join(format!("registries-{name}")),
+    )
+    .unwrap();
+    let v = yadoc::yaml::YamlDoc::parse(&given).unwrap().value;
+    assert_eq!(v["configs"]["docker.io"]["auth"]["username"], "yadoc-bot");
+    assert_eq!(v["configs"]["docker.io"]["auth"]["password"], "s3cret");
+    let path = create
+        .split("--registry-config ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert!(
+        !std::path::Path::new(path).exists(),
+        "{path} removed with the run's directory"
+    );
+    assert!(
+        o.notes.iter().all(|n| !n.contains("s3cret")),
+        "the password is in no report"
+    );
+    assert!(o
+        .notes
+        .iter()
+        .any(|n| n.contains("Docker Hub credentials of yadoc-bot")));
+    assert_cleaned_up(&fakes);
+}
+
+#[test]
 fn a_failing_cluster_create_stops_at_its_line_and_still_deletes() {
     let fakes = Fakes::new().rule(json!({"program": "k3d", "match": ["cluster create"], "exit": 1, "stderr": "FATA[0002] Failed to create cluster: port is already allocated"}));
     let o = run(

@@ -340,6 +340,20 @@ impl FakeApi {
         self
     }
 
+    /// A collection computed on each request (events a kubelet keeps repeating, say).
+    pub fn live(
+        self,
+        collection: &str,
+        list: impl Fn() -> Vec<Value> + Send + Sync + 'static,
+    ) -> Self {
+        self.live.lock().unwrap().push(Live {
+            collection: collection.into(),
+            get: None,
+            list: Arc::new(list),
+        });
+        self
+    }
+
     /// The same object, unchanging.
     pub fn with(self, v: Value) -> Self {
         self.object(vec![v])

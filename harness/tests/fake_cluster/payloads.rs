@@ -144,6 +144,8 @@ pub enum Container {
     },
     /// `imagePullPolicy: Never` and the image is not in the node.
     NeverPulled,
+    /// Its image cannot be pulled: kubelet backs off (`ImagePullBackOff`, pkg/kubelet/images/types.go).
+    PullBackOff,
     /// Just scheduled: the container is being created (kubelet's waiting reason
     /// `ContainerCreating`, pkg/kubelet/kubelet_pods.go).
     Creating,
@@ -163,6 +165,11 @@ pub fn pod(ns: &str, name: &str, app: &str, c: Container) -> Value {
             json!({}),
             0,
         ),
+        Container::PullBackOff => (
+            json!({"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"rancher/mirrored-library-{app}:3.3.6\"")}}),
+            json!({}),
+            0,
+        ),
         Container::Creating => (
             json!({"waiting": {"reason": "ContainerCreating"}}),
             json!({}),
@@ -174,9 +181,9 @@ pub fn pod(ns: &str, name: &str, app: &str, c: Container) -> Value {
         "metadata": {"name": name, "namespace": ns, "labels": {"app": app, "pod-template-hash": "5d9c7b8f4"}, "resourceVersion": "1201", "uid": "8d1f2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b", "creationTimestamp": T0},
         "spec": {"containers": [{"name": app, "image": "myapp:latest"}], "nodeName": "k3d-yadoc-agent-0",
             "volumes": [{"name": "kube-api-access-wcl8p", "projected": {"defaultMode": 420, "sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}]},
-        "status": {"phase": if matches!(c, Container::NeverPulled | Container::Creating) { "Pending" } else { "Running" },
+        "status": {"phase": if matches!(c, Container::NeverPulled | Container::Creating | Container::PullBackOff) { "Pending" } else { "Running" },
             "conditions": [{"type": "Ready", "status": ready_status, "lastTransitionTime": T0}],
-            "containerStatuses": [{"name": app, "image": "docker.io/library/myapp:latest", "imageID": if matches!(c, Container::NeverPulled | Container::Creating) { "" } else { "sha256:7b3c" },
+            "containerStatuses": [{"name": app, "image": "docker.io/library/myapp:latest", "imageID": if matches!(c, Container::NeverPulled | Container::Creating | Container::PullBackOff) { "" } else { "sha256:7b3c" },
                 "ready": running, "started": running, "restartCount": restarts, "state": state, "lastState": last}]}}))
 }
 
@@ -186,7 +193,10 @@ pub fn pod(ns: &str, name: &str, app: &str, c: Container) -> Value {
 pub fn event(ns: &str, kind: &str, name: &str, reason: &str, message: &str, at: u32) -> Value {
     let (component, type_) = match kind {
         "HorizontalPodAutoscaler" => ("horizontal-pod-autoscaler", "Normal"),
-        _ if reason.starts_with("Err") || reason == "BackOff" => ("kubelet", "Warning"),
+        // kubelet's image events: Failed (to pull) and BackOff are Warnings (pkg/kubelet/events)
+        _ if reason.starts_with("Err") || reason == "BackOff" || reason == "Failed" => {
+            ("kubelet", "Warning")
+        }
         _ => ("kubelet", "Normal"),
     };
     let api_version = match kind {
@@ -200,6 +210,18 @@ pub fn event(ns: &str, kind: &str, name: &str, reason: &str, message: &str, at: 
         "reason": reason, "message": message, "type": type_, "count": 1,
         "source": {"component": component}, "firstTimestamp": ts(at), "lastTimestamp": ts(at),
         "eventTime": null, "reportingComponent": component, "reportingInstance": ""}))
+}
+
+/// An event that keeps happening: its lastTimestamp is now and its count above 1
+/// (as the recorder aggregates a repeat, client-go `tools/record/events_cache.go`).
+pub fn repeated_now(mut e: Value) -> Value {
+    let t = k8s_openapi::jiff::Timestamp::now();
+    let now = k8s_openapi::jiff::Timestamp::from_second(t.as_second())
+        .unwrap()
+        .to_string();
+    e["lastTimestamp"] = json!(now);
+    e["count"] = json!(2 + (t.as_second() % 7));
+    strict::<Event>(e)
 }
 
 /// The HPA's `SuccessfulRescale` event: "New size: %d; reason: %s"
@@ -256,6 +278,27 @@ pub fn hpa(ns: &str, state: Hpa) -> Value {
                 {"type": "Resource", "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 60}}}]},
         "status": status}),
     )
+}
+
+/// k3s' traefik pod in kube-system, whose image the node cannot pull.
+pub fn traefik_pulling() -> Value {
+    let mut p = pod(
+        "kube-system",
+        "traefik-6b9f6b5c4-7xq2d",
+        "traefik",
+        Container::PullBackOff,
+    );
+    p["spec"]["containers"][0]["image"] = json!("rancher/mirrored-library-traefik:3.3.6");
+    p["status"]["containerStatuses"][0]["image"] =
+        json!("docker.io/rancher/mirrored-library-traefik:3.3.6");
+    strict::<Pod>(p)
+}
+
+/// The Ingress before any load balancer serves it: `status.loadBalancer` empty.
+pub fn ingress_unaddressed(ns: &str) -> Value {
+    let mut i = ingress(ns);
+    i["status"] = json!({"loadBalancer": {}});
+    strict::<Ingress>(i)
 }
 
 /// The lesson's Ingress with the address klipper-lb / traefik give it (k3s `pkg/cloudprovider`

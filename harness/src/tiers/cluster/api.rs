@@ -410,6 +410,54 @@ pub async fn diagnostics_since(
     }
 }
 
+/// The cluster's own pods (kube-system: coredns, traefik and its helm install, metrics-server,
+/// local-path, svclb) that do not run, and kube-system's Warning events: a stuck traefik shows as
+/// "Ingress has no address", a stuck metrics-server as an HPA without metrics, and both often
+/// because the nodes could not pull (Docker Hub's rate limit).
+pub async fn kube_system(
+    client: &Client,
+    since: Option<k8s_openapi::jiff::Timestamp>,
+) -> Diagnostics {
+    let ns = "kube-system";
+    let since = since.and_then(|t| k8s_openapi::jiff::Timestamp::from_second(t.as_second()).ok());
+    let mut out = Vec::new();
+    let mut earlier = Vec::new();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    if let Ok(list) = pods.list(&ListParams::default()).await {
+        for p in &list.items {
+            let phase = p.status.as_ref().and_then(|s| s.phase.as_deref());
+            let stuck = broken_container(p).is_some()
+                || !matches!(phase, Some("Running") | Some("Succeeded"));
+            if stuck {
+                out.push(format!("kube-system pod {}", pod_state(p)));
+            }
+        }
+    }
+    let events: Api<Event> = Api::namespaced(client.clone(), ns);
+    if let Ok(mut list) = events.list(&ListParams::default()).await {
+        list.items.sort_by_key(event_time);
+        let warnings: Vec<&Event> = list
+            .items
+            .iter()
+            .filter(|e| e.type_.as_deref() == Some("Warning"))
+            .collect();
+        for e in warnings.iter().rev().take(10).rev() {
+            let old = since.is_some_and(|s| event_time(e).is_some_and(|t| t < s));
+            (if old { &mut earlier } else { &mut out }).push(format!(
+                "kube-system event {} {}/{}: {}",
+                e.reason.clone().unwrap_or_default(),
+                e.involved_object.kind.clone().unwrap_or_default(),
+                e.involved_object.name.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default()
+            ));
+        }
+    }
+    Diagnostics {
+        current: out.join("\n"),
+        earlier: earlier.join("\n"),
+    }
+}
+
 /// The Services an Ingress in `ns` routes to, each with its EndpointSlices' endpoints (ready or
 /// not, and the pod behind each): traefik routes only to ready endpoints and skips a Service
 /// with none, answering 404 as if no rule matched.

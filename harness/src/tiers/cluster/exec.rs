@@ -367,7 +367,21 @@ impl<'a> ClusterRun<'a> {
 
     pub(super) async fn with_diagnostics(&mut self, mut f: Failure, ns: &str) -> Failure {
         if let Some(c) = &self.client {
-            let d = api::diagnostics_since(c, ns, self.wait_started).await;
+            let mut d = api::diagnostics_since(c, ns, self.wait_started).await;
+            if ns != "kube-system" {
+                let system = api::kube_system(c, self.wait_started).await;
+                for (mine, theirs) in [
+                    (&mut d.current, system.current),
+                    (&mut d.earlier, system.earlier),
+                ] {
+                    if !theirs.is_empty() {
+                        if !mine.is_empty() {
+                            mine.push('\n');
+                        }
+                        mine.push_str(&theirs);
+                    }
+                }
+            }
             // what the pods, their logs and events since the wait began show is the nearest
             // cause: it goes first
             if let Some(dx) = diagnose(&d.current) {
@@ -375,6 +389,11 @@ impl<'a> ClusterRun<'a> {
                 f.diagnostics = format!("cause: {}\n{}", dx.line(), f.diagnostics);
             }
             f.diagnostics.push_str(&d.current);
+            // a full disk makes the kubelet's image GC take imported images from idle nodes
+            if let Some(free) = crate::doctor::free_gib(std::path::Path::new("/")) {
+                f.diagnostics
+                    .push_str(&format!("\ndisk: {free:.1} GiB free on / (this machine)"));
+            }
             if !d.earlier.is_empty() {
                 f.diagnostics.push_str(
                     "\nevents from before this wait began (context, not the diagnosis):\n",
@@ -411,6 +430,23 @@ impl<'a> ClusterRun<'a> {
                     ));
                     self.guards
                         .push(cleanup::register(Resource::Command { argv, env }));
+                    if let Some(r) = &self.iso.registries {
+                        // inside the run's directory, which its guard removes: credentials stay
+                        // in no file after the run
+                        let path = self.iso.registries_yaml();
+                        let written = std::fs::write(&path, r.yaml()).and_then(|_| {
+                            use std::os::unix::fs::PermissionsExt;
+                            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                        });
+                        if let Err(e) = written {
+                            return Err(fail(
+                                step.line,
+                                "the nodes' registries.yaml in the run's directory",
+                                format!("{}: {e}", path.display()),
+                                "free disk space or check TMPDIR",
+                            ));
+                        }
+                    }
                 }
                 self.cli(step, "k3d", rewritten.argv, rewritten.rewrites)?;
                 let kc = self.iso.kubeconfig.display().to_string();

@@ -7,6 +7,7 @@ pub mod chart;
 pub mod exec;
 pub mod probe;
 pub mod promise;
+pub mod registries;
 pub mod rewrite;
 pub mod tools;
 
@@ -60,6 +61,14 @@ fn run_in(
     let name = lesson.file_name();
     let mut iso = rewrite::Isolation::new(&cleanup::unique(), workdir);
     iso.ports.extend(seed_ports.iter().copied());
+    iso.registries = registries::Registries::from_lookup(|k| {
+        tools
+            .env
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(k).ok())
+    });
     let expected = crate::tiers::expect::expected(lesson)
         .ok()
         .filter(|_| lesson.file("Dockerfile").is_some());
@@ -259,7 +268,8 @@ pub fn plan(lesson: &Lesson) -> Vec<exec::Executed> {
         yq: Some("yq".into()),
         env: Vec::new(),
     };
-    let iso = rewrite::Isolation::new("plan", std::env::temp_dir().join("yadoc-plan"));
+    let mut iso = rewrite::Isolation::new("plan", std::env::temp_dir().join("yadoc-plan"));
+    iso.registries = registries::Registries::from_lookup(|k| std::env::var(k).ok());
     let mut run = exec::ClusterRun::new(
         lesson,
         tools,

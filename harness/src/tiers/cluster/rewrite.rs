@@ -30,6 +30,8 @@ pub struct Isolation {
     pub free_port: fn() -> u16,
     /// Ports handed out that map no lesson port (the API port yadoc adds).
     taken: Vec<u16>,
+    /// Pull credentials and a mirror for the nodes (`registries.rs`), when the environment gives them.
+    pub registries: Option<super::registries::Registries>,
 }
 
 /// A command as the lesson writes it and as the run executes it.
@@ -65,7 +67,13 @@ impl Isolation {
             workdir,
             free_port: || crate::tiers::http::free_port().unwrap_or(0),
             taken: Vec::new(),
+            registries: None,
         }
+    }
+
+    /// The nodes' registries.yaml, beside the kubeconfigs (outside the build context).
+    pub fn registries_yaml(&self) -> PathBuf {
+        self.workdir.join("registries.yaml")
     }
 
     /// Where the lesson's files are and its commands run (the build context: kubeconfigs live one
@@ -203,6 +211,17 @@ impl Isolation {
                 format!("127.0.0.1:{free}"),
                 "--k3s-arg".into(),
                 "--tls-san=127.0.0.1@server:*".into(),
+            ]);
+        }
+        if let Some(r) = &self.registries {
+            rewrites.push(format!(
+                "added: --registry-config {} ({}: the nodes pull their system images through it)",
+                self.registries_yaml().display(),
+                r.describe()
+            ));
+            argv.extend([
+                "--registry-config".into(),
+                self.registries_yaml().display().to_string(),
             ]);
         }
         rewrites.push(format!("--image {} (pinned k3s)", self.k3s_image));
