@@ -1,5 +1,8 @@
 //! Lesson 2: namespace hpa-test, gunicorn serving a ~10 MB file, requests/limits, an autoscaling/v2
 //! HPA on cpu and memory, and load that makes it scale.
+//! `cargo test --test lesson2` runs every tier this machine can run, the cluster tier included
+//! wherever docker, k3d and kubectl are found; elsewhere the cluster tests show as ignored with the
+//! reason. `YADOC_SKIP=cluster` leaves the cluster tier out (ignored, with that reason).
 
 mod support;
 

@@ -80,6 +80,9 @@ pub type Verdict = Result<Completion, Failed>;
 /// `Err(verdict)`: the tier could not run here — ignored with its reason, or, when `YADOC_REQUIRE`
 /// requires the tier, failed with the same reason (the test returns that verdict as it is).
 pub fn tier(dir: &Path, lesson: &str, tier: Tier) -> Result<Vec<Outcome>, Verdict> {
+    if let Some(verdict) = left_out(tier, lesson) {
+        return Err(verdict);
+    }
     let l = Lesson::load(&dir.join(lesson)).unwrap_or_else(|e| panic!("{lesson}: {e}"));
     let outcomes = yadoc::run::check(dir, &[l], &[tier]).expect("check runs");
     let missing: Vec<String> = outcomes
@@ -98,6 +101,35 @@ pub fn tier(dir: &Path, lesson: &str, tier: Tier) -> Result<Vec<Outcome>, Verdic
     } else {
         Err(Ok(Completion::ignored_with(reason)))
     }
+}
+
+/// `YADOC_SKIP=cluster` (a comma list of tiers): the user leaves a tier out of this test run. It is
+/// shown as ignored with that reason, never as passed; under `YADOC_REQUIRE` for the same tier the
+/// two contradict, and the test fails saying so.
+pub fn skip_asked(tier: Tier) -> bool {
+    std::env::var("YADOC_SKIP").is_ok_and(|v| {
+        v.split(',')
+            .any(|t| t.trim() == tier.as_str() || t.trim() == "all")
+    })
+}
+
+fn left_out(tier: Tier, lesson: &str) -> Option<Verdict> {
+    if !skip_asked(tier) {
+        return None;
+    }
+    let reason = format!(
+        "{} tier of {lesson}: left out by YADOC_SKIP={}",
+        tier.as_str(),
+        std::env::var("YADOC_SKIP").unwrap_or_default()
+    );
+    Some(if yadoc::tiers::prereq::required(tier) {
+        Err(Failed::from(format!(
+            "{reason}, while YADOC_REQUIRE requires the {} tier",
+            tier.as_str()
+        )))
+    } else {
+        Ok(Completion::ignored_with(reason))
+    })
 }
 
 /// `let outcomes = ran!(tier(..));`: the tier's outcomes, or return its not-run verdict.
@@ -167,12 +199,16 @@ pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
         format!("{stem}_cluster_tests_show_as_ignored_with_the_reason_where_k3d_is_missing"),
         move || {
             let me = std::env::current_exe().map_err(|e| Failed::from(e.to_string()))?;
-            let run = |require: Option<&str>| {
+            let run_with = |require: Option<&str>, skip: Option<&str>| {
                 let mut c = std::process::Command::new(&me);
                 c.args(["--test-threads", "1", "on_a_fresh_k3d_cluster"])
                     .env("YADOC_K3D", "/nonexistent/k3d")
                     .env("YADOC_QUIET", "1")
-                    .env_remove("YADOC_REQUIRE");
+                    .env_remove("YADOC_REQUIRE")
+                    .env_remove("YADOC_SKIP");
+                if let Some(s) = skip {
+                    c.env("YADOC_SKIP", s);
+                }
                 // as cargo test runs it, whoever runs this trial (nextest sets these)
                 for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("NEXTEST")) {
                     c.env_remove(k);
@@ -182,6 +218,7 @@ pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
                 }
                 c.output().expect("the test binary runs again")
             };
+            let run = |require: Option<&str>| run_with(require, None);
             let reason = format!("cluster tier of {lesson}: /nonexistent/k3d not found");
             let skipped = run(None);
             let out = String::from_utf8_lossy(&skipped.stdout);
@@ -203,6 +240,33 @@ pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
             if required.status.success() || !out.contains(&reason) || !out.contains("2 failed") {
                 return Err(format!(
                     "expected 2 failures with `{reason}` under YADOC_REQUIRE=cluster:\n{out}"
+                )
+                .into());
+            }
+            // the switch that leaves the cluster out: ignored with its own reason, never passed;
+            // contradicting YADOC_REQUIRE, it fails
+            let reason = format!("cluster tier of {lesson}: left out by YADOC_SKIP=cluster");
+            let left_out = run_with(None, Some("cluster"));
+            let out = String::from_utf8_lossy(&left_out.stdout);
+            if !left_out.status.success()
+                || out
+                    .lines()
+                    .filter(|l| l.contains("ignored") && l.contains(&reason))
+                    .count()
+                    != 2
+            {
+                return Err(
+                    format!("expected 2 cluster tests ignored with `{reason}`:\n{out}").into(),
+                );
+            }
+            let both = run_with(Some("cluster"), Some("cluster"));
+            let out = String::from_utf8_lossy(&both.stdout);
+            if both.status.success()
+                || !out.contains("2 failed")
+                || !out.contains("while YADOC_REQUIRE requires")
+            {
+                return Err(format!(
+                    "expected 2 failures for YADOC_SKIP against YADOC_REQUIRE:\n{out}"
                 )
                 .into());
             }
@@ -262,7 +326,7 @@ pub fn tier_trial(
     });
     let ignore = nextest_listing()
         && !yadoc::tiers::prereq::required(tier)
-        && missing(tier, lesson).is_some();
+        && (missing(tier, lesson).is_some() || skip_asked(tier));
     trial.with_ignored_flag(ignore)
 }
 
