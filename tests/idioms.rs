@@ -24,7 +24,6 @@ fn steps_at(l: &Lesson, line: usize) -> Vec<&StepKind> {
         .collect()
 }
 
-#[test]
 fn and_lists_are_two_commands_not_a_syntax_error() {
     // kind-quick-start L116: `sudo port selfupdate && sudo port install kind`
     let l = tutorial("kind-quick-start.md");
@@ -32,7 +31,6 @@ fn and_lists_are_two_commands_not_a_syntax_error() {
     assert!(l.step_errors.is_empty(), "{:?}", l.step_errors);
 }
 
-#[test]
 fn a_nameless_k3d_cluster_is_k3s_default() {
     // k3d-podman L64: `k3d cluster create`; L46: sudo with its own options first
     let l = tutorial("k3d-podman.md");
@@ -47,7 +45,6 @@ fn a_nameless_k3d_cluster_is_k3s_default() {
     }
 }
 
-#[test]
 fn curl_without_a_scheme_has_a_url() {
     // kind-ingress L214: `curl localhost/foo`
     let l = tutorial("kind-ingress.md");
@@ -58,7 +55,6 @@ fn curl_without_a_scheme_has_a_url() {
     );
 }
 
-#[test]
 fn a_heredoc_piped_to_kubectl_apply_is_a_manifest() {
     // kind-local-registry L90: `cat <<EOF | kubectl apply -f -` … `EOF` (L100)
     let l = tutorial("kind-local-registry.md");
@@ -83,7 +79,6 @@ fn a_heredoc_piped_to_kubectl_apply_is_a_manifest() {
     assert!(m.line("metadata.name") > 90 && m.line("metadata.name") < 100);
 }
 
-#[test]
 fn multi_document_blocks_are_objects_and_crds_are_not_decoded() {
     // k3s-helm L50: HelmChart custom resources separated by `---`
     let l = tutorial("k3s-helm.md");
@@ -97,7 +92,6 @@ fn multi_document_blocks_are_objects_and_crds_are_not_decoded() {
     assert!(custom.iter().any(|o| o.line("kind") > 50));
 }
 
-#[test]
 fn k3d_and_kind_configs_are_configs() {
     let l = tutorial("k3d-configfile.md");
     assert!(Ctx::new(&l)
@@ -111,7 +105,6 @@ fn k3d_and_kind_configs_are_configs() {
         .any(|o| o.what == NotAnObject::Config("a kind cluster config") && o.line("kind") == 451));
 }
 
-#[test]
 fn indented_code_blocks_and_admonition_bodies_are_code() {
     // run-stateless-application: commands in indented code blocks inside list items
     let l = tutorial("k8s-run-stateless-application-deployment.md");
@@ -133,7 +126,6 @@ fn indented_code_blocks_and_admonition_bodies_are_code() {
         .any(|b| b.open_line == 357 && b.form == Form::Fenced));
 }
 
-#[test]
 fn a_blocks_language_is_honoured() {
     // kind-quick-start L62: a ```powershell block yields no shell step
     let l = tutorial("kind-quick-start.md");
@@ -142,7 +134,6 @@ fn a_blocks_language_is_honoured() {
     assert!(l.steps.iter().all(|s| s.block != Some(b.index)));
 }
 
-#[test]
 fn output_in_a_transcript_is_not_commands_and_placeholders_are_named() {
     // docker-labs-webapps L357: `$ docker build -t <YOUR_USERNAME>/myfirstapp .` then its output
     let l = tutorial("docker-labs-webapps.md");
@@ -160,7 +151,6 @@ fn output_in_a_transcript_is_not_commands_and_placeholders_are_named() {
     );
 }
 
-#[test]
 fn kubectl_create_makes_the_object_it_names() {
     // configure-pod-configmap L138 and L341; distribute-credentials L186
     let l = tutorial("k8s-configure-pod-configmap.md");
@@ -180,11 +170,59 @@ fn kubectl_create_makes_the_object_it_names() {
         .all(|s| !s.placeholders.is_empty()));
 }
 
-#[test]
 fn a_file_named_by_its_first_comment_and_a_file_in_a_directory_are_bound() {
     // traefik-kubernetes-quick-start: `# whoami.yaml`; docker-labs: heading templates/index.html
     let l = tutorial("traefik-kubernetes-quick-start.md");
     assert!(l.file("whoami.yaml").is_some());
     let l = tutorial("docker-labs-webapps.md");
     assert!(l.file("templates/index.html").is_some());
+}
+
+fn main() {
+    support::run(vec![
+        support::corpus_trial(
+            "and_lists_are_two_commands_not_a_syntax_error",
+            and_lists_are_two_commands_not_a_syntax_error,
+        ),
+        support::corpus_trial(
+            "a_nameless_k3d_cluster_is_k3s_default",
+            a_nameless_k3d_cluster_is_k3s_default,
+        ),
+        support::corpus_trial(
+            "curl_without_a_scheme_has_a_url",
+            curl_without_a_scheme_has_a_url,
+        ),
+        support::corpus_trial(
+            "a_heredoc_piped_to_kubectl_apply_is_a_manifest",
+            a_heredoc_piped_to_kubectl_apply_is_a_manifest,
+        ),
+        support::corpus_trial(
+            "multi_document_blocks_are_objects_and_crds_are_not_decoded",
+            multi_document_blocks_are_objects_and_crds_are_not_decoded,
+        ),
+        support::corpus_trial(
+            "k3d_and_kind_configs_are_configs",
+            k3d_and_kind_configs_are_configs,
+        ),
+        support::corpus_trial(
+            "indented_code_blocks_and_admonition_bodies_are_code",
+            indented_code_blocks_and_admonition_bodies_are_code,
+        ),
+        support::corpus_trial(
+            "a_blocks_language_is_honoured",
+            a_blocks_language_is_honoured,
+        ),
+        support::corpus_trial(
+            "output_in_a_transcript_is_not_commands_and_placeholders_are_named",
+            output_in_a_transcript_is_not_commands_and_placeholders_are_named,
+        ),
+        support::corpus_trial(
+            "kubectl_create_makes_the_object_it_names",
+            kubectl_create_makes_the_object_it_names,
+        ),
+        support::corpus_trial(
+            "a_file_named_by_its_first_comment_and_a_file_in_a_directory_are_bound",
+            a_file_named_by_its_first_comment_and_a_file_in_a_directory_are_bound,
+        ),
+    ])
 }

@@ -177,7 +177,6 @@ fn found(path: &std::path::Path) -> BTreeSet<(String, usize)> {
         .collect()
 }
 
-#[test]
 fn every_listed_defect_is_found_at_its_line_and_nothing_else_is_flagged() {
     let files = tutorials();
     assert!(files.len() >= 16, "only {} tutorials", files.len());
@@ -210,7 +209,6 @@ fn every_listed_defect_is_found_at_its_line_and_nothing_else_is_flagged() {
     );
 }
 
-#[test]
 fn the_expected_table_names_only_tutorials_that_exist() {
     let names: Vec<String> = tutorials()
         .iter()
@@ -224,7 +222,6 @@ fn the_expected_table_names_only_tutorials_that_exist() {
     }
 }
 
-#[test]
 fn a_directory_of_unrelated_tutorials_is_not_one_course() {
     // no course.yaml there: course-order checks (host ports across lessons) do not apply
     let dir = tutorials_dir();
@@ -240,7 +237,6 @@ fn a_directory_of_unrelated_tutorials_is_not_one_course() {
     assert!(course.is_empty(), "{course:#?}");
 }
 
-#[test]
 fn placeholders_are_named_as_placeholders_to_replace_not_flagged() {
     // docker-labs L357: `docker build -t <YOUR_USERNAME>/myfirstapp .` (a shell would read `<` as a
     // redirection): the reader replaces it, yadoc says so under its own check id
@@ -260,7 +256,6 @@ fn placeholders_are_named_as_placeholders_to_replace_not_flagged() {
     );
 }
 
-#[test]
 fn valid_lessons_in_common_idioms_raise_no_finding() {
     // fixtures/valid: lessons written here in the idioms tutorials use (minikube's docker-env,
     // kind load, kubectl create/expose/autoscale, flow-style YAML, `$(…)`, a Dockerfile whose
@@ -282,4 +277,29 @@ fn valid_lessons_in_common_idioms_raise_no_finding() {
         .filter(|o| o.status == Status::Passed)
         .count();
     assert!(passed > 20, "only {passed} checks examined something");
+}
+
+fn main() {
+    support::run(vec![
+        support::corpus_trial(
+            "every_listed_defect_is_found_at_its_line_and_nothing_else_is_flagged",
+            every_listed_defect_is_found_at_its_line_and_nothing_else_is_flagged,
+        ),
+        support::corpus_trial(
+            "the_expected_table_names_only_tutorials_that_exist",
+            the_expected_table_names_only_tutorials_that_exist,
+        ),
+        support::corpus_trial(
+            "a_directory_of_unrelated_tutorials_is_not_one_course",
+            a_directory_of_unrelated_tutorials_is_not_one_course,
+        ),
+        support::corpus_trial(
+            "placeholders_are_named_as_placeholders_to_replace_not_flagged",
+            placeholders_are_named_as_placeholders_to_replace_not_flagged,
+        ),
+        support::plain(
+            "valid_lessons_in_common_idioms_raise_no_finding",
+            valid_lessons_in_common_idioms_raise_no_finding,
+        ),
+    ])
 }

@@ -464,7 +464,7 @@ fn an_unknown_name_in_yadoc_require_is_a_usage_error() {
     );
     let (code, _, err) = yadoc_env(
         &["check", "lesson1", "--tier", "static"],
-        &[("YADOC_REQUIRE", "app,image,workflows")],
+        &[("YADOC_REQUIRE", "app,image,workflows,corpus")],
     );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = yadoc_env(&["check", "lesson1", "--tier", "statc"], &[]);

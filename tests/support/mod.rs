@@ -275,6 +275,38 @@ pub fn cluster_skip_trial(lesson: &'static str) -> Trial {
     )
 }
 
+/// The tutorial corpus beside the project (`../shared/tutorials`: other people's text, never in
+/// the repository), or why it is not there.
+pub fn corpus() -> Result<PathBuf, String> {
+    let dir = root().join("../shared/tutorials");
+    if dir.join("README.md").is_file() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "the tutorial corpus {} is not beside this clone (it is other people's text, kept out of the repository; this project's CI has it)",
+            dir.display()
+        ))
+    }
+}
+
+/// A test that reads the tutorial corpus: ignored with the reason where the corpus is absent (a
+/// user's clone), failed instead under `YADOC_REQUIRE=corpus` (CI), else a plain test.
+pub fn corpus_trial(name: &str, f: fn()) -> Trial {
+    Trial::ignorable_test(name, move || match corpus() {
+        Ok(_) => {
+            f();
+            Ok(Completion::Completed)
+        }
+        Err(reason) if yadoc::tiers::prereq::required_named("corpus") => Err(Failed::from(
+            format!("{reason}; YADOC_REQUIRE requires the corpus"),
+        )),
+        Err(reason) => Ok(Completion::ignored_with(reason)),
+    })
+    .with_ignored_flag(
+        nextest_listing() && corpus().is_err() && !yadoc::tiers::prereq::required_named("corpus"),
+    )
+}
+
 /// A plain test (passes unless it panics) as a libtest-mimic trial.
 pub fn plain(name: &str, f: fn()) -> Trial {
     Trial::test(name, move || {

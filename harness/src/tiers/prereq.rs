@@ -6,8 +6,23 @@ use std::time::Duration;
 use crate::checks::finding::{Finding, Outcome, Status, Tier};
 use crate::process::Cmd;
 
-/// What `YADOC_REQUIRE` may name: the tiers, `workflows` (the test suite's workflow checks), `all`.
-pub const REQUIRABLE: &[&str] = &["static", "app", "image", "cluster", "workflows", "all"];
+/// What `YADOC_REQUIRE` may name: the tiers, `workflows` (the test suite's workflow checks),
+/// `corpus` (the test suite's tutorial corpus beside the project, `../shared/tutorials`), `all`.
+pub const REQUIRABLE: &[&str] = &[
+    "static",
+    "app",
+    "image",
+    "cluster",
+    "workflows",
+    "corpus",
+    "all",
+];
+
+/// Whether `YADOC_REQUIRE` names `what` (a tier's name, `workflows`, `corpus`) or `all`.
+pub fn required_named(what: &str) -> bool {
+    std::env::var("YADOC_REQUIRE")
+        .is_ok_and(|v| v.split(',').map(str::trim).any(|t| t == "all" || t == what))
+}
 
 /// `YADOC_REQUIRE` names only what it can require: a typo (`imgae`) would otherwise turn a required
 /// tier back into a skippable one without a word.
@@ -37,11 +52,7 @@ pub fn check_require_var() -> Result<(), String> {
 
 /// Tiers that must run (`YADOC_REQUIRE=app,image`; `all` for every tier).
 pub fn required(tier: Tier) -> bool {
-    std::env::var("YADOC_REQUIRE").is_ok_and(|v| {
-        v.split(',')
-            .map(str::trim)
-            .any(|t| t == "all" || t == tier.as_str())
-    })
+    required_named(tier.as_str())
 }
 
 /// The host's Python, as the app tier uses it.
