@@ -231,6 +231,10 @@ pub struct Outcome {
     /// register judges nothing by it.
     #[serde(skip)]
     pub prerequisite_missing: Option<String>,
+    /// What a cluster run saw, command by command and API response by response (JSON lines,
+    /// `tiers/cluster/transcript.rs`); `--report-dir` writes it under `transcripts/`.
+    #[serde(skip)]
+    pub transcript: Option<String>,
 }
 
 impl Outcome {
@@ -264,6 +268,7 @@ impl Outcome {
             subjects: examined.subjects,
             seconds: None,
             charts: Vec::new(),
+            transcript: None,
             notes: examined.notes,
             prerequisite_missing: None,
         }
@@ -331,6 +336,7 @@ impl Outcome {
             subjects: Vec::new(),
             seconds: None,
             charts: Vec::new(),
+            transcript: None,
             notes: Vec::new(),
             prerequisite_missing: None,
         }

@@ -1,4 +1,5 @@
-//! `--report-dir DIR`: every format at once, plus the diagnostics each outcome collected.
+//! `--report-dir DIR`: every format at once, plus the diagnostics each outcome collected and the
+//! transcript of each cluster run.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,17 @@ pub fn write(dir: &Path, report: &Report, lessons: &[Lesson]) -> std::io::Result
             ));
         }
         std::fs::write(&p, text)?;
+        written.push(p);
+    }
+    // what each cluster run saw, replayable by the contract tests (tiers/cluster/transcript.rs)
+    for o in report.outcomes.iter().filter(|o| o.transcript.is_some()) {
+        std::fs::create_dir_all(dir.join("transcripts"))?;
+        let p = dir.join("transcripts").join(format!(
+            "{}-{}.jsonl",
+            o.lesson.trim_end_matches(".md"),
+            o.tier.as_str()
+        ));
+        std::fs::write(&p, o.transcript.as_deref().unwrap_or_default())?;
         written.push(p);
     }
     Ok(written)

@@ -10,6 +10,7 @@
 
 pub mod hpa_controller;
 pub mod payloads;
+pub mod replay;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -168,6 +168,8 @@ pub struct ClusterRun<'a> {
     /// When the wait under way began: events older than it are context, never the diagnosis (a new
     /// HPA's start-up FailedGetResourceMetric says nothing of a later failure).
     pub(super) wait_started: Option<k8s_openapi::jiff::Timestamp>,
+    /// Everything the run saw (`transcript.rs`).
+    pub transcript: super::transcript::Transcript,
 }
 
 pub(super) fn fail(
@@ -212,6 +214,7 @@ impl<'a> ClusterRun<'a> {
             outputs: BTreeMap::new(),
             guards: Vec::new(),
             wait_started: None,
+            transcript: Default::default(),
         }
     }
 
@@ -284,6 +287,7 @@ impl<'a> ClusterRun<'a> {
             cmd = cmd.env_shown("KUBECONFIG", k);
         }
         let out = cmd.run();
+        self.record(step.line, program, &argv, &out);
         match out {
             Ok(o) => {
                 self.outputs.insert(step.line, o.stdout.clone());
@@ -311,6 +315,47 @@ impl<'a> ClusterRun<'a> {
                 })
             }
         }
+    }
+
+    /// The command and what it printed, into the transcript (with the kubeconfig `k3d kubeconfig
+    /// write --output F` wrote, which the run reads).
+    fn record(
+        &self,
+        line: usize,
+        program: &str,
+        argv: &[String],
+        out: &Result<crate::process::Output, crate::process::ProcessError>,
+    ) {
+        use crate::process::ProcessError;
+        let (exit, stdout, stderr) = match out {
+            Ok(o) => (Some(0), o.stdout.clone(), o.stderr.clone()),
+            Err(ProcessError::Failed {
+                code,
+                stdout,
+                stderr,
+                ..
+            }) => (
+                code.strip_prefix("exit code ").and_then(|c| c.parse().ok()),
+                stdout.clone(),
+                stderr.clone(),
+            ),
+            Err(e) => (None, String::new(), e.to_string()),
+        };
+        let wrote = argv
+            .iter()
+            .position(|a| a == "--output")
+            .filter(|_| program == "k3d" && argv.first().is_some_and(|a| a == "kubeconfig"))
+            .and_then(|i| argv.get(i + 1))
+            .and_then(|f| std::fs::read_to_string(f).ok());
+        self.transcript.push(super::transcript::Entry::Command {
+            line,
+            program: program.to_string(),
+            argv: argv.to_vec(),
+            exit,
+            stdout,
+            stderr,
+            wrote,
+        });
     }
 
     /// The cluster a step uses, or the failure of using one the lesson deleted.
@@ -355,7 +400,7 @@ impl<'a> ClusterRun<'a> {
                         "check `k3d kubeconfig write`",
                     )
                 })?;
-            self.client = Some(c);
+            self.client = Some(super::transcript::recording(c, self.transcript.clone()));
         }
         Ok(self.client.clone())
     }

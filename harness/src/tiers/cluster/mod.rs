@@ -10,6 +10,7 @@ pub mod promise;
 pub mod registries;
 pub mod rewrite;
 pub mod tools;
+pub mod transcript;
 
 use crate::checks::finding::{Examined, Finding, Outcome, Tier};
 use crate::cleanup;
@@ -105,6 +106,7 @@ fn run_in(
     }
     notes.append(&mut run.notes);
     let charts = std::mem::take(&mut run.charts);
+    let transcript = run.transcript.to_jsonl();
     run.finish();
     let findings = match result {
         Ok(()) => Vec::new(),
@@ -133,7 +135,12 @@ fn run_in(
         examined,
         "the run executed no command of the lesson",
     );
-    Outcome { charts, ..outcome }.with_notes(notes)
+    Outcome {
+        charts,
+        transcript: Some(transcript),
+        ..outcome
+    }
+    .with_notes(notes)
 }
 
 /// The tier could not start its run (no temp dir, runtime or lock): a failure at `line`.
