@@ -17,7 +17,9 @@ const TEN_MIB: usize = 10 * 1024 * 1024;
 
 /// What must come out the same: the verdict, the commands run at their lesson lines, and each
 /// finding with its texts (run-specific names, ports, dirs and waiting times aside).
-fn verdict(o: &Outcome) -> (Status, Vec<String>, Vec<(String, usize, String, String)>) {
+type Verdict = (Status, Vec<String>, Vec<(String, usize, String, String)>);
+
+fn verdict(o: &Outcome) -> Verdict {
     let waited = regex::Regex::new(r"after \d+s of waiting").unwrap();
     let norm = |s: &str| {
         waited

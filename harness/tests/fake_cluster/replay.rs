@@ -13,9 +13,12 @@ use kube::client::Body;
 use yadoc::tiers::cluster::exec;
 use yadoc::tiers::cluster::transcript::{Entry, Transcript};
 
+/// URI → the (status, body) answers recorded for it, in order.
+type Answers = BTreeMap<String, VecDeque<(u16, String)>>;
+
 #[derive(Clone, Default)]
 pub struct ReplayApi {
-    answers: Arc<Mutex<BTreeMap<String, VecDeque<(u16, String)>>>>,
+    answers: Arc<Mutex<Answers>>,
     /// URIs asked that the transcript never answered.
     pub unanswered: Arc<Mutex<Vec<String>>>,
 }
