@@ -597,6 +597,12 @@ fn an_image_import_that_exits_0_but_misses_a_node_fails_at_the_import_line() {
         "{f:?}"
     );
     assert!(f.observed.ends_with("-0-agent-1"), "{f:?}");
+    // the fix that works for docker's containerd image store: --mode direct runs the same
+    // `ctr image import --all-platforms` (k3d pkg/client/tools.go, l.142 and l.242 at v5.9.0)
+    assert!(
+        f.fix.contains("\"containerd-snapshotter\": false") && f.fix.contains("does not help"),
+        "{f:?}"
+    );
     assert!(
         !fakes.calls().iter().any(|c| c.contains(" apply ")),
         "nothing is applied after it"

@@ -665,7 +665,7 @@ impl<'a> ClusterRun<'a> {
                             nodes.len(),
                             missing.join(", ")
                         ),
-                        "read k3d's output for `failed to import images in node`; if docker uses the containerd image store (`docker info` shows io.containerd.snapshotter), turn it off or import with `k3d image import --mode direct`",
+                        "read k3d's output for `failed to import images in node`; if docker uses the containerd image store (`docker info` shows io.containerd.snapshotter), set \"features\": {\"containerd-snapshotter\": false} in /etc/docker/daemon.json and restart docker (bash ci/nightly/docker-store.sh does it): `--mode direct` does not help, it runs the same `ctr image import --all-platforms` (k3d pkg/client/tools.go)",
                     ));
                 }
                 for node in nodes {
