@@ -161,6 +161,9 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         }
     };
     let installed: Vec<&str> = venv.freeze.lines().collect();
+    if let Some(why) = &venv.rebuilt {
+        notes.push(why.clone());
+    }
     notes.push(format!(
         "venv {} ({}): {}",
         venv.dir.display(),

@@ -20,6 +20,8 @@ pub struct Venv {
     pub cached: bool,
     /// `pip freeze` of the venv (what was really installed).
     pub freeze: String,
+    /// Why a cached venv was not reused but built again (its interpreter no longer runs).
+    pub rebuilt: Option<String>,
 }
 
 impl Venv {
@@ -98,6 +100,59 @@ pub fn pip_inputs(vars: &[(String, String)]) -> String {
     out
 }
 
+/// Which interpreter a venv is built on: its resolved path and the file's identity (device, inode,
+/// size, modification time), so a venv is never shared between two Pythons that report the same
+/// version (a pyenv 3.9.18 reinstalled, a distribution's 3.9 beside it).
+pub fn interpreter_identity(python: &str) -> String {
+    let path = if python.contains('/') {
+        Some(PathBuf::from(python))
+    } else {
+        std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(python))
+                .find(|c| c.is_file())
+        })
+    };
+    let resolved = path.and_then(|p| std::fs::canonicalize(p).ok());
+    match resolved
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok().map(|m| (p, m)))
+    {
+        Some((p, m)) => {
+            use std::os::unix::fs::MetadataExt;
+            format!(
+                "{} dev={} ino={} size={} mtime={}",
+                p.display(),
+                m.dev(),
+                m.ino(),
+                m.size(),
+                m.mtime()
+            )
+        }
+        None => format!("{python} (unresolved)"),
+    }
+}
+
+/// Whether the venv's own interpreter still runs: it links to the Python it was made with, which
+/// may be gone since (a pyenv version uninstalled) and leaves `bin/python` dangling.
+fn interpreter_runs(dir: &Path) -> Result<(), String> {
+    let py = dir.join("bin/python");
+    if std::fs::metadata(&py).is_err() {
+        let target = std::fs::read_link(dir.join("bin/python3"))
+            .map(|t| format!(" (it links to {}, which is gone)", t.display()))
+            .unwrap_or_default();
+        return Err(format!("{} does not exist{target}", py.display()));
+    }
+    Cmd::new(&py)
+        .python_isolated()
+        .args(["-c", "import sys"])
+        .quiet()
+        .deadline(Duration::from_secs(30))
+        .run()
+        .map(|_| ())
+        .map_err(|e| format!("{} does not run: {e}", py.display()))
+}
+
 /// `pip_inputs` of this process's environment.
 fn pip_environment() -> String {
     let vars: Vec<(String, String)> = std::env::vars().collect();
@@ -111,30 +166,64 @@ pub fn ensure(
     python_version: &str,
     deadline: Duration,
 ) -> Result<Venv, VenvError> {
-    let root = cache_dir().join("venvs");
-    std::fs::create_dir_all(&root).map_err(|source| VenvError::Io {
-        dir: root.clone(),
+    ensure_in(
+        &cache_dir().join("venvs"),
+        requirements,
+        python,
+        python_version,
+        deadline,
+    )
+}
+
+/// `ensure` with the cache's venvs under `root`.
+pub fn ensure_in(
+    root: &Path,
+    requirements: &str,
+    python: &str,
+    python_version: &str,
+    deadline: Duration,
+) -> Result<Venv, VenvError> {
+    std::fs::create_dir_all(root).map_err(|source| VenvError::Io {
+        dir: root.to_path_buf(),
         source,
     })?;
-    let dir = root.join(key(requirements, python_version, &pip_environment()));
+    let identity = format!("{python_version} {}", interpreter_identity(python));
+    let dir = root.join(key(requirements, &identity, &pip_environment()));
     let done = dir.join(".yadoc-complete");
-    if done.exists() {
+    let mut rebuilt = None;
+    // a complete venv is reused only while its interpreter runs
+    let reusable = |rebuilt: &mut Option<String>| {
+        if !done.exists() {
+            return false;
+        }
+        match interpreter_runs(&dir) {
+            Ok(()) => true,
+            Err(why) => {
+                *rebuilt = Some(format!("the cached venv was built again: {why}"));
+                false
+            }
+        }
+    };
+    if reusable(&mut rebuilt) {
         return Ok(Venv {
             freeze: std::fs::read_to_string(&done).unwrap_or_default(),
             dir,
             cached: true,
+            rebuilt: None,
         });
     }
     let _lock = Lock::acquire(&dir.with_extension("lock"), deadline)?;
-    if done.exists() {
+    if rebuilt.is_none() && reusable(&mut rebuilt) {
         // another run finished it while we waited
         return Ok(Venv {
             freeze: std::fs::read_to_string(&done).unwrap_or_default(),
             dir,
             cached: true,
+            rebuilt: None,
         });
     }
-    // an incomplete dir is a leftover of an interrupted run: start over
+    // an incomplete dir is a leftover of an interrupted run, a complete one whose interpreter is
+    // gone is of no use: start over
     let _ = std::fs::remove_dir_all(&dir);
     // removed again if this run is interrupted or fails before the venv is complete
     let building = cleanup::register(Resource::Dir(dir.clone()));
@@ -182,6 +271,7 @@ pub fn ensure(
         dir,
         cached: false,
         freeze,
+        rebuilt,
     })
 }
 
@@ -280,6 +370,64 @@ mod tests {
             Lock::acquire(&path, Duration::from_millis(50)).is_ok(),
             "released on drop"
         );
+    }
+
+    #[test]
+    fn a_venv_whose_interpreter_is_gone_is_built_again_not_reused() {
+        // python3 with venv and ensurepip is part of the set-up (ci/setup.sh): without it this
+        // test fails, saying so, rather than passing on nothing
+        let python = crate::tiers::prereq::python()
+            .unwrap_or_else(|e| panic!("this test builds a venv: {e} (bash ci/setup.sh)"));
+        let root = tempfile::tempdir().unwrap();
+        let req = "# nothing to install\n";
+        let first = ensure_in(
+            root.path(),
+            req,
+            &python.exe,
+            &python.version,
+            Duration::from_secs(120),
+        )
+        .unwrap();
+        assert!(!first.cached && first.rebuilt.is_none());
+        let again = ensure_in(
+            root.path(),
+            req,
+            &python.exe,
+            &python.version,
+            Duration::from_secs(120),
+        )
+        .unwrap();
+        assert!(again.cached, "a venv whose interpreter runs is reused");
+        // the interpreter it was made with disappears (a pyenv version uninstalled): bin/python3
+        // now links to nothing
+        let link = first.dir.join("bin/python3");
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink("/nonexistent/pyenv/versions/3.9.18/bin/python3", &link)
+            .unwrap();
+        let rebuilt = ensure_in(
+            root.path(),
+            req,
+            &python.exe,
+            &python.version,
+            Duration::from_secs(120),
+        )
+        .unwrap();
+        assert!(!rebuilt.cached, "never reused");
+        let why = rebuilt.rebuilt.expect("the rebuild is said");
+        assert!(
+            why.contains("/nonexistent/pyenv/versions/3.9.18/bin/python3, which is gone"),
+            "{why}"
+        );
+        assert!(interpreter_runs(&rebuilt.dir).is_ok(), "the new venv runs");
+    }
+
+    #[test]
+    fn two_interpreters_of_one_version_get_two_venvs() {
+        let a = interpreter_identity("/bin/sh");
+        let b = interpreter_identity("/bin/ls");
+        assert_ne!(a, b);
+        assert!(a.contains("ino="), "{a}");
+        assert!(interpreter_identity("/nonexistent/python3.9").contains("unresolved"));
     }
 
     #[test]
