@@ -347,18 +347,42 @@ pub fn run_marker(run: &str) -> PathBuf {
     std::env::temp_dir().join(format!("yadoc-run-{run}.lock"))
 }
 
+/// The marker this process holds, for its removal at exit.
+static MARKER_PATH: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
+
 fn hold_marker(run: &str) {
     static MARKER: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
     MARKER.get_or_init(|| {
+        let path = run_marker(run);
         let f = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(run_marker(run))
+            .open(&path)
             .ok()?;
         f.try_lock().ok()?;
+        // a run that ends normally (main returns, exit(3)) removes its marker, still holding the
+        // lock; a killed one leaves it, unlocked, for `yadoc gc`
+        use std::os::unix::ffi::OsStrExt;
+        if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) {
+            if MARKER_PATH.set(c).is_ok() {
+                // SAFETY: remove_marker is an extern "C" fn without arguments that only unlinks
+                unsafe {
+                    libc::atexit(remove_marker);
+                }
+            }
+        }
         Some(f)
     });
+}
+
+extern "C" fn remove_marker() {
+    if let Some(p) = MARKER_PATH.get() {
+        // SAFETY: p is a valid NUL-terminated path; unlink has no other effect
+        unsafe {
+            libc::unlink(p.as_ptr());
+        }
+    }
 }
 
 /// Whether a run's process is alive on this machine: its marker is locked.

@@ -208,7 +208,9 @@ pub fn run() -> Report {
             std::fs::remove_file(&p)
         };
         match removed {
-            Ok(()) if name.ends_with(".lock") => {}
+            Ok(()) if name.ends_with(".lock") => report
+                .removed
+                .push(format!("run marker {} of run {run}", p.display())),
             Ok(()) => report
                 .removed
                 .push(format!("temp dir {} of run {run}", p.display())),

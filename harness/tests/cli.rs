@@ -1065,3 +1065,47 @@ fn github_annotations_land_on_the_finding_lines_with_their_fix() {
         "{out}"
     );
 }
+
+#[test]
+fn three_finished_runs_leave_no_run_marker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().display().to_string();
+    for i in 0..3 {
+        let id = format!("t-marker-{i}");
+        let (code, _, err) = yadoc_env(
+            &[
+                "check",
+                "lesson1",
+                "--lessons",
+                &corrected(),
+                "--tier",
+                "static",
+            ],
+            &[("TMPDIR", &t), ("YADOC_RUN_ID", &id)],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("yadoc-run-"))
+        .collect();
+    assert!(left.is_empty(), "markers left: {left:?}");
+}
+
+#[test]
+fn gc_names_the_marker_of_a_dead_run_it_removes() {
+    // a run killed with SIGKILL leaves its marker (the flock no longer held): gc removes it and
+    // says so, counted with the rest
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("yadoc-run-t-killed-7.lock"), "").unwrap();
+    let t = tmp.path().display().to_string();
+    let (code, out, err) = yadoc_env(&["gc"], &[("TMPDIR", &t)]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    assert!(
+        out.contains("removed run marker") && out.contains("yadoc-run-t-killed-7.lock"),
+        "{out}"
+    );
+    assert!(!tmp.path().join("yadoc-run-t-killed-7.lock").exists());
+    assert!(!out.contains("\n0 leftover(s) removed"), "{out}");
+}
