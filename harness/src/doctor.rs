@@ -86,7 +86,15 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
         fix: docker
             .as_ref()
             .err()
-            .map(|e| format!("{e}: apt-get install docker.io && systemctl start docker"))
+            .map(|e| {
+                if e.starts_with("DOCKER_HOST=") {
+                    e.clone()
+                } else if e.starts_with("docker not found") {
+                    format!("{e}: apt-get install docker.io && systemctl start docker")
+                } else {
+                    format!("{e}: start the engine (systemctl start docker)")
+                }
+            })
             .unwrap_or_default(),
     });
     let subs = crate::tiers::image::substitutions();
@@ -126,7 +134,11 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
             },
             expected: "present, pullable, or a local stand-in".into(),
             required: false,
-            fix: crate::tiers::image::cannot_pull_hint(&base),
+            fix: match &docker {
+                // with no engine to ask, nothing is known of its images
+                Err(e) => format!("cannot tell without an engine that answers ({e})"),
+                Ok(_) => crate::tiers::image::cannot_pull_hint(&base),
+            },
         });
     }
     let k3d = std::env::var("YADOC_K3D").unwrap_or_else(|_| "k3d".into());

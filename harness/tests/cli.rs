@@ -1109,3 +1109,63 @@ fn gc_names_the_marker_of_a_dead_run_it_removes() {
     assert!(!tmp.path().join("yadoc-run-t-killed-7.lock").exists());
     assert!(!out.contains("\n0 leftover(s) removed"), "{out}");
 }
+
+#[test]
+fn a_yadoc_python_that_points_at_nothing_is_named_not_a_missing_install() {
+    let (_, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &corrected(),
+            "--tier",
+            "app",
+        ],
+        &[("YADOC_PYTHON", "/nonexistent/python3")],
+    );
+    let text = format!("{out}{err}");
+    assert!(
+        text.contains("YADOC_PYTHON=/nonexistent/python3 points at nothing"),
+        "{text}"
+    );
+    assert!(!text.contains("install python3 and python3-venv"), "{text}");
+}
+
+#[test]
+fn a_yadoc_python_of_another_version_is_said_to_override_the_images_python() {
+    let (_, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &corrected(),
+            "--tier",
+            "app",
+        ],
+        &[("YADOC_PYTHON", "python3")],
+    );
+    let text = format!("{out}{err}");
+    if text.contains("as the lesson's image") {
+        return; // this python3 is a 3.9: nothing overridden to say
+    }
+    assert!(
+        text.contains("YADOC_PYTHON=python3 overrides the search for a Python 3.9"),
+        "{text}"
+    );
+    assert!(!text.contains("no Python 3.9 was found here"), "{text}");
+}
+
+#[test]
+fn a_docker_host_that_does_not_answer_is_named_and_installing_docker_is_not_suggested() {
+    let (code, out, _) = yadoc_env(
+        &["doctor"],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("DOCKER_HOST=unix:///nonexistent/docker.sock does not answer"),
+        "{out}"
+    );
+    assert!(!out.contains("apt-get install docker.io"), "{out}");
+    assert!(!out.contains("no local stand-in exists"), "{out}");
+}

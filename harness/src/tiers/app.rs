@@ -76,6 +76,14 @@ pub fn run(lesson: &Lesson) -> Vec<Outcome> {
         .clone()
         .filter(|v| !python.version.starts_with(&format!("{v}.")));
     let mut notes = vec![match &differs {
+        Some(v) if std::env::var_os("YADOC_PYTHON").is_some() => format!(
+            "Python {} from {}: YADOC_PYTHON={} overrides the search for a Python {v}, the lesson's image's (FROM {} at {name}:{})",
+            python.version,
+            python.exe,
+            python.exe,
+            spec.base_image,
+            spec.from_line
+        ),
         Some(v) => format!(
             "Python {} from {}: the lesson's image has Python {v} (FROM {} at {name}:{}), and no Python {v} was found here (python{v} on PATH, pyenv, YADOC_PYTHON)",
             python.version, python.exe, spec.base_image, spec.from_line

@@ -64,7 +64,17 @@ pub struct Python {
 }
 
 pub fn python() -> Result<Python, String> {
-    probe_python(&std::env::var("YADOC_PYTHON").unwrap_or_else(|_| "python3".into()))
+    match std::env::var("YADOC_PYTHON") {
+        // an explicit choice: what it names is the environment's problem, said as such
+        Ok(exe) => probe_python(&exe).map_err(|e| {
+            if e.ends_with("not found (install python3 and python3-venv)") {
+                format!("YADOC_PYTHON={exe} points at nothing (set it to a python3 with venv, or unset it)")
+            } else {
+                format!("YADOC_PYTHON={exe}: {e}")
+            }
+        }),
+        Err(_) => probe_python("python3"),
+    }
 }
 
 /// The Python the app tier runs a lesson's app on: `YADOC_PYTHON` when set (an explicit choice),
@@ -165,10 +175,17 @@ fn ask_docker() -> Result<Docker, String> {
         Err(e) if e.is_missing_program() => {
             Err("docker not found (install docker.io and start the engine)".into())
         }
-        Err(e) => Err(format!(
-            "the docker engine does not answer: {}",
-            crate::process::tail(&e.output(), 1)
-        )),
+        // the client is there and was pointed elsewhere: that setting is what to look at
+        Err(e) => Err(match std::env::var("DOCKER_HOST") {
+            Ok(host) if !host.is_empty() => format!(
+                "DOCKER_HOST={host} does not answer (start the engine it names, or unset DOCKER_HOST for the local one): {}",
+                crate::process::tail(&e.output(), 1)
+            ),
+            _ => format!(
+                "the docker engine does not answer: {}",
+                crate::process::tail(&e.output(), 1)
+            ),
+        }),
     }
 }
 
