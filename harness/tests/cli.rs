@@ -283,7 +283,10 @@ fn the_app_tier_runs_on_the_images_python_and_a_failure_on_another_is_no_lesson_
             &[("YADOC_PYTHON", "python3")],
             &[],
         );
-        assert!(text.contains("the lesson's image has Python 3.9"), "{text}");
+        assert!(
+            text.contains("YADOC_PYTHON=python3 overrides the search for a Python 3.9"),
+            "{text}"
+        );
         return;
     };
     let py312 = py312.display().to_string();
