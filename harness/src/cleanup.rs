@@ -94,7 +94,7 @@ pub fn keep() -> bool {
 
 fn release(r: &Resource) {
     if keep() {
-        eprintln!("yadoc: YADOC_KEEP=1, keeping {r}");
+        crate::say!("yadoc: YADOC_KEEP=1, keeping {r}");
         return;
     }
     let result = match r {
@@ -186,7 +186,7 @@ fn release(r: &Resource) {
         }
     };
     if let Err(e) = result {
-        eprintln!("yadoc: could not remove {r}: {e}");
+        crate::say!("yadoc: could not remove {r}: {e}");
     }
 }
 
@@ -311,14 +311,14 @@ pub fn stop_if_interrupted() {
 pub fn install_signal_handlers() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
-        eprintln!("yadoc: cannot install signal handlers; an interrupted run may leave resources (yadoc gc removes them)");
+        crate::say!("yadoc: cannot install signal handlers; an interrupted run may leave resources (yadoc gc removes them)");
         return;
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
             CLEANING.with(|c| c.set(true));
             INTERRUPTED.store(true, Ordering::SeqCst);
-            eprintln!("\nyadoc: interrupted, cleaning up");
+            crate::say!("\nyadoc: interrupted, cleaning up");
             release_all();
             // a step under way when the signal came may have registered something since: a second
             // pass (nothing new can start now)

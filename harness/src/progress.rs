@@ -5,6 +5,36 @@
 //! spinners instead of through them.
 
 use std::io::IsTerminal;
+
+/// `eprintln!` that never panics: a reader that went away (`yadoc … 2>&1 | head -2`, EPIPE) must
+/// not crash a run, which still has its resources to release and its exit code to give.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// `println!` that never panics (see `say!`).
+#[macro_export]
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` that never panics (see `say!`).
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut o = std::io::stdout();
+        let _ = write!(o, $($t)*);
+        let _ = o.flush();
+    }};
+}
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -37,7 +67,7 @@ fn echo_to(m: &MultiProgress, line: &str, live: bool) {
     if live {
         let _ = m.println(line);
     } else {
-        eprintln!("{line}");
+        crate::say!("{line}");
     }
 }
 
@@ -56,7 +86,7 @@ impl Progress {
             Some(spinner(spinners(), &what))
         } else {
             if std::env::var_os("YADOC_QUIET").is_none() {
-                eprintln!("… {what}");
+                crate::say!("… {what}");
             }
             None
         };

@@ -1172,3 +1172,20 @@ fn a_docker_host_that_does_not_answer_is_named_and_installing_docker_is_not_sugg
     assert!(!out.contains("apt-get install docker.io"), "{out}");
     assert!(!out.contains("no local stand-in exists"), "{out}");
 }
+
+#[test]
+fn a_closed_stdout_and_stderr_never_crash_a_run() {
+    // `yadoc check … 2>&1 | head -2`: the reader goes away; yadoc finishes its run and exits with
+    // its own code, never 101 (a panic on EPIPE) and never with resources left
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args(["check", "--lessons", &lessons(), "--tier", "static"])
+        .env_remove("YADOC_REQUIRE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

@@ -128,7 +128,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("yadoc: error: {e:#}");
+            yadoc::say!("yadoc: error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -156,7 +156,7 @@ fn run() -> anyhow::Result<ExitCode> {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let tiers = parse_tiers(&tier)?;
             let loaded = yadoc::course::load_noting(&dir, &names, |p| {
-                eprintln!(
+                yadoc::say!(
                     "yadoc: note: {} has no fenced code block: not a lesson, skipped",
                     p.display()
                 )
@@ -168,14 +168,14 @@ fn run() -> anyhow::Result<ExitCode> {
             let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes)
                 .with_run(report::RunInfo::new(wall, clock.elapsed()));
             match format {
-                Format::Text => print!(
+                Format::Text => yadoc::out!(
                     "{}",
                     report::text::render(&report, &loaded, std::io::stdout().is_terminal())
                 ),
-                Format::Json => print!("{}", report::json::render(&report)),
-                Format::Junit => print!("{}", report::junit::render(&report, &loaded)),
-                Format::Markdown => print!("{}", report::markdown::render(&report)),
-                Format::Github => print!(
+                Format::Json => yadoc::out!("{}", report::json::render(&report)),
+                Format::Junit => yadoc::out!("{}", report::junit::render(&report, &loaded)),
+                Format::Markdown => yadoc::out!("{}", report::markdown::render(&report)),
+                Format::Github => yadoc::out!(
                     "{}",
                     report::github::render(&report, &yadoc::fix::repo_root(&dir), &dir)
                 ),
@@ -202,25 +202,28 @@ fn run() -> anyhow::Result<ExitCode> {
             let fixes = yadoc::fix::plan(&dir, &loaded, &tiers)?;
             yadoc::cleanup::wait_if_interrupted();
             for f in &fixes.fixed {
-                eprintln!("fixed: {} at {}:{} — {}", f.check, f.lesson, f.line, f.fix);
+                yadoc::say!("fixed: {} at {}:{} — {}", f.check, f.lesson, f.line, f.fix);
             }
             for f in &fixes.manual {
-                eprintln!(
+                yadoc::say!(
                     "needs a human: {} at {}:{} — {}",
-                    f.check, f.lesson, f.line, f.fix
+                    f.check,
+                    f.lesson,
+                    f.line,
+                    f.fix
                 );
             }
             for n in &fixes.not_run {
-                eprintln!("not run (its fixes are unknown): {n}");
+                yadoc::say!("not run (its fixes are unknown): {n}");
             }
             if write {
                 for (file, text) in &fixes.fixed_text {
                     std::fs::write(dir.join(file), text)
                         .with_context(|| format!("cannot write {}", dir.join(file).display()))?;
-                    eprintln!("wrote {}", dir.join(file).display());
+                    yadoc::say!("wrote {}", dir.join(file).display());
                 }
             } else {
-                print!(
+                yadoc::out!(
                     "{}",
                     yadoc::fix::unified_diff(&dir, &yadoc::fix::repo_root(&dir), &fixes)
                 );
@@ -235,8 +238,8 @@ fn run() -> anyhow::Result<ExitCode> {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             match tier.as_deref() {
-                None | Some("static") => print!("{}", yadoc::plan::render(&l)),
-                Some("cluster") => print!("{}", yadoc::plan::render_cluster(&l)),
+                None | Some("static") => yadoc::out!("{}", yadoc::plan::render(&l)),
+                Some("cluster") => yadoc::out!("{}", yadoc::plan::render_cluster(&l)),
                 Some(other) => anyhow::bail!(
                     "`plan --tier {other}`: plans exist for static (the default) and cluster"
                 ),
@@ -247,21 +250,21 @@ fn run() -> anyhow::Result<ExitCode> {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let lessons = yadoc::course::load(&dir, &[]).unwrap_or_default();
             let items = yadoc::doctor::items(&lessons);
-            print!("{}", yadoc::doctor::render(&items));
+            yadoc::out!("{}", yadoc::doctor::render(&items));
             Ok(ExitCode::from(yadoc::doctor::exit_code(&items)))
         }
         Command::Gc => {
             let report = yadoc::gc::run();
             for r in &report.removed {
-                println!("removed {r}");
+                yadoc::outln!("removed {r}");
             }
             for l in &report.left {
-                println!("left alone: {l}");
+                yadoc::outln!("left alone: {l}");
             }
             for f in &report.failed {
-                println!("could not remove {f}");
+                yadoc::outln!("could not remove {f}");
             }
-            println!(
+            yadoc::outln!(
                 "{} leftover(s) removed, {} run(s) left alone, {} failure(s)",
                 report.removed.len(),
                 report.left.len(),
@@ -301,8 +304,8 @@ fn run() -> anyhow::Result<ExitCode> {
                 .block_on(yadoc::load::run(&spec))
                 .map_err(anyhow::Error::msg)?;
             match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-                _ => println!("{report}"),
+                Format::Json => yadoc::outln!("{}", serde_json::to_string_pretty(&report)?),
+                _ => yadoc::outln!("{report}"),
             }
             Ok(if report.failed > 0 {
                 ExitCode::from(1)
@@ -345,7 +348,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     Change::Unchanged => "unchanged",
                     Change::Differs => "overwritten (--force)",
                 };
-                println!("{} ({what})", p.display());
+                yadoc::outln!("{} ({what})", p.display());
             }
             Ok(ExitCode::SUCCESS)
         }
