@@ -183,6 +183,28 @@ pub fn run() -> Report {
         }
     }
 
+    // superseded builds no tag names: docker rmi without -f leaves one a container still uses
+    for id in crate::tiers::docker::dangling_images() {
+        match Cmd::new("docker")
+            .args(["rmi", &id])
+            .quiet()
+            .deadline(Duration::from_secs(60))
+            .run()
+        {
+            Ok(_) => report.removed.push(format!(
+                "dangling image {} (a build of yadoc's that a later one superseded)",
+                id.trim_start_matches("sha256:")
+                    .chars()
+                    .take(12)
+                    .collect::<String>()
+            )),
+            Err(e) => report.failed.push(format!(
+                "dangling image {id}: {}",
+                crate::process::tail(&e.output(), 1)
+            )),
+        }
+    }
+
     // temp dirs and markers of dead runs
     let tmp = std::env::temp_dir();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&tmp)

@@ -622,3 +622,113 @@ fn sigint_at_any_moment_of_a_cold_app_start_or_an_image_run_leaves_nothing_and_s
         );
     }
 }
+
+/// The image id a tag points at, if it exists.
+fn image_id(what: &str) -> Option<String> {
+    let out = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", what])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[test]
+fn a_lesson_edited_twice_leaves_no_dangling_image_of_yadocs() {
+    if !docker_ready() {
+        return;
+    }
+    // each edit of the build context moves yadoc/<lesson>:cache; the image it left is removed
+    // when nothing else uses it (it has no other tag, no container)
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["lesson1.md", "lesson1.yaml", "course.yaml"] {
+        let from = root().join("fixtures/corrected").join(f);
+        if from.exists() {
+            std::fs::copy(&from, dir.path().join(f)).unwrap();
+        }
+    }
+    let edit = |n: u32| {
+        let text = std::fs::read_to_string(root().join("fixtures/corrected/lesson1.md")).unwrap();
+        // after the pip install, so the edit costs a layer, not an install
+        let text = text.replacen(
+            "COPY . .\n",
+            &format!("COPY . .\nENV YADOC_TEST_EDIT={n}-{}\n", std::process::id()),
+            1,
+        );
+        std::fs::write(dir.path().join("lesson1.md"), text).unwrap();
+    };
+    let build = |run: &str| {
+        let out = yadoc(
+            run,
+            &[
+                "check",
+                "lesson1",
+                "--lessons",
+                &dir.path().display().to_string(),
+                "--tier",
+                "image",
+            ],
+        )
+        .output()
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(stdout.contains("image.build"), "{stdout}");
+        image_id("yadoc/lesson1:cache").expect("the cache tag")
+    };
+    edit(1);
+    let first = build(&run_id("edit-1"));
+    edit(2);
+    let second = build(&run_id("edit-2"));
+    assert_ne!(first, second, "the edit changed the image");
+    assert_eq!(
+        image_id(&first),
+        None,
+        "the image the cache tag left ({first}) is removed"
+    );
+}
+
+#[test]
+fn a_superseded_build_of_yadocs_is_found_as_dangling_and_a_fresh_one_is_left_to_its_build() {
+    if !docker_ready() {
+        return;
+    }
+    let Some(base) = yadoc::tiers::docker::stand_in_for("python:3.9") else {
+        assert!(
+            !required("image"),
+            "the stand-in is part of set-up (ci/base-images.sh)"
+        );
+        eprintln!("SKIPPED: no stand-in for python:3.9 here (bash ci/base-images.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("yadoc/t-dangling:{}", std::process::id());
+    let build = |n: u32| {
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!("FROM {base}\nLABEL org.yadoc.image=1\nENV N={n}\n"),
+        )
+        .unwrap();
+        let out = Command::new("docker")
+            .args(["build", "-q", "-t", &tag])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        image_id(&tag).unwrap()
+    };
+    let first = build(1);
+    let second = build(2);
+    assert_ne!(first, second);
+    // the tag moved: the first build is dangling, found by yadoc's label
+    assert!(yadoc::tiers::docker::dangling_images_older_than(0).contains(&first));
+    // but gc's own listing leaves what the last ten minutes made to the build that made it
+    assert!(!yadoc::tiers::docker::dangling_images().contains(&first));
+    for id in [&first, &second] {
+        let _ = Command::new("docker").args(["rmi", "-f", id]).output();
+    }
+}

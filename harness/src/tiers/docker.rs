@@ -205,8 +205,11 @@ pub fn build(
         .arg(iidfile)
         .args(["--label", &format!("{IMAGE_LABEL}=1")])
         .args(["-t", tag]);
-    if let Some(cache) = cache_tag(tag) {
-        cmd = cmd.args(["-t", &cache]);
+    let cache = cache_tag(tag);
+    // the image the cache tag points at now: once the tag moves, it may be left with no tag at all
+    let superseded = cache.as_deref().and_then(image_id);
+    if let Some(cache) = &cache {
+        cmd = cmd.args(["-t", cache]);
     }
     let out = cmd
         .args(["-f"])
@@ -218,7 +221,82 @@ pub fn build(
         .unwrap_or_default()
         .trim()
         .to_string();
+    if let Some(old) = superseded.filter(|old| *old != id) {
+        remove_if_unused(&old);
+    }
     Ok((id, out.stdout))
+}
+
+/// The id of the image `what` names, if it exists.
+pub fn image_id(what: &str) -> Option<String> {
+    docker()
+        .args(["image", "inspect", "--format", "{{.Id}}", what])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .ok()
+        .map(|o| o.stdout.trim().to_string())
+        .filter(|id| !id.is_empty())
+}
+
+/// Remove a superseded build of yadoc's when nothing uses it: no tag left (another run's tag
+/// keeps it) and no container (`docker rmi` without -f refuses then). Its layers shared with the
+/// new build are the new build's parents and stay; the ones only it used go (about 170 MB for
+/// lesson 2's image).
+fn remove_if_unused(id: &str) {
+    let tags = docker()
+        .args(["image", "inspect", "--format", "{{len .RepoTags}}", id])
+        .quiet()
+        .deadline(SHORT)
+        .run();
+    if tags.is_ok_and(|o| o.stdout.trim() == "0") {
+        let _ = docker().args(["rmi", id]).quiet().deadline(SHORT).run();
+    }
+}
+
+/// Images of yadoc's (`org.yadoc.image`) that no tag names any more: builds superseded by a later
+/// one (a tag moved) that a killed run could not remove. Not those of the last ten minutes: a
+/// build under way commits its image a moment before it tags it.
+pub fn dangling_images() -> Vec<String> {
+    dangling_images_older_than(600)
+}
+
+/// `dangling_images`, of those at least `seconds` old.
+pub fn dangling_images_older_than(seconds: i64) -> Vec<String> {
+    let recent = |id: &String| {
+        docker()
+            .args(["image", "inspect", "--format", "{{.Created}}", id])
+            .quiet()
+            .deadline(SHORT)
+            .run()
+            .ok()
+            .and_then(|o| o.stdout.trim().parse::<k8s_openapi::jiff::Timestamp>().ok())
+            .is_none_or(|t| {
+                k8s_openapi::jiff::Timestamp::now().as_second() - t.as_second() < seconds
+            })
+    };
+    let ids: Vec<String> = docker()
+        .args([
+            "images",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            "dangling=true",
+            "--filter",
+            &format!("label={IMAGE_LABEL}"),
+        ])
+        .quiet()
+        .deadline(SHORT)
+        .run()
+        .map(|o| {
+            o.stdout
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.into_iter().filter(|id| !recent(id)).collect()
 }
 
 /// The tag that keeps a lesson's last built image as build cache: `yadoc/<lesson>:cache`. Removing
