@@ -275,6 +275,22 @@ pub fn release_all() {
     }
 }
 
+/// `release_all`, saying each release on stderr (after an interrupt the user waits for it).
+fn release_all_saying() {
+    let all: Vec<(u64, Resource)> = REGISTRY
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
+    for (_, r) in all.iter().rev() {
+        let verb = match r {
+            Resource::ProcessGroup(_) => "stopping",
+            _ => "removing",
+        };
+        crate::say!("yadoc: {verb} {r}");
+        release(r);
+    }
+}
+
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// True once SIGINT/SIGTERM arrived: the run's results are void, the handler is cleaning up and
@@ -318,11 +334,15 @@ pub fn install_signal_handlers() {
         if let Some(sig) = signals.forever().next() {
             CLEANING.with(|c| c.set(true));
             INTERRUPTED.store(true, Ordering::SeqCst);
-            crate::say!("\nyadoc: interrupted, cleaning up");
-            release_all();
+            crate::say!(
+                "\nyadoc: interrupted ({}): no new step starts; stopping and removing what this run made",
+                if sig == SIGINT { "SIGINT" } else { "SIGTERM" }
+            );
+            release_all_saying();
             // a step under way when the signal came may have registered something since: a second
             // pass (nothing new can start now)
-            release_all();
+            release_all_saying();
+            crate::say!("yadoc: cleaned up; exit {}", 128 + sig);
             std::process::exit(128 + sig);
         }
     });

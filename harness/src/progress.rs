@@ -112,9 +112,16 @@ impl Progress {
             b.finish_and_clear();
         }
         if std::env::var_os("YADOC_QUIET").is_none() {
+            // a step the user interrupted did not fail: it was stopped
+            let mark = if ok {
+                "✓"
+            } else if crate::cleanup::interrupted() {
+                "⊘ interrupted:"
+            } else {
+                "✗"
+            };
             echo(&format!(
-                "{} {} ({:.1}s)",
-                if ok { "✓" } else { "✗" },
+                "{mark} {} ({:.1}s)",
                 self.what,
                 self.started.elapsed().as_secs_f64()
             ));

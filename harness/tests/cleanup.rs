@@ -210,6 +210,19 @@ fn sigint_during_the_image_tier_leaves_nothing_behind() {
     let code = interrupt(&mut child);
     assert_eq!(code, 130, "exit code after SIGINT");
     assert_nothing_left(&run);
+    // it says what it stops and removes, and calls the interrupted step interrupted, not failed
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(err.contains("yadoc: interrupted"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("yadoc: removing ") || l.starts_with("yadoc: stopping ")),
+        "each release is said: {err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("✗ ")),
+        "no step is called failed: {err}"
+    );
     // and nothing arrives late (a build the daemon finished after the client was gone)
     std::thread::sleep(Duration::from_secs(5));
     assert_nothing_left(&run);
