@@ -1189,3 +1189,27 @@ fn a_closed_stdout_and_stderr_never_crash_a_run() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+#[test]
+fn an_unwritable_venv_cache_is_an_environment_error_naming_the_variable() {
+    // a file where the cache directory should be: no directory can be made there, even as root
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("not-a-dir");
+    std::fs::write(&cache, "").unwrap();
+    let c = cache.display().to_string();
+    let (code, out, err) = yadoc_env(
+        &[
+            "check",
+            "lesson1",
+            "--lessons",
+            &corrected(),
+            "--tier",
+            "app",
+        ],
+        &[("YADOC_CACHE", &c)],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains(&format!("YADOC_CACHE={c}")), "{err}");
+    assert!(err.contains("os error"), "the OS error named: {err}");
+    assert!(!out.contains("app.install"), "no lesson finding: {out}");
+}

@@ -60,6 +60,28 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("yadoc-cache"))
 }
 
+/// The venv cache can be written, or why not, naming the setting that chose it: an environment
+/// problem, never a finding of the lesson the app tier was running.
+pub fn cache_writable() -> Result<(), String> {
+    let dir = cache_dir().join("venvs");
+    let chosen = match (
+        std::env::var("YADOC_CACHE"),
+        std::env::var("XDG_CACHE_HOME"),
+    ) {
+        (Ok(v), _) => format!("YADOC_CACHE={v}"),
+        (_, Ok(v)) => format!("XDG_CACHE_HOME={v}"),
+        _ => "the default cache (~/.cache/yadoc)".to_string(),
+    };
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| tempfile::tempfile_in(&dir).map(|_| ()))
+        .map_err(|e| {
+            format!(
+                "{chosen}: the venv cache {} cannot be written ({e}); point YADOC_CACHE at a writable directory",
+                dir.display()
+            )
+        })
+}
+
 /// The cache key of a venv: requirements, Python version and pip's environment (`pip_inputs`).
 pub fn key(requirements: &str, python_version: &str, pip: &str) -> String {
     let digest = Sha256::digest(format!("{python_version}\n{requirements}\n--\n{pip}").as_bytes());

@@ -155,6 +155,9 @@ fn run() -> anyhow::Result<ExitCode> {
         } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let tiers = parse_tiers(&tier)?;
+            if tiers.contains(&Tier::App) {
+                yadoc::tiers::venv::cache_writable().map_err(anyhow::Error::msg)?;
+            }
             let loaded = yadoc::course::load_noting(&dir, &names, |p| {
                 yadoc::say!(
                     "yadoc: note: {} has no fenced code block: not a lesson, skipped",
@@ -198,6 +201,9 @@ fn run() -> anyhow::Result<ExitCode> {
         } => {
             let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
             let tiers = parse_tiers(&tier)?;
+            if tiers.contains(&Tier::App) {
+                yadoc::tiers::venv::cache_writable().map_err(anyhow::Error::msg)?;
+            }
             let loaded = yadoc::course::load(&dir, &names)?;
             let fixes = yadoc::fix::plan(&dir, &loaded, &tiers)?;
             yadoc::cleanup::wait_if_interrupted();
