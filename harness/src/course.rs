@@ -5,17 +5,51 @@ use std::path::{Path, PathBuf};
 use crate::error::LessonError;
 use crate::lesson::Lesson;
 
-/// The lessons directory: `$YADOC_LESSONS`, else `lessons/` of the current directory, else the
-/// project's own `lessons/` (so tests and the binary work from any working directory).
+/// The lessons directory: `$YADOC_LESSONS` (an explicit choice), else the nearest `lessons/` with a
+/// `course.yaml` from the current directory up (as git finds `.git`), else the `lessons/` of the
+/// checkout yadoc was built in. A user standing in another clone checks that clone's lessons.
 pub fn default_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("YADOC_LESSONS") {
         return PathBuf::from(d);
     }
-    let local = PathBuf::from("lessons");
-    if local.join("course.yaml").exists() {
-        return local;
+    if let Ok(here) = std::env::current_dir() {
+        for dir in here.ancestors() {
+            let lessons = dir.join("lessons");
+            if lessons.join("course.yaml").is_file() {
+                return if dir == here {
+                    PathBuf::from("lessons")
+                } else {
+                    lessons
+                };
+            }
+        }
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons")
+    normalized(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons"))
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (for paths yadoc prints).
+pub fn normalized(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A note for the user when the lessons come from anywhere but `./lessons`.
+pub fn where_from(dir: &Path) -> Option<String> {
+    (dir != Path::new("lessons")).then(|| {
+        format!(
+            "yadoc: lessons from {}",
+            crate::report::text::relative_to_here(dir)
+        )
+    })
 }
 
 /// `lesson2`, `lesson2.md` or a path → the lesson file.

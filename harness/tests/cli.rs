@@ -1213,3 +1213,41 @@ fn an_unwritable_venv_cache_is_an_environment_error_naming_the_variable() {
     assert!(err.contains("os error"), "the OS error named: {err}");
     assert!(!out.contains("app.install"), "no lesson finding: {out}");
 }
+
+#[test]
+fn the_lessons_are_found_from_where_the_user_stands_never_the_build_trees() {
+    // another checkout's lessons/ (edited), and the user standing in a subdirectory of it
+    let clone = tempfile::tempdir().unwrap();
+    let lessons = clone.path().join("lessons");
+    std::fs::create_dir_all(&lessons).unwrap();
+    for e in std::fs::read_dir(lessons_dir()).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, lessons.join(p.file_name().unwrap())).unwrap();
+    }
+    // an edit only that checkout has: lesson 1's Dockerfile fenced as bash
+    let l1 = lessons.join("lesson1.md");
+    let text = std::fs::read_to_string(&l1).unwrap();
+    std::fs::write(&l1, text.replacen("``` dockerfile", "``` bash", 1)).unwrap();
+    let sub = clone.path().join("notes/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args(["check", "lesson1", "--tier", "static"])
+        .current_dir(&sub)
+        .env("YADOC_QUIET", "1")
+        .env_remove("YADOC_LESSONS")
+        .env_remove("YADOC_REQUIRE")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stderr.contains("yadoc: lessons from ../../lessons"),
+        "the directory is said when it is not ./lessons: {stderr}"
+    );
+    assert!(
+        stdout.contains("markdown.block-language") && stdout.contains("../../lessons/lesson1.md:"),
+        "that checkout's edited lesson, its path as the user would type it: {stdout}"
+    );
+}

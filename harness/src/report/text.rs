@@ -109,11 +109,30 @@ pub fn relative_to_here(path: &std::path::Path) -> String {
     };
     match (abs, here) {
         (Some(a), Some(h)) => {
-            let a = std::fs::canonicalize(&a).unwrap_or(a);
+            let a = std::fs::canonicalize(&a).unwrap_or_else(|_| crate::course::normalized(&a));
             let h = std::fs::canonicalize(&h).unwrap_or(h);
-            a.strip_prefix(&h)
-                .map(|r| r.display().to_string())
-                .unwrap_or_else(|_| path.display().to_string())
+            if let Ok(r) = a.strip_prefix(&h) {
+                return r.display().to_string();
+            }
+            // above or beside the current directory: `../../lessons/lesson1.md`, as long as the
+            // two share more than the root
+            let shared = a
+                .components()
+                .zip(h.components())
+                .take_while(|(x, y)| x == y)
+                .count();
+            if shared <= 1 {
+                return a.display().to_string();
+            }
+            let ups = h.components().count() - shared;
+            let mut r = std::path::PathBuf::new();
+            for _ in 0..ups {
+                r.push("..");
+            }
+            for c in a.components().skip(shared) {
+                r.push(c);
+            }
+            r.display().to_string()
         }
         _ => path.display().to_string(),
     }

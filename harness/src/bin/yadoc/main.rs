@@ -124,6 +124,15 @@ fn parse_tiers(names: &[String]) -> anyhow::Result<Vec<Tier>> {
         .collect()
 }
 
+/// The default lessons directory, said when it is not `./lessons`.
+fn default_lessons() -> std::path::PathBuf {
+    let dir = yadoc::course::default_dir();
+    if let Some(note) = yadoc::course::where_from(&dir) {
+        yadoc::say!("{note}");
+    }
+    dir
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
@@ -153,7 +162,7 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             report_dir,
         } => {
-            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let dir = lessons_dir.unwrap_or_else(default_lessons);
             let tiers = parse_tiers(&tier)?;
             if tiers.contains(&Tier::App) {
                 yadoc::tiers::venv::cache_writable().map_err(anyhow::Error::msg)?;
@@ -199,7 +208,7 @@ fn run() -> anyhow::Result<ExitCode> {
             tier,
             write,
         } => {
-            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let dir = lessons_dir.unwrap_or_else(default_lessons);
             let tiers = parse_tiers(&tier)?;
             if tiers.contains(&Tier::App) {
                 yadoc::tiers::venv::cache_writable().map_err(anyhow::Error::msg)?;
@@ -241,7 +250,7 @@ fn run() -> anyhow::Result<ExitCode> {
             lessons_dir,
             tier,
         } => {
-            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let dir = lessons_dir.unwrap_or_else(default_lessons);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             match tier.as_deref() {
                 None | Some("static") => yadoc::out!("{}", yadoc::plan::render(&l)),
@@ -253,7 +262,7 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor { lessons_dir } => {
-            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let dir = lessons_dir.unwrap_or_else(default_lessons);
             let lessons = yadoc::course::load(&dir, &[]).unwrap_or_default();
             let items = yadoc::doctor::items(&lessons);
             yadoc::out!("{}", yadoc::doctor::render(&items));
@@ -326,7 +335,7 @@ fn run() -> anyhow::Result<ExitCode> {
             lessons_dir,
         } => {
             use yadoc::extract::Change;
-            let dir = lessons_dir.unwrap_or_else(yadoc::course::default_dir);
+            let dir = lessons_dir.unwrap_or_else(default_lessons);
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             if l.files.is_empty() {
                 anyhow::bail!(
