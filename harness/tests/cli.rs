@@ -1251,3 +1251,18 @@ fn the_lessons_are_found_from_where_the_user_stands_never_the_build_trees() {
         "that checkout's edited lesson, its path as the user would type it: {stdout}"
     );
 }
+
+#[test]
+fn a_tier_asked_for_that_ran_nothing_is_said_at_the_end() {
+    let (code, out, err) = yadoc_env(
+        &["check", "--lessons", &lessons(), "--tier", "cluster"],
+        &[("YADOC_K3D", "/nonexistent/k3d")],
+    );
+    assert_eq!(code, 0, "skipped, as the README documents: {out}{err}");
+    assert!(out.contains("3 skipped"), "each listed as skipped: {out}");
+    assert!(
+        err.trim_end()
+            .ends_with("yadoc: nothing of the cluster tier ran here: /nonexistent/k3d not found (install k3d v5: https://k3d.io; the nightly workflow pins it)"),
+        "{err}"
+    );
+}

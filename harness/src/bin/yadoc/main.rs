@@ -196,6 +196,23 @@ fn run() -> anyhow::Result<ExitCode> {
                 report::dir::write(&dir, &report, &loaded)
                     .with_context(|| format!("cannot write the report to {}", dir.display()))?;
             }
+            // a tier asked for that ran nothing is never silent, whatever the exit code
+            for t in &tiers {
+                let mine: Vec<_> = report.outcomes.iter().filter(|o| o.tier == *t).collect();
+                let skipped = |o: &&yadoc::checks::finding::Outcome| match &o.status {
+                    yadoc::checks::finding::Status::Skipped { reason } => Some(reason.clone()),
+                    _ => None,
+                };
+                if !mine.is_empty() && mine.iter().all(|o| skipped(o).is_some()) {
+                    let mut why: Vec<String> = mine.iter().filter_map(skipped).collect();
+                    why.dedup();
+                    yadoc::say!(
+                        "yadoc: nothing of the {} tier ran here: {}",
+                        t.as_str(),
+                        why.join("; ")
+                    );
+                }
+            }
             Ok(if report.has_failures() {
                 ExitCode::from(1)
             } else {
