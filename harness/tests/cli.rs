@@ -1266,3 +1266,63 @@ fn a_tier_asked_for_that_ran_nothing_is_said_at_the_end() {
         "{err}"
     );
 }
+
+#[test]
+fn colour_follows_no_color_clicolor_force_and_the_color_flag_as_cargo_does() {
+    let dir = lessons();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec!["check", "lesson2", "--lessons", &dir, "--tier", "static"];
+        a.extend_from_slice(args);
+        let (_, out, _) = yadoc_with(&a, env, &["NO_COLOR", "CLICOLOR_FORCE", "FORCE_COLOR"]);
+        out.contains("\u{1b}[")
+    };
+    assert!(!run(&[], &[]), "a pipe is no terminal: no colour");
+    assert!(
+        run(&[], &[("CLICOLOR_FORCE", "1")]),
+        "CLICOLOR_FORCE forces it"
+    );
+    assert!(run(&[], &[("FORCE_COLOR", "1")]));
+    assert!(
+        !run(&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]),
+        "NO_COLOR wins in auto"
+    );
+    assert!(
+        run(&["--color", "always"], &[("NO_COLOR", "1")]),
+        "the flag wins over both"
+    );
+    assert!(!run(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+}
+
+#[test]
+fn load_refuses_a_format_it_cannot_print_and_the_help_describes_every_argument() {
+    let (code, _, err) = yadoc(&["load", "http://127.0.0.1:9/", "--format", "junit"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid value 'junit'"), "{err}");
+    let (_, help, _) = yadoc(&["--help"]);
+    assert!(
+        help.contains("Exit codes") && help.contains("YADOC_REQUIRE"),
+        "{help}"
+    );
+    for (sub, arg) in [
+        ("check", "[LESSON]..."),
+        ("check", "--lessons <DIR>"),
+        ("extract", "--out <OUT>"),
+        ("extract", "<LESSON>"),
+        ("plan", "<LESSON>"),
+        ("fix", "--lessons <DIR>"),
+        ("doctor", "--lessons <DIR>"),
+    ] {
+        let (_, h, _) = yadoc(&[sub, "--help"]);
+        let lines: Vec<&str> = h.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(arg))
+            .unwrap_or_else(|| panic!("{sub} --help has no {arg}: {h}"));
+        // the description on the same line, or (clap's long layout) indented on the next
+        let described = lines[at].trim_start().len() > arg.len() + 4
+            || lines
+                .get(at + 1)
+                .is_some_and(|n| n.starts_with("          ") && !n.trim().is_empty());
+        assert!(described, "{sub} --help describes {arg}: {h}");
+    }
+}

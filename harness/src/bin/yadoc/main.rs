@@ -10,15 +10,59 @@ use clap::{Parser, Subcommand, ValueEnum};
 use yadoc::checks::finding::Tier;
 use yadoc::report::{self, Report};
 
+const AFTER_HELP: &str = "\
+Exit codes (check): 0 nothing unexpected failed (known drift is expected); 1 failures; 2 usage or \
+environment errors. doctor: the sum of 1 (app), 2 (image), 4 (cluster) for the tiers that cannot \
+run.
+
+Environment: YADOC_REQUIRE (tiers that must run: app,image,cluster,workflows,corpus,all), \
+YADOC_LESSONS, YADOC_PYTHON, YADOC_CACHE, YADOC_BASE_IMAGES, YADOC_KEEP, YADOC_RUN_ID, YADOC_QUIET, \
+YADOC_K3S_IMAGE, YADOC_K3D / YADOC_KUBECTL / YADOC_DOCKER / YADOC_CURL / YADOC_YQ, \
+YADOC_REGISTRY_USERNAME / YADOC_REGISTRY_PASSWORD / YADOC_REGISTRY_MIRROR, NO_COLOR, \
+CLICOLOR_FORCE / FORCE_COLOR. The README describes each.";
+
 #[derive(Parser)]
 #[command(
     name = "yadoc",
     version,
-    about = "Turns each YADOC lesson into an executable conformance test"
+    about = "Turns each YADOC lesson into an executable conformance test",
+    after_help = AFTER_HELP
 )]
 struct Cli {
+    /// Colour in the text report: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE or
+    /// FORCE_COLOR force it), always, never.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether the text report is coloured, as cargo decides it: `--color` first; in auto, NO_COLOR
+/// (set and not empty) turns it off, CLICOLOR_FORCE or FORCE_COLOR (set, not empty, not 0) on,
+/// else a terminal on stdout.
+fn colour(choice: ColorChoice) -> bool {
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if std::env::var("NO_COLOR").is_ok_and(|v| !v.is_empty()) => false,
+        ColorChoice::Auto if set("CLICOLOR_FORCE") || set("FORCE_COLOR") => true,
+        ColorChoice::Auto => std::io::stdout().is_terminal(),
+    }
+}
+
+/// What `yadoc load` can print.
+#[derive(Clone, Copy, ValueEnum)]
+enum LoadFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -38,30 +82,37 @@ enum Command {
         /// Lessons to check: `lesson2`, `lesson2.md` or a path.
         #[arg(value_name = "LESSON")]
         names: Vec<String>,
-        /// Directory of lesson markdown files (default: the project's lessons/).
+        /// Directory of lesson markdown files (default: YADOC_LESSONS, else the nearest
+        /// lessons/course.yaml from here up).
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
         /// Tiers to run, comma-separated (static, app, image, cluster).
         #[arg(long, default_value = "static", value_delimiter = ',')]
         tier: Vec<String>,
+        /// How to print the report.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Also write report.json, junit.xml, summary.md, report.txt and diagnostics/ into DIR.
+        /// Also write report.json, junit.xml, summary.md, report.txt, diagnostics/ and the
+        /// cluster runs' transcripts/ into DIR.
         #[arg(long, value_name = "DIR")]
         report_dir: Option<PathBuf>,
     },
     /// Show a lesson's steps and files, with the lesson line each comes from.
     Plan {
+        /// The lesson: `lesson2`, `lesson2.md` or a path.
+        #[arg(value_name = "LESSON")]
         lesson: String,
         /// `cluster`: the commands a cluster run executes, each next to its literal lesson line.
         #[arg(long)]
         tier: Option<String>,
+        /// Directory of lesson markdown files (default as for check).
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
     /// Every prerequisite per tier, with the version found, what the lessons expect and the fix.
     /// Exit code: 0 when every tier can run, else 1 (app) + 2 (image) + 4 (cluster) for those that cannot.
     Doctor {
+        /// Directory of the lessons whose prerequisites to check (default as for check).
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
@@ -83,14 +134,17 @@ enum Command {
         /// Connect to this loopback address for the URL's host (HOST:PORT is resolved to it).
         #[arg(long, value_name = "127.0.0.1:PORT")]
         connect: Option<std::net::SocketAddr>,
+        /// How to print the load's figures.
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: LoadFormat,
     },
     /// The mechanical fixes of the findings as a unified diff of the lessons (`git apply` accepts it);
     /// `--write` applies it. Findings that need a human are listed on stderr, not guessed.
     Fix {
+        /// Lessons to fix: `lesson2`, `lesson2.md` or a path (all of them when none is named).
         #[arg(value_name = "LESSON")]
         names: Vec<String>,
+        /// Directory of lesson markdown files (default as for check).
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
         /// Tiers whose findings to fix (the app tier finds the requirement pins).
@@ -102,12 +156,16 @@ enum Command {
     },
     /// Write a lesson's files (app.py, Dockerfile, manifests, derived files) into a directory.
     Extract {
+        /// The lesson: `lesson2`, `lesson2.md` or a path.
+        #[arg(value_name = "LESSON")]
         lesson: String,
-        #[arg(long)]
+        /// Directory to write the files into (made when missing).
+        #[arg(long, value_name = "OUT")]
         out: PathBuf,
         /// Overwrite files of OUT whose content differs from the lesson's.
         #[arg(long)]
         force: bool,
+        /// Directory of lesson markdown files (default as for check).
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
     },
@@ -182,7 +240,7 @@ fn run() -> anyhow::Result<ExitCode> {
             match format {
                 Format::Text => yadoc::out!(
                     "{}",
-                    report::text::render(&report, &loaded, std::io::stdout().is_terminal())
+                    report::text::render(&report, &loaded, colour(cli.color))
                 ),
                 Format::Json => yadoc::out!("{}", report::json::render(&report)),
                 Format::Junit => yadoc::out!("{}", report::junit::render(&report, &loaded)),
@@ -336,7 +394,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 .block_on(yadoc::load::run(&spec))
                 .map_err(anyhow::Error::msg)?;
             match format {
-                Format::Json => yadoc::outln!("{}", serde_json::to_string_pretty(&report)?),
+                LoadFormat::Json => yadoc::outln!("{}", serde_json::to_string_pretty(&report)?),
                 _ => yadoc::outln!("{report}"),
             }
             Ok(if report.failed > 0 {
