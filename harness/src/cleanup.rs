@@ -180,7 +180,7 @@ fn release(r: &Resource) {
         Resource::DockerRun(run) => {
             let run = run.clone();
             sweep_docker(&format!("label=org.yadoc.run={run}"), true, move |tag| {
-                crate::tiers::docker::run_of_tag(tag).as_deref() == Some(run.as_str())
+                crate::docker_objects::run_of_tag(tag).as_deref() == Some(run.as_str())
             });
             Ok(())
         }
@@ -243,7 +243,7 @@ fn sweep_docker(filter: &str, settle: bool, mine: impl Fn(&str) -> bool) {
     let wanted = if settle { 4 } else { 1 };
     while quiet_sweeps < wanted && std::time::Instant::now() < deadline {
         let containers = list(&["ps", "-aq", "--filter", filter]);
-        let images: Vec<String> = crate::tiers::docker::tagged_images()
+        let images: Vec<String> = crate::docker_objects::tagged_images()
             .into_iter()
             .filter(|t| mine(t))
             .collect();

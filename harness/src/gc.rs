@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cleanup::run_alive;
+use crate::docker_objects::{hostname, run_of_tag, tagged_images, HOST_LABEL, RUN_LABEL};
 use crate::process::Cmd;
-use crate::tiers::docker::{hostname, run_of_tag, tagged_images, HOST_LABEL, RUN_LABEL};
 
 /// What gc did and did not do.
 #[derive(Debug, Default)]
@@ -184,7 +184,7 @@ pub fn run() -> Report {
     }
 
     // superseded builds no tag names: docker rmi without -f leaves one a container still uses
-    for id in crate::tiers::docker::dangling_images() {
+    for id in crate::docker_objects::dangling_images() {
         match Cmd::new("docker")
             .args(["rmi", &id])
             .quiet()

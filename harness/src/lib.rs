@@ -7,6 +7,7 @@ pub mod checks;
 pub mod cleanup;
 pub mod course;
 pub mod diagnose;
+pub mod docker_objects;
 pub mod doctor;
 pub mod drift;
 pub mod error;

@@ -10,57 +10,11 @@ use std::time::Duration;
 use crate::cleanup::run_id;
 use crate::process::{Cmd, ProcessError};
 
-pub const RUN_LABEL: &str = "org.yadoc.run";
-pub const LESSON_LABEL: &str = "org.yadoc.lesson";
-/// One build-and-run of one lesson (several per run: lessons, or tests in one process).
-pub const JOB_LABEL: &str = "org.yadoc.job";
-/// The machine a container's run lives on (`yadoc gc` judges only its own machine's runs).
-pub const HOST_LABEL: &str = "org.yadoc.host";
-/// The one label of every image yadoc builds (`org.yadoc.image=1`).
-pub const IMAGE_LABEL: &str = "org.yadoc.image";
-
-/// This machine's name, as `yadoc gc` compares it.
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default()
-}
-
-/// The run id of a tag yadoc gave an image (`yadoc/lesson1:1234-ab12cd-3` → `1234-ab12cd`).
-pub fn run_of_tag(tag: &str) -> Option<String> {
-    let (repo, t) = tag.rsplit_once(':')?;
-    if !repo.starts_with("yadoc/") {
-        return None;
-    }
-    let (run, n) = t.rsplit_once('-')?;
-    n.chars()
-        .all(|c| c.is_ascii_digit())
-        .then(|| run.to_string())
-}
-
-/// `repo:tag` of every image carrying `org.yadoc.image`.
-pub fn tagged_images() -> Vec<String> {
-    docker()
-        .args([
-            "images",
-            "--filter",
-            &format!("label={IMAGE_LABEL}"),
-            "--format",
-            "{{.Repository}}:{{.Tag}}",
-        ])
-        .quiet()
-        .deadline(SHORT)
-        .run()
-        .map(|o| {
-            o.stdout
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.contains("<none>"))
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default()
-}
+// what cleanup, gc and the tiers share about docker objects lives below all of them
+pub use crate::docker_objects::{
+    hostname, run_of_tag, tagged_images, HOST_LABEL, IMAGE_LABEL, JOB_LABEL, LESSON_LABEL,
+    RUN_LABEL,
+};
 
 const BUILD_DEADLINE: Duration = Duration::from_secs(900);
 const SHORT: Duration = Duration::from_secs(60);
@@ -254,50 +208,7 @@ fn remove_if_unused(id: &str) {
     }
 }
 
-/// Images of yadoc's (`org.yadoc.image`) that no tag names any more: builds superseded by a later
-/// one (a tag moved) that a killed run could not remove. Not those of the last ten minutes: a
-/// build under way commits its image a moment before it tags it.
-pub fn dangling_images() -> Vec<String> {
-    dangling_images_older_than(600)
-}
-
-/// `dangling_images`, of those at least `seconds` old.
-pub fn dangling_images_older_than(seconds: i64) -> Vec<String> {
-    let recent = |id: &String| {
-        docker()
-            .args(["image", "inspect", "--format", "{{.Created}}", id])
-            .quiet()
-            .deadline(SHORT)
-            .run()
-            .ok()
-            .and_then(|o| o.stdout.trim().parse::<k8s_openapi::jiff::Timestamp>().ok())
-            .is_none_or(|t| {
-                k8s_openapi::jiff::Timestamp::now().as_second() - t.as_second() < seconds
-            })
-    };
-    let ids: Vec<String> = docker()
-        .args([
-            "images",
-            "-q",
-            "--no-trunc",
-            "--filter",
-            "dangling=true",
-            "--filter",
-            &format!("label={IMAGE_LABEL}"),
-        ])
-        .quiet()
-        .deadline(SHORT)
-        .run()
-        .map(|o| {
-            o.stdout
-                .lines()
-                .map(|l| l.trim().to_string())
-                .filter(|l| !l.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.into_iter().filter(|id| !recent(id)).collect()
-}
+pub use crate::docker_objects::{dangling_images, dangling_images_older_than};
 
 /// The tag that keeps a lesson's last built image as build cache: `yadoc/<lesson>:cache`. Removing
 /// the run's tag would otherwise delete the image's top layer too (its LABEL step), and the next
