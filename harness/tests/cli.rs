@@ -1326,3 +1326,39 @@ fn load_refuses_a_format_it_cannot_print_and_the_help_describes_every_argument()
         assert!(described, "{sub} --help describes {arg}: {h}");
     }
 }
+
+#[test]
+fn extract_names_the_lessons_known_drift_offers_the_corrected_one_and_the_next_steps() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let d = out_dir.path().display().to_string();
+    let (code, _, err) = yadoc(&["extract", "lesson1", "--lessons", &lessons(), "--out", &d]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("known drift of lesson1.md as written")
+            && err.contains("lesson1.md:54")
+            && err.contains("Werkzeug")
+            && err.contains("fix: pin Werkzeug==2.1.2"),
+        "the app cannot start as written, why, and the one-line fix: {err}"
+    );
+    assert!(err.contains("--corrected"), "{err}");
+    assert!(
+        err.contains("next, as the lesson does it") && err.contains("docker build"),
+        "the lesson's own build and run commands: {err}"
+    );
+    // the corrected lesson: its requirements pin Werkzeug, and no drift is listed
+    let fixed = tempfile::tempdir().unwrap();
+    let f = fixed.path().display().to_string();
+    let (code, _, err) = yadoc(&[
+        "extract",
+        "lesson1",
+        "--lessons",
+        &lessons(),
+        "--out",
+        &f,
+        "--corrected",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let req = std::fs::read_to_string(fixed.path().join("requirements.txt")).unwrap();
+    assert!(req.contains("Werkzeug==2.1.2"), "{req}");
+    assert!(!err.contains("known drift"), "{err}");
+}

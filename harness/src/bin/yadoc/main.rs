@@ -165,6 +165,10 @@ enum Command {
         /// Overwrite files of OUT whose content differs from the lesson's.
         #[arg(long)]
         force: bool,
+        /// The corrected lesson (fixtures/corrected beside the lessons): the smallest changes that
+        /// make it pass every tier.
+        #[arg(long)]
+        corrected: bool,
         /// Directory of lesson markdown files (default as for check).
         #[arg(long = "lessons", value_name = "DIR")]
         lessons_dir: Option<PathBuf>,
@@ -407,10 +411,23 @@ fn run() -> anyhow::Result<ExitCode> {
             lesson,
             out,
             force,
+            corrected,
             lessons_dir,
         } => {
             use yadoc::extract::Change;
-            let dir = lessons_dir.unwrap_or_else(default_lessons);
+            let written = lessons_dir.unwrap_or_else(default_lessons);
+            let dir = if corrected {
+                let c = yadoc::fix::repo_root(&written).join("fixtures/corrected");
+                if !c.join("course.yaml").is_file() {
+                    anyhow::bail!(
+                        "--corrected: no corrected course at {} (it lives in yadoc's repository, beside lessons/)",
+                        c.display()
+                    );
+                }
+                c
+            } else {
+                written
+            };
             let l = yadoc::lesson::Lesson::load(&yadoc::course::resolve(&dir, &lesson)?)?;
             if l.files.is_empty() {
                 anyhow::bail!(
@@ -439,6 +456,83 @@ fn run() -> anyhow::Result<ExitCode> {
                     Change::Differs => "overwritten (--force)",
                 };
                 yadoc::outln!("{} ({what})", p.display());
+            }
+            // what the reader should know before running it: the lesson's known drift, each with
+            // its one line, the corrected lesson, and the lesson's own next commands
+            let name = l.file_name();
+            let register = yadoc::drift::Register::load(&dir)?;
+            let drift: Vec<&yadoc::drift::Entry> = register
+                .entries
+                .iter()
+                .map(|(_, e)| e)
+                .filter(|e| e.lesson == name)
+                .collect();
+            if !drift.is_empty() {
+                yadoc::say!("known drift of {name} as written (lessons/known-drift.yaml):");
+                for e in &drift {
+                    // the one-line fix, from the diagnosis the entry names
+                    // the one-line fix: the diagnosis the entry names or its signature meets,
+                    // else the static tier's own edit
+                    let fix = e
+                        .diagnosis
+                        .as_deref()
+                        .and_then(|id| {
+                            yadoc::diagnose::entries()
+                                .into_iter()
+                                .find(|d| d.id == id)
+                                .map(|d| d.fix.clone())
+                        })
+                        .or_else(|| {
+                            e.signature
+                                .as_deref()
+                                .and_then(yadoc::diagnose::diagnose)
+                                .map(|d| d.fix)
+                        })
+                        .map(|f| format!(" — fix: {f}"))
+                        .unwrap_or_else(|| {
+                            if e.tier == "static" {
+                                format!(
+                                    " — fix: `yadoc fix {}` shows the edit",
+                                    name.trim_end_matches(".md")
+                                )
+                            } else {
+                                String::new()
+                            }
+                        });
+                    yadoc::say!(
+                        "  {name}:{} {} ({}): {}{fix}",
+                        e.line,
+                        e.check,
+                        e.tier,
+                        e.why
+                    );
+                }
+                yadoc::say!(
+                    "the corrected lesson, which passes every tier: yadoc extract {} --corrected --out {}",
+                    name.trim_end_matches(".md"),
+                    out.display()
+                );
+            }
+            let next: Vec<String> = l
+                .steps
+                .iter()
+                .filter(|s| {
+                    use yadoc::lesson::steps::StepKind as K;
+                    matches!(
+                        s.kind,
+                        K::ClusterCreate(_)
+                            | K::DockerBuild { .. }
+                            | K::ImageImport { .. }
+                            | K::Apply { .. }
+                    )
+                })
+                .map(|s| format!("  {name}:{} `{}`", s.line, s.literal))
+                .collect();
+            if !next.is_empty() {
+                yadoc::say!("next, as the lesson does it (in {}):", out.display());
+                for n in next {
+                    yadoc::say!("{n}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
