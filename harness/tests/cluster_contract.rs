@@ -21,32 +21,17 @@ const TEN_MIB: usize = 10 * 1024 * 1024;
 /// A healthy lesson 1 or 2 cluster in `ns`: the Deployment available over a running pod, the
 /// Ingress addressed, its Service's endpoint ready, and (lesson 2) the HPA reading metrics.
 fn healthy(ns: &str) -> FakeApi {
-    FakeApi::default()
-        .with(payloads::deployment(ns, 1))
-        .with(payloads::pod(
+    healthy_app(ns).object(vec![
+        payloads::hpa(ns, Hpa::New),
+        payloads::hpa(
             ns,
-            "myapp-5d9c7b8f4-abcde",
-            "myapp",
-            Container::Running,
-        ))
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-abcde",
-            true,
-        ))
-        .object(vec![
-            payloads::hpa(ns, Hpa::New),
-            payloads::hpa(
-                ns,
-                Hpa::Reading {
-                    replicas: 1,
-                    cpu: 3,
-                    memory: 41,
-                },
-            ),
-        ])
+            Hpa::Reading {
+                replicas: 1,
+                cpu: 3,
+                memory: 41,
+            },
+        ),
+    ])
 }
 
 // ---------- lesson 1 ----------
@@ -659,15 +644,7 @@ fn lesson2(api: FakeApi, load_status: u16) -> (Fakes, Outcome) {
 fn lesson2_sim(app: App, load_status: u16) -> (Fakes, Outcome, HpaController) {
     let ns = "hpa-test";
     let ctl = HpaController::new(ns, app);
-    let api = FakeApi::default()
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-00000",
-            true,
-        ))
-        .hpa_controller(&ctl, ns);
+    let api = lesson2_cluster(&ctl, ns);
     let fakes = Fakes::new();
     let body = yadoc::lesson::artifact::generate(TEN_MIB);
     let port = http_server_counting(
@@ -844,15 +821,7 @@ fn a_new_hpas_start_up_metric_warning_is_context_not_the_diagnosis_of_a_later_fa
         ..App::quiet()
     };
     let ctl = HpaController::new(ns, app).with_startup_warning(30);
-    let api = FakeApi::default()
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-00000",
-            true,
-        ))
-        .hpa_controller(&ctl, ns);
+    let api = lesson2_cluster(&ctl, ns);
     let fakes = Fakes::new();
     let body = yadoc::lesson::artifact::generate(TEN_MIB);
     let port = http_server_counting(vec![(200, body)], ctl.served.clone());
@@ -1259,15 +1228,7 @@ fn lesson1_plan_agrees_line_for_line_with_the_contract_run() {
 fn lesson2_plan_agrees_line_for_line_with_the_contract_run() {
     let ns = "hpa-test";
     let ctl = HpaController::new(ns, App::quiet());
-    let api = FakeApi::default()
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-00000",
-            true,
-        ))
-        .hpa_controller(&ctl, ns);
+    let api = lesson2_cluster(&ctl, ns);
     let port = http_server_counting(
         vec![(200, yadoc::lesson::artifact::generate(TEN_MIB))],
         ctl.served.clone(),

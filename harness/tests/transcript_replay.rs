@@ -76,21 +76,7 @@ fn round_trip(dir: &str, name: &str, fakes: Fakes, api: &FakeApi, ports: &[(u16,
 #[test]
 fn a_passing_lesson1_run_replayed_from_its_transcript_passes_the_same_way() {
     let ns = "default";
-    let api = FakeApi::default()
-        .with(payloads::deployment(ns, 1))
-        .with(payloads::pod(
-            ns,
-            "myapp-5d9c7b8f4-abcde",
-            "myapp",
-            Container::Running,
-        ))
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-abcde",
-            true,
-        ));
+    let api = healthy_app(ns);
     let port = http_server(200, b"I am watching you, Marius N".to_vec());
     let o = round_trip(
         "fixtures/corrected",
@@ -126,15 +112,7 @@ fn a_crash_looping_lesson1_replayed_from_its_transcript_fails_at_the_same_line_w
 fn lesson2s_hpa_under_load_replayed_from_its_transcript_scales_the_same_way() {
     let ns = "hpa-test";
     let ctl = HpaController::new(ns, App::quiet());
-    let api = FakeApi::default()
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-00000",
-            true,
-        ))
-        .hpa_controller(&ctl, ns);
+    let api = lesson2_cluster(&ctl, ns);
     let body = yadoc::lesson::artifact::generate(TEN_MIB);
     let port = http_server_counting(vec![(200, body)], ctl.served.clone());
     let o = round_trip(
@@ -150,21 +128,7 @@ fn lesson2s_hpa_under_load_replayed_from_its_transcript_scales_the_same_way() {
 #[test]
 fn a_report_dir_holds_each_cluster_runs_transcript() {
     let ns = "default";
-    let api = FakeApi::default()
-        .with(payloads::deployment(ns, 1))
-        .with(payloads::pod(
-            ns,
-            "myapp-5d9c7b8f4-abcde",
-            "myapp",
-            Container::Running,
-        ))
-        .with(payloads::ingress(ns))
-        .with(payloads::endpoint_slice(
-            ns,
-            "myapp-service",
-            "myapp-5d9c7b8f4-abcde",
-            true,
-        ));
+    let api = healthy_app(ns);
     let port = http_server(200, b"I am watching you, Marius N".to_vec());
     let fakes = Fakes::new();
     let l = lesson("fixtures/corrected", "lesson1.md");

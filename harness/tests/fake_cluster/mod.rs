@@ -491,6 +491,41 @@ impl FakeApi {
     }
 }
 
+// ---------- clusters the tests share ----------
+
+/// A healthy lesson 1 or 2 app in `ns`: the Deployment available over a running pod, the Ingress
+/// addressed, its Service's endpoint ready.
+pub fn healthy_app(ns: &str) -> FakeApi {
+    FakeApi::default()
+        .with(payloads::deployment(ns, 1))
+        .with(payloads::pod(
+            ns,
+            "myapp-5d9c7b8f4-abcde",
+            "myapp",
+            payloads::Container::Running,
+        ))
+        .with(payloads::ingress(ns))
+        .with(payloads::endpoint_slice(
+            ns,
+            "myapp-service",
+            "myapp-5d9c7b8f4-abcde",
+            true,
+        ))
+}
+
+/// Lesson 2's cluster in `ns` with its Deployment, pods, HPA and events computed by `ctl`.
+pub fn lesson2_cluster(ctl: &hpa_controller::HpaController, ns: &str) -> FakeApi {
+    FakeApi::default()
+        .with(payloads::ingress(ns))
+        .with(payloads::endpoint_slice(
+            ns,
+            "myapp-service",
+            "myapp-5d9c7b8f4-00000",
+            true,
+        ))
+        .hpa_controller(ctl, ns)
+}
+
 // ---------- what traefik answers on the load balancer's port ----------
 
 /// Serves `status` + `body` on 127.0.0.1; returns its port.
