@@ -428,7 +428,8 @@ pub fn raw_html(ctx: &Ctx) -> Examined {
                 }
                 // a Hugo shortcode (`{{<note>}}`), an MDX/JSX component (`<Tabs>`, `<TabItem
                 // value="x">`) or any tag with attributes is the site's markup, rendered by it
-                let before = &src.text()[range.start.saturating_sub(2)..range.start];
+                // (all the text before the tag: two bytes back may fall inside a character)
+                let before = &src.text()[..range.start];
                 let pascal = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                     && name.chars().any(|c| c.is_ascii_lowercase())
                     && !name.contains(['_', '-']);
@@ -471,6 +472,14 @@ mod tests {
         ] {
             assert!(found(raw_html, fine).is_empty(), "{fine}");
         }
+    }
+
+    #[test]
+    fn a_tag_right_after_a_multibyte_character_is_read_not_a_panic() {
+        // what robustness.rs found: the two bytes before `<a>` fall inside `ம` (3 bytes)
+        let md = "```\n```\nம<a>";
+        let _ = found(raw_html, md);
+        assert!(found(raw_html, "```bash\nls\n```\nம<pod-name>\n").contains(&4));
     }
 
     #[test]
