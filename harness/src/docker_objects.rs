@@ -37,28 +37,36 @@ pub fn run_of_tag(tag: &str) -> Option<String> {
         .then(|| run.to_string())
 }
 
-/// `repo:tag` of every image carrying `org.yadoc.image`.
-pub fn tagged_images() -> Vec<String> {
+/// The non-empty lines `docker ARGS` printed (none when docker fails), trimmed of spaces only:
+/// tabs separate fields, and an empty last field must stay one.
+pub fn docker_lines(args: &[&str]) -> Vec<String> {
     Cmd::new("docker")
-        .args([
-            "images",
-            "--filter",
-            &format!("label={IMAGE_LABEL}"),
-            "--format",
-            "{{.Repository}}:{{.Tag}}",
-        ])
+        .args(args)
         .quiet()
         .deadline(SHORT)
         .run()
         .map(|o| {
             o.stdout
                 .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.contains("<none>"))
-                .map(String::from)
+                .map(|l| l.trim_matches(' ').to_string())
+                .filter(|l| !l.trim().is_empty())
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `repo:tag` of every image carrying `org.yadoc.image`.
+pub fn tagged_images() -> Vec<String> {
+    docker_lines(&[
+        "images",
+        "--filter",
+        &format!("label={IMAGE_LABEL}"),
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+    ])
+    .into_iter()
+    .filter(|l| !l.contains("<none>"))
+    .collect()
 }
 
 /// Images of yadoc's (`org.yadoc.image`) that no tag names any more: builds superseded by a later
@@ -82,26 +90,14 @@ pub fn dangling_images_older_than(seconds: i64) -> Vec<String> {
                 k8s_openapi::jiff::Timestamp::now().as_second() - t.as_second() < seconds
             })
     };
-    let ids: Vec<String> = Cmd::new("docker")
-        .args([
-            "images",
-            "-q",
-            "--no-trunc",
-            "--filter",
-            "dangling=true",
-            "--filter",
-            &format!("label={IMAGE_LABEL}"),
-        ])
-        .quiet()
-        .deadline(SHORT)
-        .run()
-        .map(|o| {
-            o.stdout
-                .lines()
-                .map(|l| l.trim().to_string())
-                .filter(|l| !l.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let ids = docker_lines(&[
+        "images",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        "dangling=true",
+        "--filter",
+        &format!("label={IMAGE_LABEL}"),
+    ]);
     ids.into_iter().filter(|id| !recent(id)).collect()
 }

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cleanup::run_alive;
-use crate::docker_objects::{hostname, run_of_tag, tagged_images, HOST_LABEL, RUN_LABEL};
+use crate::docker_objects::{
+    docker_lines, hostname, run_of_tag, tagged_images, HOST_LABEL, RUN_LABEL,
+};
 use crate::process::Cmd;
 
 /// What gc did and did not do.
@@ -21,23 +23,6 @@ pub struct Report {
     pub left: Vec<String>,
     /// What could not be removed, with why.
     pub failed: Vec<String>,
-}
-
-fn docker_lines(args: &[&str]) -> Vec<String> {
-    Cmd::new("docker")
-        .args(args)
-        .quiet()
-        .deadline(Duration::from_secs(60))
-        .run()
-        .map(|o| {
-            o.stdout
-                .lines()
-                // tabs separate fields, and an empty last field must stay one
-                .map(|l| l.trim_matches(' ').to_string())
-                .filter(|l| !l.trim().is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Whether gc may remove what `run` (of `host`) made; else why not.

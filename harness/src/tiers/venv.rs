@@ -402,23 +402,19 @@ mod tests {
             .unwrap_or_else(|e| panic!("this test builds a venv: {e} (bash ci/setup.sh)"));
         let root = tempfile::tempdir().unwrap();
         let req = "# nothing to install\n";
-        let first = ensure_in(
-            root.path(),
-            req,
-            &python.exe,
-            &python.version,
-            Duration::from_secs(120),
-        )
-        .unwrap();
+        let ensure = || {
+            ensure_in(
+                root.path(),
+                req,
+                &python.exe,
+                &python.version,
+                Duration::from_secs(120),
+            )
+            .unwrap()
+        };
+        let first = ensure();
         assert!(!first.cached && first.rebuilt.is_none());
-        let again = ensure_in(
-            root.path(),
-            req,
-            &python.exe,
-            &python.version,
-            Duration::from_secs(120),
-        )
-        .unwrap();
+        let again = ensure();
         assert!(again.cached, "a venv whose interpreter runs is reused");
         // the interpreter it was made with disappears (a pyenv version uninstalled): bin/python3
         // now links to nothing
@@ -426,14 +422,7 @@ mod tests {
         std::fs::remove_file(&link).unwrap();
         std::os::unix::fs::symlink("/nonexistent/pyenv/versions/3.9.18/bin/python3", &link)
             .unwrap();
-        let rebuilt = ensure_in(
-            root.path(),
-            req,
-            &python.exe,
-            &python.version,
-            Duration::from_secs(120),
-        )
-        .unwrap();
+        let rebuilt = ensure();
         assert!(!rebuilt.cached, "never reused");
         let why = rebuilt.rebuilt.expect("the rebuild is said");
         assert!(
