@@ -67,6 +67,8 @@ pub enum Edit {
         to: usize,
         before: usize,
     },
+    /// Delete lines `from..=to` (a stale entry of the known-drift register).
+    DeleteLines { from: usize, to: usize },
 }
 
 impl Edit {
@@ -76,6 +78,7 @@ impl Edit {
             Edit::ReplaceLine { line, .. } => (*line, *line),
             Edit::InsertAfter { line, .. } => (*line, *line),
             Edit::MoveBefore { from, to, before } => (*before.min(from), *to),
+            Edit::DeleteLines { from, to } => (*from, *to),
         }
     }
 }

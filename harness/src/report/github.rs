@@ -61,6 +61,7 @@ pub fn describe(e: &Edit) -> String {
         Edit::MoveBefore { from, to, before } => {
             format!("move lines {from}–{to} before line {before}")
         }
+        Edit::DeleteLines { from, to } => format!("delete lines {from}–{to}"),
     }
 }
 

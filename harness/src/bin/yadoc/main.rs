@@ -139,7 +139,9 @@ enum Command {
         format: LoadFormat,
     },
     /// The mechanical fixes of the findings as a unified diff of the lessons (`git apply` accepts it);
-    /// `--write` applies it. Findings that need a human are listed on stderr, not guessed.
+    /// `--write` applies it. Findings that need a human are listed on stderr, not guessed. Known drift
+    /// is left alone unless --include-drift. Exit code: 0 when the fixed lessons have nothing left
+    /// for a human and every tier ran, 1 otherwise, 2 usage or environment errors.
     Fix {
         /// Lessons to fix: `lesson2`, `lesson2.md` or a path (all of them when none is named).
         #[arg(value_name = "LESSON")]
@@ -153,6 +155,10 @@ enum Command {
         /// Apply the fixes to the lesson files instead of printing the diff.
         #[arg(long)]
         write: bool,
+        /// Also fix the known drift (the defects lessons/known-drift.yaml expects) and delete the
+        /// register entries those fixes settle, in the same diff.
+        #[arg(long)]
+        include_drift: bool,
     },
     /// Write a lesson's files (app.py, Dockerfile, manifests, derived files) into a directory.
     Extract {
@@ -286,6 +292,7 @@ fn run() -> anyhow::Result<ExitCode> {
             lessons_dir,
             tier,
             write,
+            include_drift,
         } => {
             let dir = lessons_dir.unwrap_or_else(default_lessons);
             let tiers = parse_tiers(&tier)?;
@@ -293,10 +300,28 @@ fn run() -> anyhow::Result<ExitCode> {
                 yadoc::tiers::venv::cache_writable().map_err(anyhow::Error::msg)?;
             }
             let loaded = yadoc::course::load(&dir, &names)?;
-            let fixes = yadoc::fix::plan(&dir, &loaded, &tiers)?;
+            let drift = if include_drift {
+                yadoc::fix::Drift::Include
+            } else {
+                yadoc::fix::Drift::LeaveAlone
+            };
+            let fixes = yadoc::fix::plan(&dir, &loaded, &tiers, drift)?;
             yadoc::cleanup::wait_if_interrupted();
             for f in &fixes.fixed {
                 yadoc::say!("fixed: {} at {}:{} — {}", f.check, f.lesson, f.line, f.fix);
+            }
+            for f in &fixes.drift_left {
+                yadoc::say!(
+                    "known drift, left alone: {} at {}:{}{}",
+                    f.check,
+                    f.lesson,
+                    f.line,
+                    if f.edit.is_some() {
+                        " (--include-drift fixes it)"
+                    } else {
+                        ""
+                    }
+                );
             }
             for f in &fixes.manual {
                 yadoc::say!(
@@ -310,6 +335,13 @@ fn run() -> anyhow::Result<ExitCode> {
             for n in &fixes.not_run {
                 yadoc::say!("not run (its fixes are unknown): {n}");
             }
+            if include_drift {
+                for e in &fixes.entries_unjudged {
+                    yadoc::say!(
+                        "register entry of a tier this fix did not run, left as it is: {e}"
+                    );
+                }
+            }
             if write {
                 for (file, text) in &fixes.fixed_text {
                     std::fs::write(dir.join(file), text)
@@ -322,7 +354,18 @@ fn run() -> anyhow::Result<ExitCode> {
                     yadoc::fix::unified_diff(&dir, &yadoc::fix::repo_root(&dir), &fixes)
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            let remains = fixes.manual.len() + fixes.not_run.len();
+            Ok(if fixes.settles_everything() {
+                yadoc::say!("fix: nothing is left for a human");
+                ExitCode::SUCCESS
+            } else {
+                yadoc::say!(
+                    "fix: {remains} thing(s) left ({} for a human, {} tier check(s) not run): exit 1",
+                    fixes.manual.len(),
+                    fixes.not_run.len()
+                );
+                ExitCode::from(1)
+            })
         }
         Command::Plan {
             lesson,

@@ -1,0 +1,291 @@
+//! The contributor's loop, as a contributor runs it on a copy of the course: edit a lesson, `yadoc
+//! check`, `yadoc fix`, apply the patch, check again, and be green. The static tier only: it is the
+//! tier each edit below touches, and it runs in milliseconds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A git work tree holding a copy of the course's lessons/ (the lessons as written, their register).
+fn course_repo() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let lessons = repo.path().join("lessons");
+    std::fs::create_dir(&lessons).unwrap();
+    for e in std::fs::read_dir(root().join("lessons")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), lessons.join(e.file_name())).unwrap();
+    }
+    repo
+}
+
+/// `yadoc ARGS --lessons DIR` with YADOC_REQUIRE unset: (exit code, stdout, stderr).
+fn yadoc(repo: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args(args)
+        .arg("--lessons")
+        .arg(repo.join("lessons"))
+        .current_dir(repo)
+        .env("YADOC_QUIET", "1")
+        .env_remove("YADOC_REQUIRE")
+        .output()
+        .expect("yadoc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The static tier's report as JSON, and its exit code.
+fn check(repo: &Path) -> (i32, serde_json::Value) {
+    let (code, out, err) = yadoc(repo, &["check", "--tier", "static", "--format", "json"]);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    (code, v)
+}
+
+/// `check:file:line` of every finding of a failed outcome.
+fn failing(v: &serde_json::Value) -> Vec<String> {
+    v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "failed")
+        .flat_map(|o| o["findings"].as_array().unwrap().clone())
+        .map(|f| {
+            format!(
+                "{}@{}:{}",
+                f["check"].as_str().unwrap(),
+                f["lesson"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect()
+}
+
+fn notes(v: &serde_json::Value) -> Vec<String> {
+    v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["notes"].as_array().cloned().unwrap_or_default())
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Insert `lines` before line `at` (1-based) of `lessons/FILE`.
+fn insert(repo: &Path, file: &str, at: usize, lines: &[&str]) {
+    let path = repo.join("lessons").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut all: Vec<&str> = text.split('\n').collect();
+    for (i, l) in lines.iter().enumerate() {
+        all.insert(at - 1 + i, l);
+    }
+    std::fs::write(&path, all.join("\n")).unwrap();
+}
+
+fn read(repo: &Path, file: &str) -> String {
+    std::fs::read_to_string(repo.join("lessons").join(file)).unwrap()
+}
+
+#[test]
+fn a_paragraph_inserted_above_known_drift_keeps_the_run_green_and_fix_renumbers_the_entry() {
+    let repo = course_repo();
+    // above lesson 2's unclosed fence (line 264, its signature quotes the line) and lesson 3's
+    // two `.users[0]` entries, which share one signature
+    insert(
+        repo.path(),
+        "lesson2.md",
+        200,
+        &["", "A paragraph a contributor added,", "over two lines."],
+    );
+    insert(repo.path(), "lesson3.md", 64, &["One more sentence.", ""]);
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 0, "{:#?}", failing(&v));
+    assert!(failing(&v).is_empty(), "{:#?}", failing(&v));
+    assert_eq!(v["summary"]["known_drift"], 6, "{:#}", v["summary"]);
+    let moved = notes(&v);
+    for n in [
+        "known drift registered at lesson2.md:264 is now at line 267",
+        "known drift registered at lesson3.md:70 is now at line 72",
+        "known drift registered at lesson3.md:72 is now at line 74",
+    ] {
+        assert!(moved.iter().any(|m| m.starts_with(n)), "{n} in {moved:#?}");
+    }
+    // fix renumbers the entries (line and the line its signature quotes), changes no lesson, exits 0
+    let lessons_before = (
+        read(repo.path(), "lesson2.md"),
+        read(repo.path(), "lesson3.md"),
+    );
+    let (code, _, err) = yadoc(repo.path(), &["fix", "--tier", "static", "--write"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("known-drift.yaml"), "{err}");
+    assert_eq!(
+        (
+            read(repo.path(), "lesson2.md"),
+            read(repo.path(), "lesson3.md")
+        ),
+        lessons_before
+    );
+    let register = read(repo.path(), "known-drift.yaml");
+    assert!(
+        register
+            .contains("line: 267\n  signature: \"the fence opened at line 267 is never closed\""),
+        "{register}"
+    );
+    assert!(register.contains("line: 74\n"), "{register}");
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 0, "{:#?}", failing(&v));
+    assert!(
+        !notes(&v)
+            .iter()
+            .any(|n| n.starts_with("known drift registered")),
+        "renumbered: nothing has moved any more: {:#?}",
+        notes(&v)
+    );
+    assert_eq!(v["summary"]["known_drift"], 6);
+}
+
+#[test]
+fn fix_leaves_known_drift_alone_by_default_and_include_drift_settles_its_entries() {
+    let repo = course_repo();
+    let before = read(repo.path(), "lesson2.md");
+    let (code, diff, err) = yadoc(repo.path(), &["fix", "--tier", "static"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        diff.trim(),
+        "",
+        "the course as written has only known drift: {diff}"
+    );
+    assert!(err.contains("known drift, left alone: markdown.unclosed-fence at lesson2.md:264 (--include-drift fixes it)"), "{err}");
+    let (code, _, err) = yadoc(repo.path(), &["fix", "--tier", "static", "--write"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read(repo.path(), "lesson2.md"), before);
+    let (code, v) = check(repo.path());
+    assert_eq!((code, failing(&v)), (0, vec![]));
+
+    // --include-drift: the fixes and the deletion of the entries they settle, in one diff
+    let (code, diff, err) = yadoc(repo.path(), &["fix", "--tier", "static", "--include-drift"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(diff.contains("--- a/lessons/known-drift.yaml"), "{diff}");
+    assert!(diff.contains("-  line: 264\n"), "{diff}");
+    assert!(err.contains("register entry of a tier this fix did not run, left as it is: app.serve (app) at lesson1.md:54"), "{err}");
+    let (code, _, err) = yadoc(
+        repo.path(),
+        &["fix", "--tier", "static", "--include-drift", "--write"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = check(repo.path());
+    assert_eq!((code, failing(&v)), (0, vec![]), "green after the patch");
+    assert_eq!(
+        v["summary"]["known_drift"], 0,
+        "no static drift left: {:#}",
+        v["summary"]
+    );
+    // the slow tiers' entries stay: this fix did not run them
+    assert!(read(repo.path(), "known-drift.yaml").contains("check: app.serve"));
+}
+
+#[test]
+fn a_defect_fixed_by_hand_leaves_a_stale_entry_located_in_the_register_and_fix_deletes_it() {
+    let repo = course_repo();
+    // the contributor closes lesson 2's list fence by hand
+    insert(repo.path(), "lesson2.md", 266, &["  ```"]);
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        failing(&v),
+        vec!["drift.stale@known-drift.yaml:17".to_string()]
+    );
+    let stale = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["check"] == "drift.stale")
+        .unwrap();
+    assert_eq!(stale["title"], "a known-drift entry no longer reproduces");
+    assert!(stale["findings"][0]["fix"]
+        .as_str()
+        .unwrap()
+        .starts_with("delete the entry at known-drift.yaml:17"));
+    let (code, _, err) = yadoc(repo.path(), &["fix", "--tier", "static", "--write"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("fixed: drift.stale at known-drift.yaml:17"),
+        "{err}"
+    );
+    assert!(!read(repo.path(), "known-drift.yaml").contains("line: 264"));
+    let (code, v) = check(repo.path());
+    assert_eq!((code, failing(&v)), (0, vec![]));
+}
+
+#[test]
+fn with_one_real_break_fix_exits_1_and_names_the_users_line_not_the_patched_copys() {
+    let repo = course_repo();
+    // below lesson 2's unclosed fence, whose fix inserts a line above it
+    let text = read(repo.path(), "lesson2.md");
+    std::fs::write(
+        repo.path().join("lessons/lesson2.md"),
+        format!(
+            "{text}\nCheck the pods once more:\n\n```bash\nkubectl get pods -n hpa-tset\n```\n"
+        ),
+    )
+    .unwrap();
+    let line = read(repo.path(), "lesson2.md")
+        .lines()
+        .position(|l| l.contains("hpa-tset"))
+        .unwrap()
+        + 1;
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 1);
+    let at = format!("xref.namespace@lesson2.md:{line}");
+    assert_eq!(failing(&v), vec![at]);
+    let (code, _, err) = yadoc(repo.path(), &["fix", "--tier", "static", "--include-drift"]);
+    assert_eq!(code, 1, "a finding is left for a human: {err}");
+    assert!(
+        err.contains(&format!(
+            "needs a human: xref.namespace at lesson2.md:{line} "
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("fix: 1 thing(s) left (1 for a human, 0 tier check(s) not run): exit 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn fix_exits_1_when_a_tier_it_was_asked_for_did_not_run() {
+    let repo = course_repo();
+    let (code, _, err) = yadoc_env(
+        repo.path(),
+        &["fix", "lesson3", "--tier", "static,cluster"],
+        &[("YADOC_K3D", "/nonexistent/k3d")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not run (its fixes are unknown): lesson3.md cluster"),
+        "{err}"
+    );
+}
+
+fn yadoc_env(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_yadoc"));
+    c.args(args)
+        .arg("--lessons")
+        .arg(repo.join("lessons"))
+        .env("YADOC_QUIET", "1")
+        .env_remove("YADOC_REQUIRE");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("yadoc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
