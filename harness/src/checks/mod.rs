@@ -161,8 +161,14 @@ pub const STATIC: &[Check] = &[
         nothing: "no kubectl expose, autoscale, scale or set image",
     },
     Check {
+        id: world::UNKNOWN_NAME,
+        title: "get, describe, delete, logs and exec name an object the lesson made",
+        run: world::unknown_name,
+        nothing: "no kubectl get, describe, delete, edit, logs or exec of a named object of a kind the lesson makes",
+    },
+    Check {
         id: world::CONFIG_REF,
-        title: "ConfigMaps and Secrets pods read are made by the lesson",
+        title: "ConfigMaps and Secrets pods read are made by the lesson, in their namespace, and applied",
         run: world::config_ref,
         nothing: "no pod reads a ConfigMap or Secret",
     },

@@ -75,6 +75,41 @@ fn objects_of<'c, 'a>(
     )
 }
 
+/// Every object a step of the lesson puts in the cluster, in order: (step line, kind, namespace,
+/// name, the manifest when it is one). Manifests applied or created from a file the lesson shows
+/// (namespace: the object's own, else the step's `-n`, else `default`) and `kubectl create
+/// configmap|secret|…` objects.
+pub fn placed<'c, 'a>(ctx: &'c Ctx<'a>) -> Vec<(usize, Key, Option<&'c Manifest<'a>>)> {
+    let mut out = Vec::new();
+    let mut urls = BTreeMap::new();
+    for s in &ctx.lesson.steps {
+        if !s.placeholders.is_empty() {
+            continue;
+        }
+        match &s.kind {
+            StepKind::Apply { files, namespace } | StepKind::CreateFrom { files, namespace } => {
+                for f in files {
+                    for m in objects_of(ctx, f, s, &mut urls).unwrap_or_default() {
+                        let ns = m
+                            .value()
+                            .and_then(|v| v["metadata"]["namespace"].as_str())
+                            .or(namespace.as_deref());
+                        out.push((s.line, key(m.kind(), ns, m.name()), Some(m)));
+                    }
+                }
+            }
+            StepKind::CreateObject {
+                object,
+                name,
+                namespace,
+                ..
+            } => out.push((s.line, key(object, namespace.as_deref(), name), None)),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn key(kind: &str, ns: Option<&str>, name: &str) -> Key {
     let ns = if kind == "Namespace" {
         ""
@@ -300,6 +335,185 @@ pub fn missing_object(ctx: &Ctx) -> Examined {
     out
 }
 
+/// Flags of `kubectl get|describe|delete|logs|exec` that take a value as the next word.
+const VALUE_FLAGS: &[&str] = &[
+    "-n",
+    "--namespace",
+    "-c",
+    "--container",
+    "-o",
+    "--output",
+    "--context",
+    "--kubeconfig",
+    "--since",
+    "--tail",
+    "--sort-by",
+    "--template",
+    "--timeout",
+    "--grace-period",
+];
+
+/// `kubectl get|describe|delete|edit KIND NAME`, `KIND/NAME`, `logs|exec [KIND/]NAME`: the kind
+/// and the names the command reads, when it names them (not `-f`, `-l`, `--all`, a comma list).
+fn named_lookup(words: &[&str]) -> Option<(String, Vec<String>)> {
+    let (verb, rest) = match words {
+        ["kubectl", verb @ ("get" | "describe" | "delete" | "edit" | "logs" | "exec"), rest @ ..] => {
+            (*verb, rest)
+        }
+        _ => return None,
+    };
+    let mut args: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        let w = rest[i];
+        if w == "--" {
+            break;
+        }
+        if matches!(
+            w,
+            "-f" | "--filename" | "-l" | "--selector" | "-A" | "--all-namespaces" | "--all" | "-k"
+        ) && verb != "logs"
+            || w.starts_with("--selector=")
+            || w.starts_with("-l=")
+            || w.starts_with("--filename=")
+        {
+            return None;
+        }
+        if VALUE_FLAGS.contains(&w) {
+            i += 2;
+            continue;
+        }
+        if !w.starts_with('-') {
+            args.push(w);
+        }
+        i += 1;
+    }
+    if args
+        .iter()
+        .any(|a| a.contains(',') || a.contains('$') || a.contains('<'))
+    {
+        return None;
+    }
+    match verb {
+        "logs" | "exec" => {
+            let first = args.first()?;
+            Some(match first.split_once('/') {
+                Some((k, n)) => (canonical_kind(k), vec![n.to_string()]),
+                None => ("Pod".into(), vec![first.to_string()]),
+            })
+        }
+        _ => match args.as_slice() {
+            [one] if one.contains('/') => {
+                let (k, n) = one.split_once('/')?;
+                Some((canonical_kind(k), vec![n.to_string()]))
+            }
+            [kind, names @ ..] if !names.is_empty() && !kind.contains('/') => Some((
+                canonical_kind(kind),
+                names.iter().map(|n| n.to_string()).collect(),
+            )),
+            _ => None,
+        },
+    }
+}
+
+pub const UNKNOWN_NAME: &str = "steps.unknown-name";
+
+/// `kubectl get|describe|delete|edit|logs|exec` of an object by name, where the lesson makes the
+/// objects of that kind itself and none of that name: kubectl fails with NotFound (a misspelt
+/// `kubectl describe hpa myapp-hp` of the lesson's `myapp-hpa`). Not judged for a kind the lesson
+/// does not make (a Node, an Event, a system pod), for pods when a controller makes them (their
+/// names are generated), or when the lesson's objects may come from elsewhere.
+pub fn unknown_name(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    if let Some(why) = ctx.elsewhere() {
+        out.note(format!(
+            "objects may come from elsewhere ({why}): names not checked"
+        ));
+        return out;
+    }
+    let mut made: Vec<(String, String)> = placed(ctx)
+        .into_iter()
+        .map(|(_, k, _)| (k.0, k.2))
+        .collect();
+    for s in &ctx.lesson.steps {
+        match &s.kind {
+            StepKind::RunPod { name, .. } => made.push(("Pod".into(), name.clone())),
+            StepKind::CreateNamespace { name } => made.push(("Namespace".into(), name.clone())),
+            _ => {}
+        }
+    }
+    let controllers = [
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+    ];
+    let generated = made.iter().any(|(k, _)| controllers.contains(&k.as_str()));
+    for s in &ctx.lesson.steps {
+        if !s.placeholders.is_empty() {
+            continue;
+        }
+        let w: Vec<&str> = s.words.iter().map(String::as_str).collect();
+        let Some((kind, names)) = named_lookup(&w) else {
+            continue;
+        };
+        if kind == "Pod" && generated {
+            continue;
+        }
+        let of_kind: Vec<&String> = made
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n)
+            .collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        for name in names {
+            out.saw(format!("line {}: {kind} {name}", s.line));
+            if of_kind.contains(&&name) {
+                continue;
+            }
+            let mut known: Vec<&str> = of_kind.iter().map(|n| n.as_str()).collect();
+            known.sort();
+            known.dedup();
+            let nearest = known
+                .iter()
+                .min_by_key(|n| edit_distance(n, &name))
+                .copied()
+                .unwrap_or_default();
+            out.found(
+                ctx.finding(UNKNOWN_NAME, s.line)
+                    .expected(format!("a {kind} `{name}` made by the lesson before `{}`", s.literal))
+                    .observed(format!(
+                        "the lesson makes {kind} {}, and no `{name}`: kubectl fails with Error from server (NotFound): {} \"{name}\" not found",
+                        known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                        resource(&kind)
+                    ))
+                    .fix(format!("name the lesson's {kind}: `{}`", s.literal.replacen(&name, nearest, 1))),
+            );
+        }
+    }
+    out
+}
+
+/// Levenshtein distance of two names (the nearest of the lesson's names is the likely intent).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// `deploy`, `deployments`, `deployment.apps` → `Deployment`.
 fn canonical_kind(k: &str) -> String {
     let k = k.split('.').next().unwrap_or(k).to_ascii_lowercase();
@@ -338,6 +552,7 @@ pub fn config_ref(ctx: &Ctx) -> Examined {
         }
     }
     let elsewhere = ctx.elsewhere();
+    let placed = placed(ctx);
     for (m, tpl) in pod_templates(ctx) {
         let Some(v) = m.value() else { continue };
         let spec_path = join(&tpl, "spec");
@@ -385,9 +600,67 @@ pub fn config_ref(ctx: &Ctx) -> Examined {
                 refs.push(("Secret", n.into(), format!("{base}.secret.secretName")));
             }
         }
+        // where the pod lands, when a step of the lesson applies it
+        let pod_ns = placed
+            .iter()
+            .find(|(_, _, x)| x.is_some_and(|x| std::ptr::eq(x, m)))
+            .map(|(_, k, _)| k.1.clone());
         for (kind, name, path) in refs {
             out.saw(format!("{}: {kind} {name}", m.label()));
-            if have.iter().any(|(k, n)| k == kind && *n == name) {
+            let made_here: Vec<&(usize, Key, Option<&Manifest>)> = placed
+                .iter()
+                .filter(|(_, k, _)| k.0 == kind && k.2 == name)
+                .collect();
+            if let Some(pod_ns) = &pod_ns {
+                if made_here.iter().any(|(_, k, _)| k.1 == *pod_ns) {
+                    continue;
+                }
+                // the lesson makes it, in another namespace: pods read only their own
+                if let Some((line, k, cm)) = made_here.first() {
+                    let at = cm.map(|c| c.line("metadata.name")).unwrap_or(*line);
+                    let how = match cm {
+                        Some(c) if c.value().is_some_and(|v| v["metadata"]["namespace"].is_string()) => {
+                            format!("its manifest says namespace `{}`", k.1)
+                        }
+                        Some(_) => format!(
+                            "its manifest names no namespace and the apply at line {line} has no -n, so it lands in `{}`",
+                            k.1
+                        ),
+                        None => format!("line {line} creates it in `{}`", k.1),
+                    };
+                    out.found(
+                        ctx.finding(CONFIG_REF, at)
+                            .expected(format!("{kind} `{name}` in namespace `{pod_ns}`, where {} reads it ({}:{})", m.label(), ctx.lesson.file_name(), m.line(&path)))
+                            .observed(format!("{how}: a pod reads ConfigMaps and Secrets of its own namespace only, so it stays in CreateContainerConfigError ({} \"{name}\" not found)", kind.to_ascii_lowercase()))
+                            .fix(match cm {
+                                Some(_) => format!("add `namespace: {pod_ns}` to the {kind}'s metadata (or apply it with -n {pod_ns})"),
+                                None => format!("create it with -n {pod_ns}"),
+                            }),
+                    );
+                    continue;
+                }
+                // shown, never applied
+                if let Some(shown) = ctx
+                    .manifests
+                    .iter()
+                    .find(|x| x.value().is_some() && x.kind() == kind && x.name() == name)
+                {
+                    if ctx.elsewhere().is_none() {
+                        let applies = placed
+                            .iter()
+                            .find(|(_, _, x)| x.is_some_and(|x| std::ptr::eq(x, m)))
+                            .map(|(l, _, _)| *l)
+                            .unwrap_or(0);
+                        out.found(
+                            ctx.finding(CONFIG_REF, shown.line("metadata.name"))
+                                .expected(format!("{kind} `{name}` applied before {} (applied at line {applies}) needs it", m.label()))
+                                .observed(format!("{} shows it, but no step of the lesson applies {}: the pod stays in CreateContainerConfigError ({} \"{name}\" not found)", shown.artifact.name, shown.artifact.name, kind.to_ascii_lowercase()))
+                                .fix(format!("add `kubectl apply -f {}{}` before line {applies}", shown.artifact.name, if pod_ns == "default" { String::new() } else if shown.value().is_some_and(|v| v["metadata"]["namespace"].is_string()) { String::new() } else { format!(" -n {pod_ns}") })),
+                        );
+                        continue;
+                    }
+                }
+            } else if have.iter().any(|(k, n)| k == kind && *n == name) {
                 continue;
             }
             if let Some(why) = &elsewhere {
@@ -446,5 +719,26 @@ mod tests {
             "kubectl scale deployment/store-front --replicas=5\n"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_named_lookup_of_a_kind_the_lesson_makes_needs_that_name() {
+        let made = "kubectl create deployment web --image=nginx\nkubectl autoscale deployment web --max=3\n";
+        let misspelt = format!("{made}kubectl describe hpa wbe\n");
+        assert_eq!(lines_of(unknown_name, &misspelt), [6]);
+        for fine in [
+            format!("{made}kubectl describe hpa web -n default\n"),
+            format!("{made}kubectl get deployment/web -o yaml\n"),
+            // kinds the lesson does not make come from the cluster
+            format!("{made}kubectl describe node k3d-server-0\nkubectl get events\n"),
+            // a Deployment's pods have generated names
+            format!("{made}kubectl logs web-5d4f8c7b9-x2x7q\nkubectl exec -it web-5d4f8c7b9-x2x7q -- sh\n"),
+            // selectors and files name no object
+            format!("{made}kubectl get hpa -l app=web\nkubectl delete -f hpa.yaml\n"),
+        ] {
+            assert!(lines_of(unknown_name, &fine).is_empty(), "{fine}");
+        }
+        let logs = format!("{made}kubectl logs deploy/webb\n");
+        assert_eq!(lines_of(unknown_name, &logs), [6]);
     }
 }
