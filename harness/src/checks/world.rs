@@ -655,7 +655,7 @@ pub fn config_ref(ctx: &Ctx) -> Examined {
                             ctx.finding(CONFIG_REF, shown.line("metadata.name"))
                                 .expected(format!("{kind} `{name}` applied before {} (applied at line {applies}) needs it", m.label()))
                                 .observed(format!("{} shows it, but no step of the lesson applies {}: the pod stays in CreateContainerConfigError ({} \"{name}\" not found)", shown.artifact.name, shown.artifact.name, kind.to_ascii_lowercase()))
-                                .fix(format!("add `kubectl apply -f {}{}` before line {applies}", shown.artifact.name, if pod_ns == "default" { String::new() } else if shown.value().is_some_and(|v| v["metadata"]["namespace"].is_string()) { String::new() } else { format!(" -n {pod_ns}") })),
+                                .fix(format!("add `kubectl apply -f {}{}` before line {applies}", shown.artifact.name, if pod_ns == "default" || shown.value().is_some_and(|v| v["metadata"]["namespace"].is_string()) { String::new() } else { format!(" -n {pod_ns}") })),
                         );
                         continue;
                     }
