@@ -289,3 +289,35 @@ fn yadoc_env(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, 
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+#[test]
+fn after_a_yaml_break_the_cross_references_are_not_applicable_naming_the_manifest() {
+    let repo = course_repo();
+    // the Deployment's indentation broken: `replicas` one space in, under `selector`'s level
+    let path = repo.path().join("lessons/lesson2.md");
+    let text = read(repo.path(), "lesson2.md");
+    assert!(text.contains("\n  replicas: 1\n"));
+    std::fs::write(&path, text.replacen("\n  replicas: 1\n", "\n   replicas: 1\n", 1)).unwrap();
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 1);
+    let failed = failing(&v);
+    assert!(
+        failed.iter().all(|f| f.starts_with("yaml.syntax@lesson2.md:")),
+        "only the break itself fails, no knock-on: {failed:#?}"
+    );
+    for id in ["xref.hpa-target", "xref.service-selector"] {
+        let o = v["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["check"] == id && o["lesson"] == "lesson2.md")
+            .unwrap();
+        assert_eq!(o["status"], "not-applicable", "{o:#}");
+        let reason = o["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("not judged while deployment.yaml (lesson2.md:")
+                && reason.contains("does not parse (yaml.syntax)"),
+            "{reason}"
+        );
+    }
+}
