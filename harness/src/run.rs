@@ -46,6 +46,31 @@ pub fn check(dir: &Path, lessons: &[Lesson], tiers: &[Tier]) -> Result<Vec<Outco
     Ok(outcomes)
 }
 
+/// The outcomes of the checks named in `ids` (and the stale register entries of those checks), or
+/// an error naming an id no check that ran has.
+pub fn only(outcomes: Vec<Outcome>, ids: &[String]) -> Result<Vec<Outcome>, String> {
+    let ran: std::collections::BTreeSet<&str> = outcomes.iter().map(|o| o.check.as_str()).collect();
+    if let Some(unknown) = ids.iter().find(|id| !ran.contains(id.as_str())) {
+        let tiers: std::collections::BTreeSet<&str> =
+            outcomes.iter().map(|o| o.tier.as_str()).collect();
+        return Err(format!(
+            "--check {unknown}: no check of that id ran in the {} tier(s) (a check of another tier needs --tier; `yadoc check -v` lists every id)",
+            tiers.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(outcomes
+        .into_iter()
+        .filter(|o| {
+            ids.contains(&o.check)
+                || (o.check == crate::drift::STALE
+                    && o.findings.iter().any(|f| {
+                        ids.iter()
+                            .any(|id| f.expected.starts_with(&format!("{id} at ")))
+                    }))
+        })
+        .collect())
+}
+
 /// `f` of every item, each on its own scoped thread, results in order (a panic is passed on).
 pub fn each_on_its_thread<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     std::thread::scope(|s| {

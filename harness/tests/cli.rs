@@ -343,6 +343,7 @@ fn the_app_tier_finds_the_images_python_where_the_host_has_it() {
     let (_, text, _) = yadoc_with(
         &[
             "check",
+            "-v",
             "lesson1",
             "--lessons",
             &corrected(),
@@ -537,6 +538,7 @@ fn after_set_up_the_image_tier_runs_with_no_variable_and_every_report_says_what_
     let (code, out, err) = yadoc_env(
         &[
             "check",
+            "-v",
             "lesson1",
             "--lessons",
             &root().join("fixtures/corrected").display().to_string(),
@@ -772,7 +774,15 @@ fn under_yadoc_require_an_app_the_lesson_cannot_start_fails_the_tier() {
         t.replacen("CMD [\"python\", \"app.py\"]\n", "", 1)
     });
     let lessons = dir.path().display().to_string();
-    let args = ["check", "lesson1", "--lessons", &lessons, "--tier", "app"];
+    let args = [
+        "check",
+        "-v",
+        "lesson1",
+        "--lessons",
+        &lessons,
+        "--tier",
+        "app",
+    ];
     // not required: not applicable, with the reason (the static tier reports docker.cmd-target)
     let (code, out, err) = yadoc_env(&args, &[]);
     assert_eq!(code, 0, "{out}{err}");
@@ -810,6 +820,7 @@ fn the_callers_pythonpath_never_reaches_the_app_or_pip() {
     let (code, out, err) = yadoc_env(
         &[
             "check",
+            "-v",
             "lesson1",
             "--lessons",
             &corrected(),
@@ -1163,6 +1174,7 @@ fn a_yadoc_python_of_another_version_is_said_to_override_the_images_python() {
     let (_, out, err) = yadoc_env(
         &[
             "check",
+            "-v",
             "lesson1",
             "--lessons",
             &corrected(),

@@ -297,12 +297,18 @@ fn after_a_yaml_break_the_cross_references_are_not_applicable_naming_the_manifes
     let path = repo.path().join("lessons/lesson2.md");
     let text = read(repo.path(), "lesson2.md");
     assert!(text.contains("\n  replicas: 1\n"));
-    std::fs::write(&path, text.replacen("\n  replicas: 1\n", "\n   replicas: 1\n", 1)).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("\n  replicas: 1\n", "\n   replicas: 1\n", 1),
+    )
+    .unwrap();
     let (code, v) = check(repo.path());
     assert_eq!(code, 1);
     let failed = failing(&v);
     assert!(
-        failed.iter().all(|f| f.starts_with("yaml.syntax@lesson2.md:")),
+        failed
+            .iter()
+            .all(|f| f.starts_with("yaml.syntax@lesson2.md:")),
         "only the break itself fails, no knock-on: {failed:#?}"
     );
     for id in ["xref.hpa-target", "xref.service-selector"] {
@@ -320,4 +326,108 @@ fn after_a_yaml_break_the_cross_references_are_not_applicable_naming_the_manifes
             "{reason}"
         );
     }
+}
+
+#[test]
+fn the_default_report_shows_failures_with_evidence_drift_one_line_each_and_closes_with_the_failures(
+) {
+    let repo = course_repo();
+    // green: known drift one line each, no snippet, passing checks as counts
+    let (code, green, _) = yadoc(repo.path(), &["check", "--tier", "static"]);
+    assert_eq!(code, 0, "{green}");
+    assert!(
+        green.lines().count() < 30,
+        "{} lines:\n{green}",
+        green.lines().count()
+    );
+    assert!(
+        !green.contains("expected:") && !green.contains("✓ "),
+        "{green}"
+    );
+    assert!(green.contains("lesson2.md · static: "), "{green}");
+    let drift_line = green
+        .lines()
+        .find(|l| l.contains("markdown.unclosed-fence") && l.contains("lesson2.md:264"))
+        .unwrap_or_else(|| panic!("one line for lesson 2's unclosed fence:\n{green}"));
+    assert!(drift_line.contains("known drift: "), "{drift_line}");
+    assert!(!green.contains("failures:"), "{green}");
+    let last = green.lines().last().unwrap();
+    assert!(
+        last.starts_with("70 passed, 0 failed, 6 known drift") && last.contains(" in "),
+        "{last}"
+    );
+    // -v: every row, with its evidence
+    let (_, verbose, _) = yadoc(repo.path(), &["check", "--tier", "static", "-v"]);
+    assert!(
+        verbose.contains("✓ markdown.block-language") || verbose.contains("✓ yaml.syntax"),
+        "{verbose}"
+    );
+    assert!(verbose.contains("expected:") && verbose.lines().count() > green.lines().count() * 3);
+
+    // one real failure: its evidence, a rerun line, and the closing list
+    let text = read(repo.path(), "lesson2.md");
+    std::fs::write(
+        repo.path().join("lessons/lesson2.md"),
+        format!("{text}\n```bash\nkubectl describe hpa myapp-hp -n hpa-test\n```\n"),
+    )
+    .unwrap();
+    let line = read(repo.path(), "lesson2.md").lines().count() - 1;
+    let (code, red, _) = yadoc(repo.path(), &["check", "--tier", "static"]);
+    assert_eq!(code, 1, "{red}");
+    let at = format!("lessons/lesson2.md:{line}");
+    assert!(
+        red.contains("rerun:    yadoc check lesson2 --check steps.unknown-name"),
+        "{red}"
+    );
+    let tail: Vec<&str> = red.lines().rev().take(3).collect();
+    assert_eq!(tail[1].trim(), "", "{red}");
+    assert_eq!(
+        tail[2].trim(),
+        format!("{at} steps.unknown-name (static)"),
+        "{red}"
+    );
+    // the rerun line runs that check alone
+    let (code, one, _) = yadoc(
+        repo.path(),
+        &[
+            "check",
+            "lesson2",
+            "--check",
+            "steps.unknown-name",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let checks: Vec<&str> = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["steps.unknown-name"]);
+    let (code, _, err) = yadoc(repo.path(), &["check", "lesson2", "--check", "app.serve"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--check app.serve: no check of that id ran in the static tier(s)"),
+        "{err}"
+    );
+    // summary.md: failures first with their evidence, known drift one line each
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().display().to_string();
+    yadoc(
+        repo.path(),
+        &["check", "--tier", "static", "--report-dir", &dir],
+    );
+    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    let (failures, drift) = (
+        summary.find("### Failures").unwrap(),
+        summary.find("### Known drift").unwrap(),
+    );
+    assert!(failures < drift, "{summary}");
+    assert!(
+        summary[drift..].contains("- `markdown.unclosed-fence` (static) at `lesson2.md:264`: "),
+        "{summary}"
+    );
 }

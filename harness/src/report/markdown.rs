@@ -56,15 +56,9 @@ pub fn render(report: &Report) -> String {
         );
     }
     // what did not run as the lesson wrote it: base images built from a local stand-in
-    let substituted: Vec<String> = report
-        .outcomes
-        .iter()
-        .flat_map(|o| {
-            o.notes
-                .iter()
-                .filter(|n| n.contains("built FROM the local stand-in"))
-                .map(move |n| format!("- {}: {n}", o.lesson))
-        })
+    let substituted: Vec<String> = super::substitutions(report)
+        .into_iter()
+        .map(|n| format!("- {n}"))
         .collect();
     if !substituted.is_empty() {
         let _ = writeln!(
@@ -84,22 +78,22 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "{c}");
         }
     }
+    // failures first, with their evidence; then known drift, one line each
     let findings: Vec<_> = report
         .outcomes
         .iter()
         .flat_map(|o| o.findings.iter().map(move |f| (o, f)))
         .collect();
-    if !findings.is_empty() {
-        let _ = writeln!(out, "\n### Findings\n");
-        for (o, f) in findings {
-            let tag = if f.known_drift.is_some() {
-                "known drift"
-            } else {
-                "**FAILED**"
-            };
+    let failures: Vec<_> = findings
+        .iter()
+        .filter(|(_, f)| f.known_drift.is_none())
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\n### Failures\n");
+        for (o, f) in failures {
             let _ = writeln!(
                 out,
-                "- {tag} `{}` ({}) at `{}:{}`\n  - expected: {}\n  - observed: {}\n  - fix: {}",
+                "- **FAILED** `{}` ({}) at `{}:{}`\n  - expected: {}\n  - observed: {}\n  - fix: {}",
                 f.check,
                 o.tier.as_str(),
                 f.lesson,
@@ -111,6 +105,23 @@ pub fn render(report: &Report) -> String {
             if let Some(d) = &f.diagnosis {
                 let _ = writeln!(out, "  - cause: {d}");
             }
+        }
+    }
+    let drift: Vec<_> = findings
+        .iter()
+        .filter_map(|(o, f)| Some((o, f, f.known_drift.as_deref()?)))
+        .collect();
+    if !drift.is_empty() {
+        let _ = writeln!(out, "\n### Known drift\n");
+        for (o, f, why) in drift {
+            let _ = writeln!(
+                out,
+                "- `{}` ({}) at `{}:{}`: {why}",
+                f.check,
+                o.tier.as_str(),
+                f.lesson,
+                f.line
+            );
         }
     }
     // not run because this machine lacks something, apart from not run because the lesson has

@@ -69,6 +69,21 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
     )
 }
 
+/// Notes saying what stood in for what the lesson names (a base image built from the local
+/// stand-in): every report shows them, a green one too, as `lesson: note`.
+pub fn substitutions(report: &Report) -> Vec<String> {
+    report
+        .outcomes
+        .iter()
+        .flat_map(|o| {
+            o.notes
+                .iter()
+                .filter(|n| n.contains("built FROM the local stand-in"))
+                .map(move |n| format!("{}: {n}", o.lesson))
+        })
+        .collect()
+}
+
 /// Counts by status.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {

@@ -96,6 +96,12 @@ enum Command {
         /// cluster runs' transcripts/ into DIR.
         #[arg(long, value_name = "DIR")]
         report_dir: Option<PathBuf>,
+        /// Only these checks (comma-separated ids, as a failure's `rerun:` line gives them).
+        #[arg(long = "check", value_name = "ID", value_delimiter = ',')]
+        only: Vec<String>,
+        /// The text report with every check's row, every note and known drift's evidence.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Show a lesson's steps and files, with the lesson line each comes from.
     Plan {
@@ -229,6 +235,8 @@ fn run() -> anyhow::Result<ExitCode> {
             tier,
             format,
             report_dir,
+            only,
+            verbose,
         } => {
             let dir = lessons_dir.unwrap_or_else(default_lessons);
             let tiers = parse_tiers(&tier)?;
@@ -242,15 +250,18 @@ fn run() -> anyhow::Result<ExitCode> {
                 )
             })?;
             let (wall, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
-            let outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
+            let mut outcomes = yadoc::run::check(&dir, &loaded, &tiers)?;
             // an interrupted run reports nothing: the signal handler cleans up and exits 130
             yadoc::cleanup::wait_if_interrupted();
+            if !only.is_empty() {
+                outcomes = yadoc::run::only(outcomes, &only).map_err(anyhow::Error::msg)?;
+            }
             let report = Report::new(loaded.iter().map(|l| l.file_name()).collect(), outcomes)
                 .with_run(report::RunInfo::new(wall, clock.elapsed()));
             match format {
                 Format::Text => yadoc::out!(
                     "{}",
-                    report::text::render(&report, &loaded, colour(cli.color))
+                    report::text::render_with(&report, &loaded, colour(cli.color), verbose)
                 ),
                 Format::Json => yadoc::out!("{}", report::json::render(&report)),
                 Format::Junit => yadoc::out!("{}", report::junit::render(&report, &loaded)),
