@@ -16,11 +16,7 @@ fn lesson() -> Lesson {
 
 fn lesson3_static_tier_reports_exactly_the_known_drift() {
     let outcomes = static_outcomes(&lessons_dir(), "lesson3.md");
-    assert!(
-        unexpected(&outcomes).is_empty(),
-        "{:?}",
-        located(&unexpected(&outcomes))
-    );
+    assert_only_known_drift(&lessons_dir(), "lesson3.md", &outcomes);
     assert_eq!(
         located(&findings(&outcomes)),
         [

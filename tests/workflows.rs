@@ -23,41 +23,11 @@ fn workflows() -> Vec<PathBuf> {
     v
 }
 
-/// The tool on PATH, else in the venv `ci/workflow-tools.sh` makes.
-fn tool(name: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("YADOC_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
-                })
-                .join("yadoc")
-        });
-    let venv = cache.join("ci-tools/bin").join(name);
-    if venv.is_file() {
-        return Some(venv);
-    }
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|c| c.is_file())
-    })
-}
-
-fn required() -> bool {
-    std::env::var("YADOC_REQUIRE").is_ok_and(|v| {
-        v.split(',')
-            .any(|t| t.trim() == "workflows" || t.trim() == "all")
-    })
-}
-
 /// Run `name args… FILE` on every workflow; each must exit 0.
 fn every_workflow(name: &'static str, args: &'static [&'static str]) -> Result<Completion, Failed> {
-    let Some(exe) = tool(name) else {
+    let Some(exe) = ci_tool(name) else {
         let reason = format!("{name} not found (bash ci/workflow-tools.sh installs it)");
-        return if required() {
+        return if workflows_required() {
             Err(format!("{reason}; YADOC_REQUIRE requires the workflow checks").into())
         } else {
             Ok(Completion::ignored_with(reason))

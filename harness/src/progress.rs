@@ -7,13 +7,57 @@
 use std::io::IsTerminal;
 
 /// `eprintln!` that never panics: a reader that went away (`yadoc … 2>&1 | head -2`, EPIPE) must
-/// not crash a run, which still has its resources to release and its exit code to give.
+/// not crash a run, which still has its resources to release and its exit code to give. Inside
+/// `capture` the line goes to the capture instead (a test's own output).
 #[macro_export]
 macro_rules! say {
     ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($t)*);
+        $crate::progress::say_line(&format!($($t)*));
     }};
+}
+
+type Sink = std::sync::Arc<std::sync::Mutex<String>>;
+
+thread_local! {
+    static SINK: std::cell::RefCell<Option<Sink>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One line for the user on stderr, or into this thread's capture.
+pub fn say_line(line: &str) {
+    let captured = SINK.with(|s| {
+        s.borrow().as_ref().map(|sink| {
+            if let Ok(mut out) = sink.lock() {
+                out.push_str(line);
+                out.push('\n');
+            }
+        })
+    });
+    if captured.is_none() {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+}
+
+/// This thread's capture, to hand to a thread it starts (`with_capture`).
+pub fn current_capture() -> Option<Sink> {
+    SINK.with(|s| s.borrow().clone())
+}
+
+/// Run `f` with `sink` as this thread's capture (the one of the thread that started it).
+pub fn with_capture<R>(sink: Option<Sink>, f: impl FnOnce() -> R) -> R {
+    let before = SINK.with(|s| s.replace(sink));
+    let r = f();
+    SINK.with(|s| s.replace(before));
+    r
+}
+
+/// Run `f`, keeping what yadoc says meanwhile (command echoes, progress) out of stderr: a test
+/// shows it with its failure, as cargo test shows a test's captured output.
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, String) {
+    let sink: Sink = Default::default();
+    let r = with_capture(Some(sink.clone()), f);
+    let text = sink.lock().map(|s| s.clone()).unwrap_or_default();
+    (r, text)
 }
 
 /// `println!` that never panics (see `say!`).
@@ -41,7 +85,8 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 fn live() -> bool {
-    std::io::stderr().is_terminal()
+    current_capture().is_none()
+        && std::io::stderr().is_terminal()
         && std::env::var_os("CI").is_none()
         && std::env::var_os("YADOC_QUIET").is_none()
 }

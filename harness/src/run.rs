@@ -75,7 +75,15 @@ pub fn only(outcomes: Vec<Outcome>, ids: &[String]) -> Result<Vec<Outcome>, Stri
 pub fn each_on_its_thread<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     std::thread::scope(|s| {
         let f = &f;
-        let jobs: Vec<_> = items.iter().map(|i| s.spawn(move || f(i))).collect();
+        // what the jobs say goes where their caller's words go (a test's capture, or stderr)
+        let sink = crate::progress::current_capture();
+        let jobs: Vec<_> = items
+            .iter()
+            .map(|i| {
+                let sink = sink.clone();
+                s.spawn(move || crate::progress::with_capture(sink, || f(i)))
+            })
+            .collect();
         jobs.into_iter()
             .map(|j| j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()

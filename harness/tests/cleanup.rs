@@ -676,6 +676,7 @@ fn a_lesson_edited_twice_leaves_no_dangling_image_of_yadocs() {
             run,
             &[
                 "check",
+                "-v",
                 "lesson1",
                 "--lessons",
                 &dir.path().display().to_string(),

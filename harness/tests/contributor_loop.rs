@@ -431,3 +431,48 @@ fn the_default_report_shows_failures_with_evidence_drift_one_line_each_and_close
         "{summary}"
     );
 }
+
+#[test]
+fn a_missing_prerequisite_is_annotated_on_no_lesson_line_in_a_pull_request() {
+    let repo = course_repo();
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args([
+            "check",
+            "lesson3",
+            "--tier",
+            "static,cluster",
+            "--format",
+            "github",
+            "--lessons",
+        ])
+        .arg(repo.path().join("lessons"))
+        .env("YADOC_QUIET", "1")
+        .env("YADOC_REQUIRE", "cluster")
+        .env("YADOC_K3D", "/nonexistent/k3d")
+        .output()
+        .expect("yadoc runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "required and missing fails: {text}"
+    );
+    let runner: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("did not run here"))
+        .collect();
+    assert!(!runner.is_empty(), "{text}");
+    for l in &runner {
+        assert!(
+            l.starts_with("::error title=") && !l.contains("file="),
+            "{l}"
+        );
+        assert!(l.contains("k3d"), "names the tool: {l}");
+    }
+    // the lesson's own findings still annotate their lines
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::notice file=lessons/lesson3.md,line=155")),
+        "{text}"
+    );
+}

@@ -310,9 +310,59 @@ pub fn corpus_trial(name: &str, f: fn()) -> Trial {
 /// A plain test (passes unless it panics) as a libtest-mimic trial.
 pub fn plain(name: &str, f: fn()) -> Trial {
     Trial::test(name, move || {
-        f();
-        Ok(())
+        captured(|| {
+            f();
+            Ok(Completion::Completed)
+        })
+        .map(|_| ())
     })
+}
+
+/// Run a trial with what yadoc says (its `$ command` echoes, progress) captured: shown with the
+/// trial's failure, as cargo test shows a failing test's output, and never mixed into cargo's own.
+pub fn captured(f: impl FnOnce() -> Verdict) -> Verdict {
+    let (r, said) =
+        yadoc::progress::capture(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    let with_output = |message: String| {
+        if said.is_empty() {
+            Failed::from(message)
+        } else {
+            Failed::from(format!("{message}\n---- what yadoc said ----\n{said}"))
+        }
+    };
+    match r {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(failed)) => Err(with_output(
+            failed.message().unwrap_or("failed").to_string(),
+        )),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into());
+            Err(with_output(format!("panicked: {message}")))
+        }
+    }
+}
+
+/// Panic, unless every finding of `outcomes` is known drift, with the failures rendered as
+/// `yadoc check` shows them: the lesson line, expected, observed, fix.
+pub fn assert_only_known_drift(dir: &Path, lesson: &str, outcomes: &[Outcome]) {
+    let failing: Vec<Outcome> = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Failed)
+        .cloned()
+        .collect();
+    if failing.is_empty() {
+        return;
+    }
+    let l = Lesson::load(&dir.join(lesson)).ok();
+    let report = yadoc::report::Report::new(vec![lesson.to_string()], failing);
+    panic!(
+        "{lesson}: findings the known-drift register does not expect:\n{}",
+        yadoc::report::text::render(&report, l.as_slice(), false)
+    );
 }
 
 /// Whether nextest is listing the tests: it then learns which are ignored (`--list --ignored`), and
@@ -349,7 +399,7 @@ pub fn tier_trial(
     f: impl FnOnce() -> Verdict + Send + 'static,
 ) -> Trial {
     let nextest = std::env::var_os("NEXTEST").is_some();
-    let trial = Trial::ignorable_test(name, move || match f() {
+    let trial = Trial::ignorable_test(name, move || match captured(f) {
         Ok(Completion::Ignored { reason }) if nextest => Err(Failed::from(format!(
             "not run: {} (nextest shows a run-time skip as a pass, so it fails instead)",
             reason.unwrap_or_default()
@@ -390,4 +440,36 @@ pub fn outcome<'a>(outcomes: &'a [Outcome], check: &str) -> &'a Outcome {
         .iter()
         .find(|o| o.check == check)
         .unwrap_or_else(|| panic!("no outcome {check} in {outcomes:#?}"))
+}
+
+/// yadoc's cache directory, as the harness finds it (YADOC_CACHE, XDG_CACHE_HOME, ~/.cache).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("YADOC_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
+                })
+                .join("yadoc")
+        })
+}
+
+/// A tool of the venv `ci/workflow-tools.sh` makes, else on PATH.
+pub fn ci_tool(name: &str) -> Option<PathBuf> {
+    let venv = cache_dir().join("ci-tools/bin").join(name);
+    if venv.is_file() {
+        return Some(venv);
+    }
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|c| c.is_file())
+    })
+}
+
+/// Whether YADOC_REQUIRE requires the checks that need `ci/workflow-tools.sh`'s tools.
+pub fn workflows_required() -> bool {
+    yadoc::tiers::prereq::required_named("workflows")
 }

@@ -6,7 +6,18 @@ use std::path::{Path, PathBuf};
 use super::Report;
 use crate::lesson::Lesson;
 
-/// Write report.json, junit.xml, summary.md and diagnostics/*.txt; returns the files written.
+/// The SARIF report, located relative to the repository the lessons are in.
+fn sarif(report: &Report, lessons: &[Lesson]) -> String {
+    let dir = lessons
+        .first()
+        .and_then(|l| l.path.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("lessons"));
+    super::sarif::render(report, &crate::fix::repo_root(&dir), &dir)
+}
+
+/// Write report.json, junit.xml, summary.md, report.txt, report.sarif and diagnostics/*.txt;
+/// returns the files written.
 pub fn write(dir: &Path, report: &Report, lessons: &[Lesson]) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir.join("diagnostics"))?;
     let mut written = Vec::new();
@@ -15,6 +26,7 @@ pub fn write(dir: &Path, report: &Report, lessons: &[Lesson]) -> std::io::Result
         ("junit.xml", super::junit::render(report, lessons)),
         ("summary.md", super::markdown::render(report)),
         ("report.txt", super::text::render(report, lessons, false)),
+        ("report.sarif", sarif(report, lessons)),
     ] {
         let p = dir.join(name);
         std::fs::write(&p, text)?;

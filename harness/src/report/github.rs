@@ -3,7 +3,8 @@
 //! and the edit `yadoc fix` would make where it is mechanical. Paths are relative to the repository
 //! root, as GitHub resolves them. Escaping follows the toolkit's `issueCommand`
 //! (actions/toolkit `packages/core/src/command.ts`: `%`, `\r`, `\n` in data; also `:` and `,` in
-//! properties).
+//! properties). A check that could not run for want of a prerequisite is annotated without a file
+//! or line: the runner lacks something, no lesson line is at fault.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -16,6 +17,25 @@ pub fn render(report: &Report, root: &Path, lessons_dir: &Path) -> String {
     let rel = abs.strip_prefix(root).unwrap_or(&abs).to_path_buf();
     let mut out = String::new();
     for o in &report.outcomes {
+        // a tier this machine cannot run: the runner's to fix, annotated on no lesson line
+        if let Some(missing) = &o.prerequisite_missing {
+            let level = if o.status == crate::checks::finding::Status::Failed {
+                "error"
+            } else {
+                "warning"
+            };
+            let _ = writeln!(
+                out,
+                "::{level} title={}::{}",
+                property(&format!(
+                    "{} ({}) did not run here",
+                    o.check,
+                    o.tier.as_str()
+                )),
+                data(&format!("{}: {missing}", o.lesson))
+            );
+            continue;
+        }
         for f in &o.findings {
             let level = if f.known_drift.is_some() {
                 "notice"

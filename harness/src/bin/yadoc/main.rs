@@ -73,6 +73,8 @@ enum Format {
     Markdown,
     /// GitHub workflow commands: each finding annotates its lesson line in a pull request's diff.
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning (github/codeql-action/upload-sarif).
+    Sarif,
 }
 
 #[derive(Subcommand)]
@@ -92,7 +94,7 @@ enum Command {
         /// How to print the report.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Also write report.json, junit.xml, summary.md, report.txt, diagnostics/ and the
+        /// Also write report.json, junit.xml, summary.md, report.txt, report.sarif, diagnostics/ and the
         /// cluster runs' transcripts/ into DIR.
         #[arg(long, value_name = "DIR")]
         report_dir: Option<PathBuf>,
@@ -269,6 +271,10 @@ fn run() -> anyhow::Result<ExitCode> {
                 Format::Github => yadoc::out!(
                     "{}",
                     report::github::render(&report, &yadoc::fix::repo_root(&dir), &dir)
+                ),
+                Format::Sarif => yadoc::outln!(
+                    "{}",
+                    report::sarif::render(&report, &yadoc::fix::repo_root(&dir), &dir)
                 ),
             }
             if let Some(dir) = report_dir {
