@@ -81,7 +81,8 @@ pub fn render_cluster(lesson: &Lesson) -> String {
         "cluster plan for {file} (names, ports and paths are examples: each run picks its own)\n"
     );
     let mut last_line = 0;
-    for e in crate::tiers::cluster::plan(lesson) {
+    let plan = crate::tiers::cluster::plan(lesson);
+    for e in &plan.executed {
         if e.line != last_line {
             let _ = writeln!(out, "{file}:{:<4} {}", e.line, e.literal);
             last_line = e.line;
@@ -89,6 +90,22 @@ pub fn render_cluster(lesson: &Lesson) -> String {
         let _ = writeln!(out, "      $ {}", e.command());
         for r in &e.rewrites {
             let _ = writeln!(out, "        · {r}");
+        }
+    }
+    if let Some((line, why)) = &plan.stops {
+        let _ = writeln!(
+            out,
+            "\nthe run stops at {file}:{line}: {why}\nnot reached ({}):",
+            plan.not_reached.len()
+        );
+        for (l, literal) in &plan.not_reached {
+            let _ = writeln!(out, "{file}:{l:<4} {literal}");
+        }
+    }
+    if !plan.promises.is_empty() {
+        let _ = writeln!(out, "\nthen, once the steps ran:");
+        for (l, what) in &plan.promises {
+            let _ = writeln!(out, "{file}:{l:<4} {what}");
         }
     }
     out

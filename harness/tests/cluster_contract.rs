@@ -383,13 +383,15 @@ fn the_kubeconfig_k3d_writes_for_the_runs_api_port_points_the_client_at_loopback
         })
     };
     let port = http_server(200, b"I am watching you, Marius N".to_vec());
-    let (o, _) = cluster::run_with(
-        &lesson("fixtures/corrected", "lesson1.md"),
-        fakes.tools(),
-        connect,
-        fast(),
-        &[(8081, port)],
-    );
+    let (o, _) = quietly(|| {
+        cluster::run_with(
+            &lesson("fixtures/corrected", "lesson1.md"),
+            fakes.tools(),
+            connect,
+            fast(),
+            &[(8081, port)],
+        )
+    });
     assert_eq!(o.status, Status::Passed, "{o:#?}");
     let create = &fakes.calls()[0];
     let api_port = create
@@ -1155,13 +1157,15 @@ fn a_yq_that_prints_null_is_not_believed_and_yadoc_reads_the_kubeconfig_itself()
     let fakes = fakes.rule(json!({"program": "yq", "stdout": "null\n"}));
     let mut tools = fakes.tools();
     tools.yq = Some(fakes.dir.path().join("yq").display().to_string());
-    let (o, _) = cluster::run_with(
-        &lesson("fixtures/corrected", "lesson3.md"),
-        tools,
-        api.connector(),
-        fast(),
-        &[],
-    );
+    let (o, _) = quietly(|| {
+        cluster::run_with(
+            &lesson("fixtures/corrected", "lesson3.md"),
+            tools,
+            api.connector(),
+            fast(),
+            &[],
+        )
+    });
     assert_eq!(o.status, Status::Passed, "{o:#?}");
     assert!(
         o.notes
@@ -1187,6 +1191,7 @@ fn a_yq_that_prints_null_is_not_believed_and_yadoc_reads_the_kubeconfig_itself()
 /// (with the KUBECONFIG of every k3d and kubectl line): the run executes the plan, then only cleans up.
 fn plan_agrees(l: &yadoc::lesson::Lesson, fakes: &Fakes, api: &FakeApi, ports: &[(u16, u16)]) {
     let plan: Vec<String> = cluster::plan(l)
+        .executed
         .iter()
         .filter(|e| ["k3d", "docker", "kubectl", "curl"].contains(&e.program.as_str()))
         .map(|e| normalize(&e.command()))
@@ -1219,7 +1224,7 @@ fn lesson1_plan_agrees_line_for_line_with_the_contract_run() {
     let l = lesson("fixtures/corrected", "lesson1.md");
     let port = http_server(200, b"I am watching you, Marius N".to_vec());
     plan_agrees(&l, &Fakes::new(), &healthy("default"), &[(8081, port)]);
-    let lines: Vec<usize> = cluster::plan(&l).iter().map(|e| e.line).collect();
+    let lines: Vec<usize> = cluster::plan(&l).executed.iter().map(|e| e.line).collect();
     assert_eq!(lines.first(), Some(&11));
     assert_eq!(lines.last(), Some(&178));
 }
@@ -1236,6 +1241,7 @@ fn lesson2_plan_agrees_line_for_line_with_the_contract_run() {
     let l = lesson("fixtures/corrected", "lesson2.md");
     plan_agrees(&l, &Fakes::new(), &api, &[(8081, port)]);
     let create = cluster::plan(&l)
+        .executed
         .iter()
         .find(|e| {
             e.argv
@@ -1266,7 +1272,7 @@ fn without_k3d_the_cluster_tier_is_skipped_with_the_reason_or_fails_when_require
         eprintln!("k3d is installed here: this test is about machines without it");
         return;
     }
-    let o = cluster::run(&lesson("lessons", "lesson1.md"));
+    let o = quietly(|| cluster::run(&lesson("lessons", "lesson1.md")));
     assert!(
         o.prerequisite_missing
             .as_deref()

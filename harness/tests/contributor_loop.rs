@@ -476,3 +476,52 @@ fn a_missing_prerequisite_is_annotated_on_no_lesson_line_in_a_pull_request() {
         "{text}"
     );
 }
+
+#[test]
+fn the_cluster_plan_says_where_the_run_stops_and_lists_the_rest_and_the_hpa_phase() {
+    let repo = course_repo();
+    let (code, plan, err) = yadoc(repo.path(), &["plan", "lesson2", "--tier", "cluster"]);
+    assert_eq!(code, 0, "{err}");
+    // as written: the delete at line 27 removes the cluster line 39 needs
+    let stop = plan
+        .lines()
+        .find(|l| l.starts_with("the run stops at "))
+        .unwrap_or_else(|| panic!("{plan}"));
+    assert!(
+        stop.contains("lesson2.md:39") && stop.contains("deleted at line 27"),
+        "{stop}"
+    );
+    let after = &plan[plan.find("not reached (").unwrap()..];
+    assert!(
+        after.contains("lesson2.md:223  kubectl apply -f deployment.yaml"),
+        "{after}"
+    );
+    assert!(!plan.contains("then, once the steps ran:"), "{plan}");
+    // corrected: every step, then the promise phase: rest, load, scale-up, Ready
+    let corrected = root().join("fixtures/corrected").display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+        .args([
+            "plan",
+            "lesson2",
+            "--tier",
+            "cluster",
+            "--lessons",
+            &corrected,
+        ])
+        .env("YADOC_QUIET", "1")
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(!plan.contains("the run stops at"), "{plan}");
+    let phase = &plan[plan
+        .find("then, once the steps ran:")
+        .unwrap_or_else(|| panic!("{plan}"))..];
+    for what in [
+        "comes to rest before any load",
+        "bounded load",
+        "scales up under the load",
+        "become Ready",
+    ] {
+        assert!(phase.contains(what), "{what}: {phase}");
+    }
+}

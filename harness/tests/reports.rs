@@ -36,7 +36,10 @@ fn mixed_run() -> (Report, Vec<Lesson>) {
     } else {
         vec![Tier::Static]
     };
-    let outcomes = yadoc::run::check(dir.path(), &lessons, &tiers).unwrap();
+    // what yadoc says goes to the test's captured output (shown only with a failure)
+    let (outcomes, said) =
+        yadoc::progress::capture(|| yadoc::run::check(dir.path(), &lessons, &tiers).unwrap());
+    eprint!("{said}");
     let started = std::time::SystemTime::now();
     (
         Report::new(lessons.iter().map(|l| l.file_name()).collect(), outcomes).with_run(
@@ -216,16 +219,28 @@ fn report_dir_writes_every_format_and_the_diagnostics() {
     let (report, lessons) = mixed_run();
     let out = tempfile::tempdir().unwrap();
     let written = report::dir::write(out.path(), &report, &lessons).unwrap();
-    for f in ["report.json", "junit.xml", "summary.md", "report.txt"] {
+    for f in [
+        "report.json",
+        "junit.xml",
+        "summary.md",
+        "report.txt",
+        "report.sarif",
+    ] {
         assert!(out.path().join(f).is_file(), "{f}");
     }
     assert!(written
         .iter()
         .any(|p| p.starts_with(out.path().join("diagnostics"))));
     let md = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    // failures first with their evidence, then known drift one line each
+    let (failures, drift) = (
+        md.find("### Failures").expect("a failures section"),
+        md.find("### Known drift").expect("a known-drift section"),
+    );
+    assert!(failures < drift, "{md}");
     assert!(
-        md.contains("**FAILED** `xref.service-target-port`")
-            && md.contains("known drift `steps.cluster-lifecycle`"),
+        md[failures..drift].contains("**FAILED** `xref.service-target-port`")
+            && md[drift..].contains("- `steps.cluster-lifecycle` (static) at `lesson2.md:27`: "),
         "{md}"
     );
 }

@@ -62,7 +62,8 @@ fn round_trip(dir: &str, name: &str, fakes: Fakes, api: &FakeApi, ports: &[(u16,
         .user_env
         .push(("YADOC_FAKE_REPLAY".into(), file.display().to_string()));
     let replayed_api = ReplayApi::from_transcript(&transcript);
-    let (second, _) = cluster::run_with(&l, again.tools(), replayed_api.connector(), fast(), ports);
+    let (second, _) =
+        quietly(|| cluster::run_with(&l, again.tools(), replayed_api.connector(), fast(), ports));
     assert_eq!(verdict(&first), verdict(&second), "{second:#?}");
     assert!(
         replayed_api.unanswered.lock().unwrap().is_empty(),

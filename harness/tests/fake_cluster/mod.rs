@@ -599,7 +599,8 @@ pub fn fast() -> exec::Deadlines {
 }
 
 pub fn run(l: &Lesson, fakes: &Fakes, api: &FakeApi, ports: &[(u16, u16)]) -> Outcome {
-    let (outcome, dir) = cluster::run_with(l, fakes.tools(), api.connector(), fast(), ports);
+    let (outcome, dir) =
+        quietly(|| cluster::run_with(l, fakes.tools(), api.connector(), fast(), ports));
     assert!(
         !dir.exists(),
         "the run's directory {} is left behind",
@@ -672,4 +673,12 @@ pub fn assert_cleaned_up(fakes: &Fakes) {
 pub fn finding(o: &Outcome) -> &Finding {
     assert_eq!(o.status, Status::Failed, "{o:#?}");
     &o.findings[0]
+}
+
+/// Run `f` with what yadoc says (its `$ command` echoes, progress) handed to the test's own
+/// captured output (`eprint!`): cargo test shows it with a failing test, and never otherwise.
+pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    let (r, said) = yadoc::progress::capture(f);
+    eprint!("{said}");
+    r
 }

@@ -266,7 +266,20 @@ pub fn exclusive(
 }
 
 /// The commands a cluster run would execute, with their lesson lines and rewrites (no execution).
-pub fn plan(lesson: &Lesson) -> Vec<exec::Executed> {
+/// What a cluster run of the lesson would do: the commands (rewritten for isolation, each at its
+/// lesson line), where the run would stop and why, the steps it would not reach, and the lesson's
+/// promises checked after its steps.
+pub struct Plan {
+    pub executed: Vec<exec::Executed>,
+    /// The line the run stops at, and the reason (a cluster the lesson deleted).
+    pub stops: Option<(usize, String)>,
+    /// The steps after the stop: (line, literal).
+    pub not_reached: Vec<(usize, String)>,
+    /// What the run checks once the steps ran: (line, what).
+    pub promises: Vec<(usize, String)>,
+}
+
+pub fn plan(lesson: &Lesson) -> Plan {
     let tools = tools::Tools {
         k3d: "k3d".into(),
         docker: "docker".into(),
@@ -286,6 +299,8 @@ pub fn plan(lesson: &Lesson) -> Vec<exec::Executed> {
         None,
     );
     run.dry_run = true;
+    let mut stops = None;
+    let mut not_reached = Vec::new();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -293,12 +308,27 @@ pub fn plan(lesson: &Lesson) -> Vec<exec::Executed> {
         // a dry run only fails where the lesson uses a cluster it deleted; the plan shows up to there
         rt.block_on(async {
             let steps = lesson.steps.clone();
-            for s in &steps {
-                if run.step_public(s).await.is_err() {
+            for (i, s) in steps.iter().enumerate() {
+                if let Err(f) = run.step_public(s).await {
+                    stops = Some((f.line, f.observed.clone()));
+                    not_reached = steps[i + 1..]
+                        .iter()
+                        .map(|s| (s.line, s.literal.clone()))
+                        .collect();
                     break;
                 }
             }
         });
     }
-    run.executed
+    let promises = if stops.is_none() {
+        run.promises_planned(&lesson.steps)
+    } else {
+        Vec::new()
+    };
+    Plan {
+        executed: run.executed,
+        stops,
+        not_reached,
+        promises,
+    }
 }

@@ -30,6 +30,41 @@ impl ClusterRun<'_> {
         self.compare_volumes(steps).await
     }
 
+    /// What `after_steps` will do, in words, each at the lesson line it answers to: the plan shows
+    /// the promise phase a run executes after the lesson's own commands.
+    pub fn promises_planned(&self, steps: &[Step]) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let hpa = self.lesson.files.iter().find_map(HpaFile::of);
+        let visit = steps
+            .iter()
+            .rfind(|s| matches!(&s.kind, StepKind::Visit { url } if url.starts_with("http://")));
+        if let (Some(hpa), Some(visit)) = (hpa, visit) {
+            let (ns, name) = (&hpa.namespace, &hpa.name);
+            let within = self.deadlines.hpa.as_secs();
+            out.push((hpa.line, format!("HPA {ns}/{name} comes to rest before any load: 3 equal readings, polled every {}s, within {within}s (at maxReplicas {} already: a finding at the memory target)", self.deadlines.poll.as_secs(), hpa.max_replicas)));
+            out.push((visit.line, format!("bounded load on the lesson's URL through the cluster's port: at most 3000 requests, 16 at once, {within}s; it stops when the HPA scales")));
+            out.push((hpa.line, format!("HPA {ns}/{name} scales up under the load: desiredReplicas above the rest, or a new SuccessfulRescale, within {within}s (the metric that did it named)")));
+            out.push((
+                hpa.line,
+                "the new replicas become Ready (ErrImageNeverPull fails at once)".to_string(),
+            ));
+        }
+        let curl = steps
+            .iter()
+            .rfind(|s| matches!(&s.kind, StepKind::Curl { url, .. } if url.contains("/pods")));
+        let kubectl = steps.iter().find(|s| matches!(&s.kind, StepKind::Inspect { args, .. } if args.iter().any(|a| a.contains("yaml"))));
+        if let (Some(curl), Some(kubectl)) = (curl, kubectl) {
+            out.push((
+                curl.line,
+                format!(
+                    "the API (curl, line {}) and kubectl (line {}) name the same volumes",
+                    curl.line, kubectl.line
+                ),
+            ));
+        }
+        out
+    }
+
     async fn hpa_under_load(
         &mut self,
         visit: &Step,
