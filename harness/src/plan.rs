@@ -27,7 +27,7 @@ pub fn render(lesson: &Lesson) -> String {
                     a.name
                 );
             }
-            Origin::Derived { line, how } => {
+            Origin::Derived { line, how, .. } => {
                 let _ = writeln!(
                     out,
                     "  {:<18} DERIVED  {file}:{line}  ({size}; {how})",

@@ -168,7 +168,8 @@ fn plan_marks_derived_files() {
     assert_eq!(code, 0);
     assert!(
         out.contains("service.yaml       DERIVED")
-            && out.contains("lesson1.md#service.yaml with metadata.namespace: hpa-test"),
+            && out.contains("lesson1.md#service.yaml (lesson1.md:99 via ")
+            && out.contains("lesson2.yaml) with metadata.namespace: hpa-test"),
         "{out}"
     );
 }

@@ -525,3 +525,55 @@ fn the_cluster_plan_says_where_the_run_stops_and_lists_the_rest_and_the_hpa_phas
         assert!(phase.contains(what), "{what}: {phase}");
     }
 }
+
+#[test]
+fn three_ports_that_disagree_name_the_odd_one_out_once_and_a_derived_copy_at_its_source() {
+    let repo = course_repo();
+    let path = repo.path().join("lessons/lesson2.md");
+    let text = read(repo.path(), "lesson2.md");
+    // the containerPort alone changed: the app and the Service's targetPort still agree on 5000
+    let moved = text.replacen("- containerPort: 5000", "- containerPort: 8080", 1);
+    std::fs::write(&path, &moved).unwrap();
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        failing(&v),
+        vec!["docker.port@lesson2.md:145".to_string()],
+        "one cause, one finding"
+    );
+    assert!(
+        notes(&v).iter().any(|n| n.contains(
+            "the containerPort 8080 at line 145 is the odd one out, reported by docker.port"
+        )),
+        "{:#?}",
+        notes(&v)
+    );
+    // the app's port moved with it: now the targetPort, a copy of lesson 1's, is the odd one out
+    let app_too =
+        moved
+            .replacen("0.0.0.0:5000", "0.0.0.0:8080", 1)
+            .replacen("EXPOSE 5000", "EXPOSE 8080", 1);
+    std::fs::write(&path, app_too).unwrap();
+    let (code, v) = check(repo.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        failing(&v),
+        vec!["xref.service-target-port@lesson2.md:116".to_string()]
+    );
+    let f = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["check"] == "xref.service-target-port" && o["lesson"] == "lesson2.md")
+        .unwrap()["findings"][0]
+        .clone();
+    let (observed, fix) = (f["observed"].as_str().unwrap(), f["fix"].as_str().unwrap());
+    assert!(
+        observed.contains("(a copy of lesson1.md:111 via lessons/lesson2.yaml)"),
+        "{observed}"
+    );
+    assert!(
+        fix.contains("show lesson2.md's own service.yaml with targetPort 8080"),
+        "{fix}"
+    );
+}

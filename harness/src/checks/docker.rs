@@ -32,7 +32,7 @@ pub fn syntax(ctx: &Ctx) -> Examined {
 }
 
 /// The port the app listens on, from the CMD (gunicorn --bind) or the Flask script (`app.run`).
-fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
+pub(crate) fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
     let (a, d) = ctx.docker()?;
     let (line, argv) = d.cmd()?;
     let line = a.lesson_line(line);
@@ -64,6 +64,26 @@ fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
         }
         Server::Other { .. } => None,
     }
+}
+
+/// Whether a pod of the lesson runs the image the lesson builds (docker.port then compares its
+/// containerPort with the app's port).
+pub(crate) fn deploys_built_image(ctx: &Ctx) -> bool {
+    let built: Vec<String> = ctx
+        .steps()
+        .filter_map(|(_, k)| match k {
+            StepKind::DockerBuild { tag, .. } => Some(tag.clone()),
+            _ => None,
+        })
+        .collect();
+    pod_templates(ctx).iter().any(|(m, tpl)| {
+        at(m.value().unwrap_or(&Value::Null), &join(tpl, "spec"))["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["image"].as_str())
+            .any(|image| built.iter().any(|t| same(t, image)))
+    })
 }
 
 pub fn port(ctx: &Ctx) -> Examined {

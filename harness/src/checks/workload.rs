@@ -174,11 +174,49 @@ pub fn service_target_port(ctx: &Ctx) -> Examined {
             out.saw(format!("{} port {i}: targetPort {target}", s.label()));
             if !ok {
                 let (d, _, line) = &declared[0];
+                // three ports must agree: the app's, the containerPort, the targetPort. When the
+                // targetPort is the app's, the containerPort is the odd one out: docker.port names it,
+                // once, and this finding would only propose the opposite fix
+                if let Some((app, _, app_line, how)) = super::docker::bound_port(ctx) {
+                    if target.as_i64() == Some(i64::from(app))
+                        && *d != i64::from(app)
+                        && super::docker::deploys_built_image(ctx)
+                    {
+                        out.note(format!(
+                            "{}: targetPort {target} is the port the app listens on ({how}, line {app_line}); the containerPort {d} at line {line} is the odd one out, reported by docker.port",
+                            s.label()
+                        ));
+                        continue;
+                    }
+                }
+                let path = format!("spec.ports[{i}].targetPort");
+                // a derived copy is fixed where it is copied from
+                let source = s
+                    .doc
+                    .as_ref()
+                    .ok()
+                    .and_then(|doc| s.artifact.source_of(s.offset + doc.line_of(&path)));
+                let (observed, fix) = match &source {
+                    Some(src) => (
+                        format!("targetPort {target} in {} (a copy of {src})", s.label()),
+                        format!(
+                            "{file} is not shown in {lesson}: it is a copy of {src}, which its own lesson needs as it is; show {lesson}'s own {file} with targetPort {d} (a block the lesson shows replaces the copy), or change the containerPort and the app's port back together",
+                            file = s.artifact.name,
+                            lesson = ctx.lesson.file_name()
+                        ),
+                    ),
+                    None => (
+                        format!("targetPort {target} in {}", s.label()),
+                        format!("set targetPort to {d}, or change the containerPort and the app's port together"),
+                    ),
+                };
                 out.found(
-                    ctx.finding(SERVICE_TARGET_PORT, s.line(&format!("spec.ports[{i}].targetPort")))
-                        .expected(format!("targetPort {d}, the containerPort of the selected pods (line {line})"))
-                        .observed(format!("targetPort {target} in {}", s.label()))
-                        .fix(format!("set targetPort to {d}, or change the containerPort and the app's port together")),
+                    ctx.finding(SERVICE_TARGET_PORT, s.line(&path))
+                        .expected(format!(
+                            "targetPort {d}, the containerPort of the selected pods (line {line})"
+                        ))
+                        .observed(observed)
+                        .fix(fix),
                 );
             }
         }

@@ -16,7 +16,25 @@ pub enum Origin {
         bound_by: String,
     },
     /// Not shown by the lesson: derived as the lesson's definition says, because of `line`.
-    Derived { line: usize, how: String },
+    Derived {
+        line: usize,
+        how: String,
+        /// The block it is copied from, when it is (a fix belongs there, not in the derived copy).
+        #[serde(skip)]
+        from: Option<Source>,
+    },
+}
+
+/// The block a derived file is copied from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// `lesson1.md`
+    pub lesson: String,
+    /// Lesson line of the block's first text line.
+    pub first_line: usize,
+    pub text: String,
+    /// The definition that derives it, as the user would type its path.
+    pub via: String,
 }
 
 /// What is in the file.
@@ -63,6 +81,34 @@ impl Artifact {
 
     pub fn is_derived(&self) -> bool {
         matches!(self.origin, Origin::Derived { .. })
+    }
+
+    /// For a derived copy, where its 1-based line `n` stands in the block it is copied from:
+    /// `lesson1.md:111 via lessons/lesson2.yaml` (the line of the same text, when it is there once).
+    pub fn source_of(&self, n: usize) -> Option<String> {
+        let Origin::Derived {
+            from: Some(src), ..
+        } = &self.origin
+        else {
+            return None;
+        };
+        let wanted = self.text().lines().nth(n.checked_sub(1)?)?;
+        let at: Vec<usize> = src
+            .text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| *l == wanted)
+            .map(|(i, _)| i)
+            .collect();
+        match at.as_slice() {
+            [i] => Some(format!(
+                "{}:{} via {}",
+                src.lesson,
+                src.first_line + i,
+                src.via
+            )),
+            _ => Some(format!("{}:{} via {}", src.lesson, src.first_line, src.via)),
+        }
     }
 }
 

@@ -138,10 +138,22 @@ impl Lesson {
                 self.shadowed_derivations.push((d.clone(), line));
                 continue;
             }
+            // where a copied file comes from: `lesson1.md:111 via lessons/lesson2.yaml`
+            let mut source = String::new();
+            let mut from = None;
             let body = if let Some(size) = d.generate_bytes {
                 Body::Generated { size }
-            } else if let Some(from) = &d.from {
-                let text = self.read_other(def_path, from)?;
+            } else if let Some(from_ref) = &d.from {
+                let (text, line) = self.read_other(def_path, from_ref)?;
+                let lesson = from_ref.split_once('#').map(|(l, _)| l).unwrap_or(from_ref);
+                let via = crate::report::text::relative_to_here(def_path);
+                source = format!("{lesson}:{line} via {via}");
+                from = Some(crate::lesson::artifact::Source {
+                    lesson: lesson.to_string(),
+                    first_line: line,
+                    text: text.clone(),
+                    via,
+                });
                 Body::Text(match &d.set_namespace {
                     Some(ns) => set_namespace(&text, ns),
                     None => text,
@@ -158,8 +170,10 @@ impl Lesson {
             };
             let how = match (&d.from, &d.set_namespace, d.generate_bytes) {
                 (_, _, Some(n)) => format!("generated: {n} bytes of numbered text lines"),
-                (Some(f), Some(ns), _) => format!("{f} with metadata.namespace: {ns}"),
-                (Some(f), None, _) => format!("copied from {f}"),
+                (Some(f), Some(ns), _) => {
+                    format!("{f} ({source}) with metadata.namespace: {ns}")
+                }
+                (Some(f), None, _) => format!("copied from {f} ({source})"),
                 _ => String::new(),
             };
             self.files.retain(|a| a.name != d.file);
@@ -169,14 +183,16 @@ impl Lesson {
                 origin: Origin::Derived {
                     line: d.because.line,
                     how,
+                    from,
                 },
             });
         }
         Ok(())
     }
 
-    /// `lesson1.md#service.yaml` → that lesson's file (relative to the definition's directory).
-    fn read_other(&self, def_path: &Path, reference: &str) -> Result<String, LessonError> {
+    /// `lesson1.md#service.yaml` → that lesson's file (relative to the definition's directory) and
+    /// the lesson line its block starts at.
+    fn read_other(&self, def_path: &Path, reference: &str) -> Result<(String, usize), LessonError> {
         let bad = |message: String| LessonError::Definition {
             path: def_path.to_path_buf(),
             line: 1,
@@ -209,7 +225,7 @@ impl Lesson {
         files
             .iter()
             .find(|a| a.name == file)
-            .map(|a| a.text().to_string())
+            .map(|a| (a.text().to_string(), a.lesson_line(1)))
             .ok_or_else(|| {
                 bad(format!(
                     "`from: {reference}`: {lesson} has no block bound to {file}"
