@@ -80,23 +80,7 @@ pub fn plan(
             source,
         })
     };
-    for e in std::fs::read_dir(dir).map_err(|source| LessonError::Read {
-        path: dir.to_path_buf(),
-        source,
-    })? {
-        let e = e.map_err(|source| LessonError::Read {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        if e.path().is_file() {
-            std::fs::copy(e.path(), scratch.path().join(e.file_name())).map_err(|source| {
-                LessonError::Read {
-                    path: e.path(),
-                    source,
-                }
-            })?;
-        }
-    }
+    copy_files(dir, scratch.path())?;
     let names: Vec<String> = lessons.iter().map(Lesson::file_name).collect();
     let register_name = Register::load(scratch.path())?.file_name();
     // the files as the user has them, to report lines where the user sees them
@@ -319,6 +303,21 @@ pub fn plan(
         }
     }
     Ok(fixes)
+}
+
+/// Copy the files of the lessons directory `dir` (not its subdirectories) into `to`.
+pub fn copy_files(dir: &Path, to: &Path) -> Result<(), LessonError> {
+    let read_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LessonError::Read { path, source }
+    };
+    for e in std::fs::read_dir(dir).map_err(read_err(dir))? {
+        let e = e.map_err(read_err(dir))?;
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).map_err(read_err(&e.path()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Line `line` (1-based) of `now` as a line of `before`, where the two texts share it; None for a

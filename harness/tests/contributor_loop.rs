@@ -577,3 +577,89 @@ fn three_ports_that_disagree_name_the_odd_one_out_once_and_a_derived_copy_at_its
         "{fix}"
     );
 }
+
+#[test]
+fn a_defect_behind_known_drift_with_a_mechanical_fix_is_found_on_a_scratch_copy() {
+    if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
+        assert!(
+            !yadoc::tiers::prereq::required(yadoc::checks::finding::Tier::App),
+            "YADOC_REQUIRE requires the app tier: no Python 3.9 here"
+        );
+        eprintln!("SKIPPED: no Python 3.9 here: the app tier runs the app");
+        return;
+    }
+    let repo = course_repo();
+    // the course's app dies at `import flask` (the Werkzeug drift) before this edit can matter
+    let path = repo.path().join("lessons/lesson2.md");
+    let text = read(repo.path(), "lesson2.md");
+    assert!(text.contains("send_file('test.txt')"));
+    std::fs::write(
+        &path,
+        text.replacen("send_file('test.txt')", "send_file('test.text')", 1),
+    )
+    .unwrap();
+    let before = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("yadoc-behind-")
+        })
+        .count();
+    let (code, out, err) = yadoc(
+        repo.path(),
+        &["check", "lesson2", "--tier", "app", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        failing(&v),
+        vec!["app.serve@lesson2.md:56".to_string()],
+        "located at the send_file line"
+    );
+    let behind = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "failed")
+        .unwrap();
+    assert!(
+        behind["title"]
+            .as_str()
+            .unwrap()
+            .ends_with("(behind known drift)"),
+        "{behind:#}"
+    );
+    assert!(
+        behind["notes"][0].as_str().unwrap().contains(
+            "with the mechanical fix of app.serve@lesson2.md:92 applied on a scratch copy"
+        ),
+        "{behind:#}"
+    );
+    assert!(
+        behind["findings"][0]["observed"]
+            .as_str()
+            .unwrap()
+            .contains("test.text"),
+        "{behind:#}"
+    );
+    // the drift itself is still known drift, and the scratch copy is gone
+    assert!(v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["check"] == "app.serve" && o["status"] == "known-drift"));
+    let after = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("yadoc-behind-")
+        })
+        .count();
+    assert!(after <= before, "no scratch copy left behind");
+}

@@ -60,6 +60,8 @@ pub fn judge(
                 .as_ref()
                 .and_then(|d| d.requirement.as_deref())
                 .map(|p| spec.requirement_line(Some(p)))
+                // else the innermost frame of a traceback in one of the lesson's own files
+                .or_else(|| traceback_line(spec.lesson, output))
                 .unwrap_or(spec.cmd_line);
             let observed = match failure {
                 WaitFailure::Exited(status) => format!(
@@ -172,5 +174,37 @@ mod tests {
     fn the_last_error_line_is_the_telling_one() {
         assert_eq!(last_error_line("a\nImportError: x\n  \n"), "ImportError: x");
         assert_eq!(last_error_line("just\nlines\n"), "lines");
+    }
+}
+
+/// The lesson line of the innermost traceback frame in a file the lesson shows (`File
+/// "/tmp/…/app.py", line 7` → app.py's line 7 in the lesson), where the fix goes.
+pub fn traceback_line(lesson: &crate::lesson::Lesson, output: &str) -> Option<usize> {
+    output.lines().rev().find_map(|l| {
+        let rest = l.trim_start().strip_prefix("File \"")?;
+        let (path, after) = rest.split_once('"')?;
+        let n: usize = after
+            .trim_start_matches(", line ")
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()?;
+        let name = std::path::Path::new(path).file_name()?.to_str()?;
+        let a = lesson.file(name).filter(|a| !a.is_derived())?;
+        // a file of the same name inside an installed package is not the lesson's
+        (!path.contains("site-packages")).then(|| a.lesson_line(n))
+    })
+}
+
+#[cfg(test)]
+mod traceback_tests {
+    #[test]
+    fn the_innermost_frame_in_a_lesson_file_is_located_at_its_lesson_line() {
+        let md = "app.py:\n\n```python\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/')\ndef index():\n    return open('x').read()\n```\n";
+        let lesson =
+            crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+        let out = "Traceback (most recent call last):\n  File \"/v/site-packages/flask/app.py\", line 2077, in wsgi_app\n  File \"/tmp/yadoc-app-1/app.py\", line 6, in index\n    return open('x').read()\nFileNotFoundError: x\n";
+        assert_eq!(super::traceback_line(&lesson, out), Some(9));
+        assert_eq!(super::traceback_line(&lesson, "no traceback"), None);
     }
 }
