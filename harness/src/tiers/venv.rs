@@ -402,15 +402,20 @@ mod tests {
             .unwrap_or_else(|e| panic!("this test builds a venv: {e} (bash ci/setup.sh)"));
         let root = tempfile::tempdir().unwrap();
         let req = "# nothing to install\n";
+        // what yadoc says goes to the test's captured output (shown only with a failure)
         let ensure = || {
-            ensure_in(
-                root.path(),
-                req,
-                &python.exe,
-                &python.version,
-                Duration::from_secs(120),
-            )
-            .unwrap()
+            let (v, said) = crate::progress::capture(|| {
+                ensure_in(
+                    root.path(),
+                    req,
+                    &python.exe,
+                    &python.version,
+                    Duration::from_secs(120),
+                )
+                .unwrap()
+            });
+            eprint!("{said}");
+            v
         };
         let first = ensure();
         assert!(!first.cached && first.rebuilt.is_none());
