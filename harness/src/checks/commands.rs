@@ -636,6 +636,8 @@ pub const BUILD_CONTEXT: &str = "docker.build-context";
 /// Dockerfile (or makes it, or clones the repository that has it).
 pub fn build_context(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
+    // the files the lesson's commands make, once (not per build: a long lesson builds often)
+    let made_files = ctx.made_by_commands();
     for s in ctx.lesson.commands() {
         let StepKind::DockerBuild { context, .. } = &s.kind else {
             continue;
@@ -651,7 +653,7 @@ pub fn build_context(ctx: &Ctx) -> Examined {
         }
         out.saw(format!("line {}: `{}`", s.line, s.literal));
         let name = file.trim_start_matches("./");
-        let made = ctx.made_by_commands().iter().any(|(f, _)| f == name);
+        let made = made_files.iter().any(|(f, _)| f == name);
         if ctx.lesson.file(name).is_some() || made {
             continue;
         }
