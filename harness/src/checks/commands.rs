@@ -170,20 +170,25 @@ pub fn namespace(ctx: &Ctx) -> Examined {
 }
 
 /// (image, pull policy, lesson line) of every container of every workload.
-fn images(ctx: &Ctx) -> Vec<(String, Option<String>, usize, String)> {
+/// Every container image of the lesson's pods: (image, its imagePullPolicy as stored, the default
+/// that set it when the lesson did not, lesson line, the object's label).
+#[allow(clippy::type_complexity)]
+fn images(ctx: &Ctx) -> Vec<(String, Option<String>, Option<String>, usize, String)> {
     let mut out = Vec::new();
     for (m, tpl) in pod_templates(ctx) {
         let spec = join(&tpl, "spec");
-        for (i, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"]
+        for (i, c) in at(m.stored_value().unwrap_or(&Value::Null), &spec)["containers"]
             .as_array()
             .into_iter()
             .flatten()
             .enumerate()
         {
             if let Some(image) = c["image"].as_str() {
+                let policy = format!("{spec}.containers[{i}].imagePullPolicy");
                 out.push((
                     image.to_string(),
                     c["imagePullPolicy"].as_str().map(String::from),
+                    m.defaulted(&policy).map(|a| a.says()),
                     m.line(&format!("{spec}.containers[{i}].image")),
                     m.label(),
                 ));
@@ -228,7 +233,7 @@ pub fn image_tag(ctx: &Ctx) -> Examined {
             }
         }
     }
-    for (image, policy, line, label) in images(ctx) {
+    for (image, policy, _, line, label) in images(ctx) {
         if policy.as_deref() != Some("Never") {
             continue;
         }
@@ -296,7 +301,7 @@ pub fn image_pull_never(ctx: &Ctx) -> Examined {
     let imported: Vec<String> = loaded_images(ctx).iter().map(|i| normalize(i)).collect();
     let tool = ctx.cluster_tool();
     let mut out = Examined::new();
-    for (image, policy, line, label) in images(ctx) {
+    for (image, policy, defaulted, line, label) in images(ctx) {
         let shown = image.clone();
         let image = normalize(&image);
         if !built.contains(&image) {
@@ -310,14 +315,23 @@ pub fn image_pull_never(ctx: &Ctx) -> Examined {
                     .observed("the lesson never loads it into the cluster; the pod stays in ErrImageNeverPull / ErrImagePull")
                     .fix(tool.load_fix(&shown)),
             );
-        } else if policy.as_deref() != Some("Never")
-            && policy.as_deref() != Some("IfNotPresent")
-            && image.ends_with(":latest")
-        {
+        } else if policy.as_deref() == Some("Always") {
+            // as stored: unset on a :latest (or untagged) image is Always
+            let how = match &defaulted {
+                Some(d) => format!(
+                    "imagePullPolicy is not set, and for `{shown}` it {}",
+                    d.replacen("imagePullPolicy defaults", "defaults", 1)
+                ),
+                None => "imagePullPolicy: Always".to_string(),
+            };
             out.found(
                 ctx.finding(IMAGE_PULL, line)
-                    .expected(format!("imagePullPolicy: Never or IfNotPresent for the imported image {shown}"))
-                    .observed(format!("imagePullPolicy {}: a :latest image defaults to Always, so the kubelet tries to pull {shown} from a registry and fails", policy.as_deref().unwrap_or("unset")))
+                    .expected(format!(
+                        "imagePullPolicy: Never or IfNotPresent for the imported image {shown}"
+                    ))
+                    .observed(format!(
+                        "{how}: the kubelet tries to pull {shown} from a registry and fails"
+                    ))
                     .fix("add imagePullPolicy: Never to the container"),
             );
         }
@@ -603,7 +617,7 @@ pub fn registry(ctx: &Ctx) -> Examined {
     if pushed.is_empty() {
         return out;
     }
-    for (image, _, line, label) in images(ctx) {
+    for (image, _, _, line, label) in images(ctx) {
         let Some((reg, repo)) = split(&image) else {
             continue;
         };
@@ -669,4 +683,44 @@ pub fn build_context(ctx: &Ctx) -> Examined {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lesson that builds and imports `image` and deploys it with `policy` (a YAML line or "").
+    fn lesson(image: &str, policy: &str) -> String {
+        format!(
+            "```bash\ndocker build -t {image} .\nk3d image import {image} -c c\n```\n\ndeployment.yaml:\n\n```yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        image: {image}\n{policy}```\n"
+        )
+    }
+
+    #[test]
+    fn an_imported_image_is_pulled_where_its_policy_is_or_defaults_to_always() {
+        let run = |image: &str, policy: &str| {
+            let l = crate::lesson::Lesson::from_bytes(
+                std::path::Path::new("t.md"),
+                lesson(image, policy).as_bytes(),
+            )
+            .unwrap();
+            image_pull_never(&Ctx::new(&l)).findings
+        };
+        // unset on :latest: Always, by default, and the finding says so
+        let f = run("myapp:latest", "");
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].observed.contains("imagePullPolicy is not set, and for `myapp:latest` it defaults to Always (SetDefaults_Container"),
+            "{}",
+            f[0].observed
+        );
+        // written Always, whatever the tag
+        assert_eq!(
+            run("myapp:v1", "        imagePullPolicy: Always\n").len(),
+            1
+        );
+        // unset on another tag: IfNotPresent, and the imported image is used
+        assert!(run("myapp:v1", "").is_empty());
+        assert!(run("myapp:latest", "        imagePullPolicy: Never\n").is_empty());
+    }
 }

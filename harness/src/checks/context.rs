@@ -22,6 +22,8 @@ pub struct Manifest<'a> {
     pub offset: usize,
     /// The document's text.
     pub text: String,
+    /// The object as the API server stores it, and the defaults applied (made on first use).
+    pub stored: std::cell::OnceCell<Option<(Value, Vec<crate::k8s::defaults::Applied>)>>,
 }
 
 /// The tool a lesson's cluster runs on: the fix for a local image the cluster cannot see depends on it.
@@ -154,6 +156,25 @@ impl Manifest<'_> {
         self.value().and_then(|v| v["kind"].as_str()).unwrap_or("")
     }
 
+    /// The object as the API server stores it (`k8s/defaults.rs`): what cross-references read.
+    pub fn stored_value(&self) -> Option<&Value> {
+        self.stored_pair().map(|(v, _)| v)
+    }
+
+    /// The default applied at `path` of the stored object, if that field was not written.
+    pub fn defaulted(&self, path: &str) -> Option<&crate::k8s::defaults::Applied> {
+        self.stored_pair()?.1.iter().find(|a| a.path == path)
+    }
+
+    fn stored_pair(&self) -> Option<&(Value, Vec<crate::k8s::defaults::Applied>)> {
+        self.stored
+            .get_or_init(|| {
+                self.value()
+                    .map(|v| crate::k8s::defaults::stored(v, self.namespace()))
+            })
+            .as_ref()
+    }
+
     pub fn name(&self) -> &str {
         self.value()
             .and_then(|v| v["metadata"]["name"].as_str())
@@ -231,6 +252,7 @@ impl<'a> Ctx<'a> {
                         applied_in: applied_in.clone(),
                         offset,
                         text,
+                        stored: Default::default(),
                     });
                     continue;
                 };
@@ -260,6 +282,7 @@ impl<'a> Ctx<'a> {
                         applied_in: applied_in.clone(),
                         offset,
                         text: text.clone(),
+                        stored: Default::default(),
                     });
                 }
             }

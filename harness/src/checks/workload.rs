@@ -143,7 +143,8 @@ fn container_ports(m: &Manifest, template: &str) -> Vec<(i64, String, usize)> {
 pub fn service_target_port(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     for s in ctx.of_kind("Service") {
-        let v = s.value().unwrap_or(&Value::Null);
+        // as stored: a port with no targetPort targets its own port (SetDefaults_Service)
+        let v = s.stored_value().unwrap_or(&Value::Null);
         let pods = selected(ctx, s.namespace(), &v["spec"]["selector"]);
         let declared: Vec<(i64, String, usize)> = pods
             .iter()
@@ -158,11 +159,10 @@ pub fn service_target_port(ctx: &Ctx) -> Examined {
             .flatten()
             .enumerate()
         {
-            let target = if port["targetPort"].is_null() {
-                &port["port"]
-            } else {
-                &port["targetPort"]
-            };
+            let target = &port["targetPort"];
+            let defaulted = s
+                .defaulted(&format!("spec.ports[{i}].targetPort"))
+                .map(|a| a.says());
             let ok = match target {
                 Value::Number(n) => declared.iter().any(|(d, _, _)| Some(*d) == n.as_i64()),
                 Value::String(name) => declared
@@ -189,7 +189,11 @@ pub fn service_target_port(ctx: &Ctx) -> Examined {
                         continue;
                     }
                 }
-                let path = format!("spec.ports[{i}].targetPort");
+                let path = if defaulted.is_some() {
+                    format!("spec.ports[{i}].port")
+                } else {
+                    format!("spec.ports[{i}].targetPort")
+                };
                 // a derived copy is fixed where it is copied from
                 let source = s
                     .doc
@@ -206,7 +210,10 @@ pub fn service_target_port(ctx: &Ctx) -> Examined {
                         ),
                     ),
                     None => (
-                        format!("targetPort {target} in {}", s.label()),
+                        match &defaulted {
+                            Some(d) => format!("targetPort {target} in {}: it is not set, and {d}", s.label()),
+                            None => format!("targetPort {target} in {}", s.label()),
+                        },
                         format!("set targetPort to {d}, or change the containerPort and the app's port together"),
                     ),
                 };
@@ -381,7 +388,9 @@ pub fn hpa_target(ctx: &Ctx) -> Examined {
 pub fn hpa_requests(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     for h in ctx.of_kind("HorizontalPodAutoscaler") {
-        let hv = h.value().unwrap_or(&Value::Null);
+        // as stored: an HPA with no metrics targets cpu at 80 %, and a container's requests
+        // default to its limits on the pods the template makes (k8s/defaults.rs)
+        let hv = h.stored_value().unwrap_or(&Value::Null);
         let r = &hv["spec"]["scaleTargetRef"];
         let Some((t, tpl)) = pod_templates(ctx).into_iter().find(|(m, _)| {
             Some(m.kind()) == r["kind"].as_str()
@@ -407,17 +416,39 @@ pub fn hpa_requests(ctx: &Ctx) -> Examined {
                 h.label(),
                 t.label()
             ));
-            for (ci, c) in at(t.value().unwrap_or(&Value::Null), &spec)["containers"]
+            // the metric itself may be the default (no metrics written): say so, and locate at
+            // the HPA's spec
+            let metric_default = h.defaulted("spec.metrics").map(|a| a.says());
+            let at_line = match &metric_default {
+                Some(_) => h.line("spec"),
+                None => h.line(&format!("spec.metrics[{mi}].resource.name")),
+            };
+            for (ci, c) in at(t.stored_value().unwrap_or(&Value::Null), &spec)["containers"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .enumerate()
             {
+                let path = format!("{spec}.containers[{ci}].resources.requests.{rname}");
+                if let Some(a) = t.defaulted(&path) {
+                    out.note(format!(
+                        "{}: container `{}` requests {rname} {} through its limit: requests.{}",
+                        t.label(),
+                        c["name"].as_str().unwrap_or(""),
+                        c["resources"]["requests"][rname],
+                        a.says()
+                    ));
+                    continue;
+                }
                 if c["resources"]["requests"][rname].is_null() {
+                    let why = metric_default
+                        .as_ref()
+                        .map(|d| format!(" (the HPA names no metric: {d})"))
+                        .unwrap_or_default();
                     out.found(
-                        ctx.finding(HPA_REQUESTS, h.line(&format!("spec.metrics[{mi}].resource.name")))
-                            .expected(format!("container `{}` of {} to request {rname} (utilization is a percentage of the request)", c["name"].as_str().unwrap_or(""), t.label()))
-                            .observed(format!("no resources.requests.{rname} (line {}); the HPA reports `failed to get {rname} utilization: missing request for {rname}` and never scales", t.line(&format!("{spec}.containers[{ci}]"))))
+                        ctx.finding(HPA_REQUESTS, at_line)
+                            .expected(format!("container `{}` of {} to request {rname} (utilization is a percentage of the request){why}", c["name"].as_str().unwrap_or(""), t.label()))
+                            .observed(format!("no resources.requests.{rname} and no limit it would default to (line {}); the HPA reports `failed to get {rname} utilization: missing request for {rname}` and never scales", t.line(&format!("{spec}.containers[{ci}]"))))
                             .fix(format!("add resources.requests.{rname} to the container")),
                     );
                 }
@@ -480,4 +511,30 @@ pub fn tls_secret(ctx: &Ctx) -> Examined {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Deployment whose container has `resources` (indented YAML lines), and an HPA on cpu.
+    fn lesson(resources: &str) -> String {
+        format!(
+            "deployment.yaml:\n\n```yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        image: web:1.0\n{resources}```\n\nhpa.yaml:\n\n```yaml\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target: {{type: Utilization, averageUtilization: 60}}\n```\n"
+        )
+    }
+
+    #[test]
+    fn a_limit_is_the_request_of_the_pods_a_template_makes() {
+        let lines = |r: &str| crate::checks::finding_lines(hpa_requests, &lesson(r));
+        // limits and no requests: the pods request their limits (SetDefaults_Pod): no finding
+        assert!(lines("        resources:\n          limits: {cpu: 100m}\n").is_empty());
+        // neither: the HPA cannot compute utilization (located at the metric's name)
+        assert_eq!(lines(""), [33]);
+        // a request of another resource does not stand in for cpu (two lines more above it)
+        assert_eq!(
+            lines("        resources:\n          requests: {memory: 50Mi}\n"),
+            [35]
+        );
+    }
 }
