@@ -88,9 +88,10 @@ pub fn stored(written: &Value, namespace: &str) -> (Value, Vec<Applied>) {
             KUBECTL_NAMESPACE,
         );
     }
-    match kind.as_str() {
-        "Deployment" => {
-            if v["spec"].is_object() {
+    // every rule below fills in a `spec`: an object without one is stored as written
+    if v["spec"].is_object() {
+        match kind.as_str() {
+            "Deployment" => {
                 let spec = &mut v["spec"];
                 set(spec, "spec", "replicas", json!(1), DEPLOYMENT);
                 set(spec, "spec", "revisionHistoryLimit", json!(10), DEPLOYMENT);
@@ -124,14 +125,10 @@ pub fn stored(written: &Value, namespace: &str) -> (Value, Vec<Applied>) {
                     set(ru, p, "maxSurge", json!("25%"), DEPLOYMENT);
                 }
             }
-        }
-        "ReplicaSet" => {
-            if v["spec"].is_object() {
+            "ReplicaSet" => {
                 set(&mut v["spec"], "spec", "replicas", json!(1), REPLICASET);
             }
-        }
-        "StatefulSet" => {
-            if v["spec"].is_object() {
+            "StatefulSet" => {
                 set(&mut v["spec"], "spec", "replicas", json!(1), STATEFULSET);
                 set(
                     &mut v["spec"],
@@ -141,9 +138,7 @@ pub fn stored(written: &Value, namespace: &str) -> (Value, Vec<Applied>) {
                     STATEFULSET,
                 );
             }
-        }
-        "Service" => {
-            if v["spec"].is_object() {
+            "Service" => {
                 let spec = &mut v["spec"];
                 set(spec, "spec", "type", json!("ClusterIP"), SERVICE);
                 set(spec, "spec", "sessionAffinity", json!("None"), SERVICE);
@@ -168,9 +163,7 @@ pub fn stored(written: &Value, namespace: &str) -> (Value, Vec<Applied>) {
                     }
                 }
             }
-        }
-        "HorizontalPodAutoscaler" => {
-            if v["spec"].is_object() {
+            "HorizontalPodAutoscaler" => {
                 let spec = &mut v["spec"];
                 set(spec, "spec", "minReplicas", json!(1), HPA);
                 if spec["metrics"].as_array().is_none_or(Vec::is_empty) {
@@ -191,8 +184,8 @@ pub fn stored(written: &Value, namespace: &str) -> (Value, Vec<Applied>) {
                     behavior(&mut spec["behavior"], &mut applied);
                 }
             }
+            _ => {}
         }
-        _ => {}
     }
     for tpl in templates(&kind) {
         let spec_path = join(tpl, "spec");
