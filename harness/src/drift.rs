@@ -83,11 +83,13 @@ impl Register {
                 });
             }
         }
-        let lengths = entries
-            .iter()
-            .filter_map(|e| {
-                let text = std::fs::read_to_string(dir.join(&e.value.lesson)).ok()?;
-                Some((e.value.lesson.clone(), text.lines().count()))
+        let named: std::collections::BTreeSet<&String> =
+            entries.iter().map(|e| &e.value.lesson).collect();
+        let lengths = named
+            .into_iter()
+            .filter_map(|lesson| {
+                let text = std::fs::read_to_string(dir.join(lesson)).ok()?;
+                Some((lesson.clone(), text.lines().count()))
             })
             .collect();
         Ok(Self {

@@ -27,8 +27,8 @@ pub struct Fixes {
     pub fixed_text: BTreeMap<String, String>,
     /// The findings each fix answers, at the lines of the files as they are.
     pub fixed: Vec<Finding>,
-    /// Findings with no mechanical fix: a human decides (at the user's lines; `line_is_new` marks a
-    /// finding on a line only the fix writes).
+    /// Findings with no mechanical fix: a human decides (at the user's lines; one on a line only
+    /// the fix writes says so in its fix).
     pub manual: Vec<Finding>,
     /// Known drift left as it is (expected; `--include-drift` fixes what of it is mechanical).
     pub drift_left: Vec<Finding>,
