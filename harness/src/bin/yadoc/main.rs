@@ -12,8 +12,8 @@ use yadoc::report::{self, Report};
 
 const AFTER_HELP: &str = "\
 Exit codes (check): 0 nothing unexpected failed (known drift is expected); 1 failures; 2 usage or \
-environment errors. doctor: the sum of 1 (app), 2 (image), 4 (cluster) for the tiers that cannot \
-run.
+environment errors. fix: 0 the fixed lessons leave nothing for a human and every tier ran, else 1. \
+doctor: the sum of 1 (app), 2 (image), 4 (cluster) for the tiers that cannot run.
 
 Environment: YADOC_REQUIRE (tiers that must run: app,image,cluster,workflows,corpus,all), \
 YADOC_LESSONS, YADOC_PYTHON, YADOC_CACHE, YADOC_BASE_IMAGES, YADOC_KEEP, YADOC_RUN_ID, YADOC_QUIET, \
