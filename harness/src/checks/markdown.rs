@@ -123,6 +123,74 @@ fn excerpt(s: &str) -> String {
 }
 
 /// The info string must not name another language than the content (a Dockerfile labelled `bash`).
+/// Languages yadoc's content classifier does not know but whose code shares words with one it
+/// does (`import`, `package`, `{ … }`, `key = value`): a block fenced as one of them is taken at its
+/// author's word, never relabelled (a Go `import "fmt"` is not Python).
+const UNMODELLED_LANGUAGES: &[&str] = &[
+    "go",
+    "golang",
+    "java",
+    "kotlin",
+    "kt",
+    "scala",
+    "groovy",
+    "javascript",
+    "js",
+    "jsx",
+    "mjs",
+    "typescript",
+    "ts",
+    "tsx",
+    "json",
+    "jsonc",
+    "json5",
+    "toml",
+    "hcl",
+    "terraform",
+    "tf",
+    "powershell",
+    "ps1",
+    "pwsh",
+    "ps",
+    "rust",
+    "rs",
+    "c",
+    "cpp",
+    "c++",
+    "csharp",
+    "cs",
+    "php",
+    "ruby",
+    "rb",
+    "swift",
+    "perl",
+    "lua",
+    "r",
+    "sql",
+    "graphql",
+    "proto",
+    "protobuf",
+    "xml",
+    "html",
+    "css",
+    "scss",
+    "ini",
+    "properties",
+    "cue",
+    "jsonnet",
+    "starlark",
+    "bzl",
+    "nix",
+    "elixir",
+    "erlang",
+    "haskell",
+    "clojure",
+    "dart",
+    "zig",
+    "vue",
+    "svelte",
+];
+
 pub fn block_language(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     for (b, content) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
@@ -133,6 +201,14 @@ pub fn block_language(ctx: &Ctx) -> Examined {
             || *content == Content::Shell
             || *content == Content::Other
         {
+            continue;
+        }
+        if UNMODELLED_LANGUAGES.contains(&lang.to_ascii_lowercase().as_str()) {
+            out.note(format!(
+                "line {}: ```{lang} is a language yadoc does not tell apart from {}: taken as written",
+                b.open_line,
+                content.describe()
+            ));
             continue;
         }
         out.saw(format!(
@@ -491,5 +567,31 @@ mod tests {
         // a list that does not go on after the text: the text may be meant outside it
         let ends = "1. First\n\n  Some text.\n\nA paragraph.\n\n```bash\nls\n```\n";
         assert!(found(list_indent, ends).is_empty());
+    }
+
+    #[test]
+    fn a_block_in_a_language_yadoc_does_not_model_is_never_relabelled() {
+        let lines = |md: &str| crate::checks::finding_lines(block_language, md);
+        for (lang, code) in [
+            (
+                "go",
+                "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n",
+            ),
+            (
+                "typescript",
+                "import { x } from \"y\";\nconst a: number = 1;\n",
+            ),
+            ("java", "import java.util.List;\npublic class A {}\n"),
+        ] {
+            assert!(
+                lines(&format!("Code:\n\n```{lang}\n{code}```\n")).is_empty(),
+                "{lang}"
+            );
+        }
+        // Python fenced as a shell language is still relabelled
+        assert_eq!(
+            lines("Code:\n\n```bash\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/')\ndef index():\n    return 'hi'\n```\n"),
+            [3]
+        );
     }
 }
