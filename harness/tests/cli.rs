@@ -1,7 +1,11 @@
 //! The `yadoc` binary as a user runs it: exit codes, formats, plan, extract, unseen lessons.
 
+mod course_copy;
+
 use std::path::PathBuf;
 use std::process::Command;
+
+use course_copy::course_repo;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -878,19 +882,6 @@ fn without_a_stated_answer_the_apps_answer_is_not_checked_never_passed() {
         reason.starts_with("answer not checked") && reason.contains("HTTP 200"),
         "{reason}"
     );
-}
-
-/// A git work tree holding a copy of the course's lessons/ (the as-written course and its register).
-fn course_repo() -> tempfile::TempDir {
-    let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir(repo.path().join(".git")).unwrap();
-    let lessons = repo.path().join("lessons");
-    std::fs::create_dir(&lessons).unwrap();
-    for e in std::fs::read_dir(lessons_dir()).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), lessons.join(e.file_name())).unwrap();
-    }
-    repo
 }
 
 #[test]

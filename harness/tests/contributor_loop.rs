@@ -2,25 +2,12 @@
 //! check`, `yadoc fix`, apply the patch, check again, and be green. The static tier only: it is the
 //! tier each edit below touches, and it runs in milliseconds.
 
-use std::path::{Path, PathBuf};
+mod course_copy;
+
+use std::path::Path;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A git work tree holding a copy of the course's lessons/ (the lessons as written, their register).
-fn course_repo() -> tempfile::TempDir {
-    let repo = tempfile::tempdir().unwrap();
-    std::fs::create_dir(repo.path().join(".git")).unwrap();
-    let lessons = repo.path().join("lessons");
-    std::fs::create_dir(&lessons).unwrap();
-    for e in std::fs::read_dir(root().join("lessons")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), lessons.join(e.file_name())).unwrap();
-    }
-    repo
-}
+use course_copy::{course_repo, root};
 
 /// `yadoc ARGS --lessons DIR` with YADOC_REQUIRE unset: (exit code, stdout, stderr).
 fn yadoc(repo: &Path, args: &[&str]) -> (i32, String, String) {

@@ -66,16 +66,20 @@ pub(crate) fn bound_port(ctx: &Ctx) -> Option<(u16, String, usize, String)> {
     }
 }
 
-/// Whether a pod of the lesson runs the image the lesson builds (docker.port then compares its
-/// containerPort with the app's port).
-pub(crate) fn deploys_built_image(ctx: &Ctx) -> bool {
-    let built: Vec<String> = ctx
-        .steps()
+/// The tags the lesson's `docker build -t` steps make.
+fn built_tags(ctx: &Ctx) -> Vec<String> {
+    ctx.steps()
         .filter_map(|(_, k)| match k {
             StepKind::DockerBuild { tag, .. } => Some(tag.clone()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Whether a pod of the lesson runs the image the lesson builds (docker.port then compares its
+/// containerPort with the app's port).
+pub(crate) fn deploys_built_image(ctx: &Ctx) -> bool {
+    let built = built_tags(ctx);
     pod_templates(ctx).iter().any(|(m, tpl)| {
         at(m.value().unwrap_or(&Value::Null), &join(tpl, "spec"))["containers"]
             .as_array()
@@ -126,13 +130,7 @@ pub fn port(ctx: &Ctx) -> Examined {
                 .fix(format!("EXPOSE {port}")),
         );
     }
-    let built: Vec<String> = ctx
-        .steps()
-        .filter_map(|(_, k)| match k {
-            StepKind::DockerBuild { tag, .. } => Some(tag.clone()),
-            _ => None,
-        })
-        .collect();
+    let built = built_tags(ctx);
     for (m, tpl) in pod_templates(ctx) {
         let spec = join(&tpl, "spec");
         for (ci, c) in at(m.value().unwrap_or(&Value::Null), &spec)["containers"]
