@@ -7,7 +7,7 @@ mod course_copy;
 use std::path::Path;
 use std::process::Command;
 
-use course_copy::{course_repo, root};
+use course_copy::{app_tier_here, course_repo, root};
 
 /// `yadoc ARGS --lessons DIR` with YADOC_REQUIRE unset: (exit code, stdout, stderr).
 fn yadoc(repo: &Path, args: &[&str]) -> (i32, String, String) {
@@ -61,6 +61,16 @@ fn notes(v: &serde_json::Value) -> Vec<String> {
         .flat_map(|o| o["notes"].as_array().cloned().unwrap_or_default())
         .map(|n| n.as_str().unwrap().to_string())
         .collect()
+}
+
+/// The outcome of `check` on `lesson` in a JSON report.
+fn outcome<'v>(v: &'v serde_json::Value, check: &str, lesson: &str) -> &'v serde_json::Value {
+    v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["check"] == check && o["lesson"] == lesson)
+        .unwrap_or_else(|| panic!("no outcome {check} of {lesson}"))
 }
 
 /// Insert `lines` before line `at` (1-based) of `lessons/FILE`.
@@ -299,12 +309,7 @@ fn after_a_yaml_break_the_cross_references_are_not_applicable_naming_the_manifes
         "only the break itself fails, no knock-on: {failed:#?}"
     );
     for id in ["xref.hpa-target", "xref.service-selector"] {
-        let o = v["outcomes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["check"] == id && o["lesson"] == "lesson2.md")
-            .unwrap();
+        let o = outcome(&v, id, "lesson2.md");
         assert_eq!(o["status"], "not-applicable", "{o:#}");
         let reason = o["reason"].as_str().unwrap();
         assert!(
@@ -547,13 +552,7 @@ fn three_ports_that_disagree_name_the_odd_one_out_once_and_a_derived_copy_at_its
         failing(&v),
         vec!["xref.service-target-port@lesson2.md:116".to_string()]
     );
-    let f = v["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["check"] == "xref.service-target-port" && o["lesson"] == "lesson2.md")
-        .unwrap()["findings"][0]
-        .clone();
+    let f = outcome(&v, "xref.service-target-port", "lesson2.md")["findings"][0].clone();
     let (observed, fix) = (f["observed"].as_str().unwrap(), f["fix"].as_str().unwrap());
     assert!(
         observed.contains("(a copy of lesson1.md:111 via lessons/lesson2.yaml)"),
@@ -567,12 +566,7 @@ fn three_ports_that_disagree_name_the_odd_one_out_once_and_a_derived_copy_at_its
 
 #[test]
 fn a_defect_behind_known_drift_with_a_mechanical_fix_is_found_on_a_scratch_copy() {
-    if yadoc::tiers::prereq::python_for(Some("3.9")).is_err() {
-        assert!(
-            !yadoc::tiers::prereq::required(yadoc::checks::finding::Tier::App),
-            "YADOC_REQUIRE requires the app tier: no Python 3.9 here"
-        );
-        eprintln!("SKIPPED: no Python 3.9 here: the app tier runs the app");
+    if !app_tier_here("the app tier runs the app") {
         return;
     }
     let repo = course_repo();
