@@ -647,39 +647,58 @@ fn image_id(what: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-#[test]
-fn a_lesson_edited_twice_leaves_no_dangling_image_of_yadocs() {
-    if !docker_ready() {
-        return;
+/// The corrected lesson 1 under a name of its own (`name`, so that no other test moves its cache
+/// tags), whose Dockerfile sets `ENV YADOC_TEST_EDIT=<name>-<n>-<pid>` after its pip install (so each variant
+/// costs a layer, not an install). `build` runs its image tier and returns the image id
+/// `yadoc/<name>:cache` holds after it.
+struct Variants {
+    dir: tempfile::TempDir,
+    name: &'static str,
+}
+
+impl Variants {
+    fn new(name: &'static str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let corrected = root().join("fixtures/corrected");
+        std::fs::copy(
+            corrected.join("lesson1.yaml"),
+            dir.path().join(format!("{name}.yaml")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("course.yaml"),
+            format!("parts:\n  - file: {name}.md\n"),
+        )
+        .unwrap();
+        Self { dir, name }
     }
-    // each edit of the build context moves yadoc/<lesson>:cache; the image it left is removed
-    // when nothing else uses it (it has no other tag, no container)
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["lesson1.md", "lesson1.yaml", "course.yaml"] {
-        let from = root().join("fixtures/corrected").join(f);
-        if from.exists() {
-            std::fs::copy(&from, dir.path().join(f)).unwrap();
-        }
+
+    fn tag(&self, which: &str) -> Option<String> {
+        image_id(&format!("yadoc/{}:{which}", self.name))
     }
-    let edit = |n: u32| {
+
+    fn build(&self, n: u32, run: &str) -> String {
         let text = std::fs::read_to_string(root().join("fixtures/corrected/lesson1.md")).unwrap();
-        // after the pip install, so the edit costs a layer, not an install
         let text = text.replacen(
             "COPY . .\n",
-            &format!("COPY . .\nENV YADOC_TEST_EDIT={n}-{}\n", std::process::id()),
+            &format!(
+                "COPY . .\nENV YADOC_TEST_EDIT={}-{n}-{}\n",
+                self.name,
+                std::process::id()
+            ),
             1,
         );
-        std::fs::write(dir.path().join("lesson1.md"), text).unwrap();
-    };
-    let build = |run: &str| {
+        let md = self.dir.path().join(format!("{}.md", self.name));
+        std::fs::write(md, text).unwrap();
+        let lessons = self.dir.path().display().to_string();
         let out = yadoc(
             run,
             &[
                 "check",
                 "-v",
-                "lesson1",
+                self.name,
                 "--lessons",
-                &dir.path().display().to_string(),
+                &lessons,
                 "--tier",
                 "image",
             ],
@@ -688,18 +707,66 @@ fn a_lesson_edited_twice_leaves_no_dangling_image_of_yadocs() {
         .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(stdout.contains("image.build"), "{stdout}");
-        image_id("yadoc/lesson1:cache").expect("the cache tag")
-    };
-    edit(1);
-    let first = build(&run_id("edit-1"));
-    edit(2);
-    let second = build(&run_id("edit-2"));
+        self.tag("cache").expect("the cache tag")
+    }
+}
+
+impl Drop for Variants {
+    /// The two cache tags are the build cache, kept by design; these names are the test's own.
+    fn drop(&mut self) {
+        for which in ["cache", "cache-previous"] {
+            let _ = std::process::Command::new("docker")
+                .args(["rmi", &format!("yadoc/{}:{which}", self.name)])
+                .output();
+        }
+    }
+}
+
+#[test]
+fn a_lesson_edited_three_times_leaves_no_dangling_image_of_yadocs() {
+    if !docker_ready() {
+        return;
+    }
+    // each edit of the build context moves yadoc/<lesson>:cache, the image it left becomes
+    // :cache-previous, and the one that was previous is removed when nothing else uses it (it has
+    // no other tag, no container)
+    let v = Variants::new("cache-edits");
+    let first = v.build(1, &run_id("edit-1"));
+    let second = v.build(2, &run_id("edit-2"));
     assert_ne!(first, second, "the edit changed the image");
+    assert_eq!(v.tag("cache-previous"), Some(first.clone()));
+    let third = v.build(3, &run_id("edit-3"));
+    assert_eq!(v.tag("cache-previous"), Some(second.clone()));
     assert_eq!(
         image_id(&first),
         None,
-        "the image the cache tag left ({first}) is removed"
+        "the image the cache tags left ({first}) is removed"
     );
+    assert_ne!(third, second);
+}
+
+#[test]
+fn two_variants_of_a_lesson_built_in_turn_both_stay_warm() {
+    if !docker_ready() {
+        return;
+    }
+    // what a check of a lesson in known drift does every run: as written, then with the pin
+    let v = Variants::new("cache-variants");
+    let a = v.build(1, &run_id("variant-a"));
+    let b = v.build(2, &run_id("variant-b"));
+    // the legacy builder gives the same image id only when every step was a cache hit
+    assert_eq!(
+        v.build(1, &run_id("variant-a-again")),
+        a,
+        "variant a was rebuilt"
+    );
+    assert_eq!(v.tag("cache-previous"), Some(b.clone()));
+    assert_eq!(
+        v.build(2, &run_id("variant-b-again")),
+        b,
+        "variant b was rebuilt"
+    );
+    assert_eq!(v.tag("cache-previous"), Some(a));
 }
 
 #[test]

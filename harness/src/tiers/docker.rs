@@ -160,10 +160,12 @@ pub fn build(
         .args(["--label", &format!("{IMAGE_LABEL}=1")])
         .args(["-t", tag]);
     let cache = cache_tag(tag);
-    // the image the cache tag points at now: once the tag moves, it may be left with no tag at all
-    let superseded = cache.as_deref().and_then(image_id);
-    if let Some(cache) = &cache {
-        cmd = cmd.args(["-t", cache]);
+    // the images the cache tags point at now: once the tags move, one may be left with no tag
+    let before = cache
+        .as_ref()
+        .map(|(last, previous)| (image_id(last), image_id(previous)));
+    if let Some((last, _)) = &cache {
+        cmd = cmd.args(["-t", last]);
     }
     let out = cmd
         .args(["-f"])
@@ -175,8 +177,8 @@ pub fn build(
         .unwrap_or_default()
         .trim()
         .to_string();
-    if let Some(old) = superseded.filter(|old| *old != id) {
-        remove_if_unused(&old);
+    if let (Some((_, previous)), Some((Some(last), older))) = (&cache, before) {
+        keep_as_previous(&id, &last, older.as_deref(), previous);
     }
     Ok((id, out.stdout))
 }
@@ -210,13 +212,34 @@ fn remove_if_unused(id: &str) {
 
 pub use crate::docker_objects::{dangling_images, dangling_images_older_than};
 
-/// The tag that keeps a lesson's last built image as build cache: `yadoc/<lesson>:cache`. Removing
-/// the run's tag would otherwise delete the image's top layer too (its LABEL step), and the next
-/// warm build would commit it again (seconds with the legacy builder) instead of a cache hit. It
-/// belongs to no run: neither cleanup nor `yadoc gc` removes it, as neither removes docker's cache.
-pub fn cache_tag(run_tag: &str) -> Option<String> {
+/// The two tags that keep a lesson's last two builds as build cache: `yadoc/<lesson>:cache` (the
+/// last) and `yadoc/<lesson>:cache-previous` (the one before it). Removing the run's tag would
+/// otherwise delete the image's top layer too (its LABEL step), and the next warm build would
+/// commit it again (seconds with the legacy builder) instead of a cache hit. Two, because a check
+/// of a lesson in known drift builds two variants each run (as written, then with the pin:
+/// `run::behind_known_drift`): with one tag each build evicted the other, and every warm run
+/// installed its requirements twice. They belong to no run: neither cleanup nor `yadoc gc` removes
+/// them, as neither removes docker's cache.
+pub fn cache_tag(run_tag: &str) -> Option<(String, String)> {
     let (repo, _) = run_tag.rsplit_once(':')?;
-    Some(format!("{repo}:cache"))
+    Some((format!("{repo}:cache"), format!("{repo}:cache-previous")))
+}
+
+/// After a build moved the `last` cache tag to `id`: the image it pointed at (`was_last`) becomes
+/// the previous build, and the image that was previous until now is removed when nothing else
+/// uses it. A build that hit one of the two (`id` is either) only swaps them, removing nothing.
+fn keep_as_previous(id: &str, was_last: &str, was_previous: Option<&str>, previous: &str) {
+    if was_last == id {
+        return;
+    }
+    let _ = docker()
+        .args(["tag", was_last, previous])
+        .quiet()
+        .deadline(SHORT)
+        .run();
+    if let Some(old) = was_previous.filter(|old| *old != id && *old != was_last) {
+        remove_if_unused(old);
+    }
 }
 
 /// `docker run -d` with the container port published on 127.0.0.1 only → container id.

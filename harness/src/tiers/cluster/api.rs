@@ -9,7 +9,6 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ListParams, LogParams};
-use kube::runtime::wait::Condition;
 use kube::{Api, Client};
 
 /// A wait that ended without its condition, with what was last seen.
@@ -36,7 +35,7 @@ async fn wait<K>(
     what: &str,
     deadline: Duration,
     every: Duration,
-    cond: impl Condition<K>,
+    cond: impl Fn(Option<&K>) -> bool,
     show: impl Fn(Option<&K>) -> String,
 ) -> Result<K, Timeout>
 where
@@ -46,7 +45,7 @@ where
     let mut last = format!("{name} not read yet");
     loop {
         match api.get_opt(name).await {
-            Ok(Some(obj)) if cond.matches_object(Some(&obj)) => return Ok(obj),
+            Ok(Some(obj)) if cond(Some(&obj)) => return Ok(obj),
             Ok(o) => last = show(o.as_ref()),
             Err(e) => last = format!("cannot read {name}: {e} (retried until the deadline)"),
         }
