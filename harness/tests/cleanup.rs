@@ -594,46 +594,53 @@ fn sigint_at_any_moment_of_a_cold_app_start_or_an_image_run_leaves_nothing_and_s
             ));
         }
     }
-    for (tier, args, ms) in cases {
-        let run = run_id(&format!("sigint-{tier}-{ms}"));
-        let cache = tempfile::tempdir().unwrap();
-        let mut child = yadoc(&run, &args)
-            .env("YADOC_CACHE", cache.path())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(ms));
-        let code = interrupt(&mut child);
-        assert!(
-            code == 130 || code == 0,
-            "{tier} at {ms} ms: exit {code} (130 after SIGINT, 0 if it had finished)"
-        );
-        // nothing starts after the signal: wait a little and look again
-        std::thread::sleep(Duration::from_secs(2));
-        assert_nothing_left(&run);
-        let venvs = cache.path().join("venvs");
-        let partial: Vec<PathBuf> = std::fs::read_dir(&venvs)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|p| p.is_dir() && !p.join(".yadoc-complete").exists())
-            .collect();
-        assert!(
-            partial.is_empty(),
-            "{tier} at {ms} ms: half-made venvs left: {partial:?}"
-        );
-        let left = processes_under(&[
-            cache.path().to_path_buf(),
-            std::env::temp_dir().join(format!("yadoc-app-{run}")),
-        ]);
-        assert!(
-            left.is_empty(),
-            "{tier} at {ms} ms: processes left: {left:?}"
-        );
-    }
+    // the cases are independent (each its own run id, cache and app dir): they run at once, so the
+    // test takes as long as its slowest case, not their sum
+    std::thread::scope(|s| {
+        for (tier, args, ms) in &cases {
+            let (tier, ms) = (*tier, *ms);
+            s.spawn(move || {
+                let run = run_id(&format!("sigint-{tier}-{ms}"));
+                let cache = tempfile::tempdir().unwrap();
+                let mut child = yadoc(&run, args)
+                    .env("YADOC_CACHE", cache.path())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(ms));
+                let code = interrupt(&mut child);
+                assert!(
+                    code == 130 || code == 0,
+                    "{tier} at {ms} ms: exit {code} (130 after SIGINT, 0 if it had finished)"
+                );
+                // nothing starts after the signal: wait a little and look again
+                std::thread::sleep(Duration::from_secs(2));
+                assert_nothing_left(&run);
+                let venvs = cache.path().join("venvs");
+                let partial: Vec<PathBuf> = std::fs::read_dir(&venvs)
+                    .map(|d| {
+                        d.filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|p| p.is_dir() && !p.join(".yadoc-complete").exists())
+                    .collect();
+                assert!(
+                    partial.is_empty(),
+                    "{tier} at {ms} ms: half-made venvs left: {partial:?}"
+                );
+                let left = processes_under(&[
+                    cache.path().to_path_buf(),
+                    std::env::temp_dir().join(format!("yadoc-app-{run}")),
+                ]);
+                assert!(
+                    left.is_empty(),
+                    "{tier} at {ms} ms: processes left: {left:?}"
+                );
+            });
+        }
+    });
 }
 
 /// The image id a tag points at, if it exists.
@@ -647,10 +654,11 @@ fn image_id(what: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// The corrected lesson 1 under a name of its own (`name`, so that no other test moves its cache
-/// tags), whose Dockerfile sets `ENV YADOC_TEST_EDIT=<name>-<n>-<pid>` after its pip install (so each variant
-/// costs a layer, not an install). `build` runs its image tier and returns the image id
-/// `yadoc/<name>:cache` holds after it.
+/// A lesson of one image under a name of its own (`name`, so that no other test moves its cache
+/// tags), whose Dockerfile ends with `ENV YADOC_TEST_EDIT=<name>-<n>-<pid>`: a variant costs two
+/// layers (that step and the build's label), each seconds to commit with the legacy builder on
+/// fuse-overlayfs. `build` runs its image tier and returns the image id `yadoc/<name>:cache`
+/// holds after it.
 struct Variants {
     dir: tempfile::TempDir,
     name: &'static str,
@@ -659,12 +667,6 @@ struct Variants {
 impl Variants {
     fn new(name: &'static str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let corrected = root().join("fixtures/corrected");
-        std::fs::copy(
-            corrected.join("lesson1.yaml"),
-            dir.path().join(format!("{name}.yaml")),
-        )
-        .unwrap();
         std::fs::write(
             dir.path().join("course.yaml"),
             format!("parts:\n  - file: {name}.md\n"),
@@ -678,25 +680,21 @@ impl Variants {
     }
 
     fn build(&self, n: u32, run: &str) -> String {
-        let text = std::fs::read_to_string(root().join("fixtures/corrected/lesson1.md")).unwrap();
-        let text = text.replacen(
-            "COPY . .\n",
-            &format!(
-                "COPY . .\nENV YADOC_TEST_EDIT={}-{n}-{}\n",
-                self.name,
-                std::process::id()
-            ),
-            1,
+        let (name, pid) = (self.name, std::process::id());
+        let text = format!(
+            "# One image\n\nSave this as `Dockerfile`:\n\n```dockerfile\nFROM python:3.9\n\
+             CMD [\"python\", \"-m\", \"http.server\", \"--bind\", \"0.0.0.0\", \"80\"]\n\
+             ENV YADOC_TEST_EDIT={name}-{n}-{pid}\n```\n\nBuild it:\n\n```bash\n\
+             docker build -t {name}:latest .\n```\n"
         );
-        let md = self.dir.path().join(format!("{}.md", self.name));
-        std::fs::write(md, text).unwrap();
+        std::fs::write(self.dir.path().join(format!("{name}.md")), text).unwrap();
         let lessons = self.dir.path().display().to_string();
         let out = yadoc(
             run,
             &[
                 "check",
                 "-v",
-                self.name,
+                name,
                 "--lessons",
                 &lessons,
                 "--tier",
@@ -706,7 +704,7 @@ impl Variants {
         .output()
         .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(stdout.contains("image.build"), "{stdout}");
+        assert!(stdout.contains("✓ image.build"), "{stdout}");
         self.tag("cache").expect("the cache tag")
     }
 }
@@ -723,37 +721,15 @@ impl Drop for Variants {
 }
 
 #[test]
-fn a_lesson_edited_three_times_leaves_no_dangling_image_of_yadocs() {
+fn two_variants_built_in_turn_stay_warm_and_an_edit_leaves_no_dangling_image_of_yadocs() {
     if !docker_ready() {
         return;
     }
-    // each edit of the build context moves yadoc/<lesson>:cache, the image it left becomes
-    // :cache-previous, and the one that was previous is removed when nothing else uses it (it has
-    // no other tag, no container)
-    let v = Variants::new("cache-edits");
-    let first = v.build(1, &run_id("edit-1"));
-    let second = v.build(2, &run_id("edit-2"));
-    assert_ne!(first, second, "the edit changed the image");
-    assert_eq!(v.tag("cache-previous"), Some(first.clone()));
-    let third = v.build(3, &run_id("edit-3"));
-    assert_eq!(v.tag("cache-previous"), Some(second.clone()));
-    assert_eq!(
-        image_id(&first),
-        None,
-        "the image the cache tags left ({first}) is removed"
-    );
-    assert_ne!(third, second);
-}
-
-#[test]
-fn two_variants_of_a_lesson_built_in_turn_both_stay_warm() {
-    if !docker_ready() {
-        return;
-    }
-    // what a check of a lesson in known drift does every run: as written, then with the pin
     let v = Variants::new("cache-variants");
+    // what a check of a lesson in known drift does every run: as written, then with the pin
     let a = v.build(1, &run_id("variant-a"));
     let b = v.build(2, &run_id("variant-b"));
+    assert_ne!(a, b, "the variants differ");
     // the legacy builder gives the same image id only when every step was a cache hit
     assert_eq!(
         v.build(1, &run_id("variant-a-again")),
@@ -766,7 +742,17 @@ fn two_variants_of_a_lesson_built_in_turn_both_stay_warm() {
         b,
         "variant b was rebuilt"
     );
-    assert_eq!(v.tag("cache-previous"), Some(a));
+    assert_eq!(v.tag("cache-previous"), Some(a.clone()));
+    // an edit moves yadoc/<lesson>:cache, the image it left becomes :cache-previous, and the one
+    // that was previous is removed, as nothing else uses it (no other tag, no container)
+    let c = v.build(3, &run_id("edit"));
+    assert_ne!(c, b, "the edit changed the image");
+    assert_eq!(v.tag("cache-previous"), Some(b));
+    assert_eq!(
+        image_id(&a),
+        None,
+        "the image the cache tags left ({a}) is removed"
+    );
 }
 
 #[test]

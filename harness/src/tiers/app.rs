@@ -310,8 +310,13 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
         }
     };
     let target = Target::local(format!("http://127.0.0.1:{port}{}", spec.expected.path));
-    let waited = wait_for(&target, READY_DEADLINE, |_| true, || server.exited())
-        .and_then(|reply| answered_by_the_app(reply, port, &server));
+    let waited = wait_for(
+        &target,
+        super::http::ready_deadline(READY_DEADLINE),
+        |_| true,
+        || server.exited(),
+    )
+    .and_then(|reply| answered_by_the_app(reply, port, &server));
     let output = server.log();
     server.stop();
     super::answer::judge(

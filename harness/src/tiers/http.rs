@@ -113,6 +113,32 @@ pub enum WaitFailure {
     NotTheApp(String),
 }
 
+/// How long the app tier and the image tier wait for an app's first answer: `default`, or
+/// `YADOC_READY_SECS` seconds (for a slow machine, or a test of an app that never answers).
+pub fn ready_deadline(default: Duration) -> Duration {
+    ready_secs().unwrap_or(default)
+}
+
+fn ready_secs() -> Option<Duration> {
+    let v = std::env::var("YADOC_READY_SECS").ok()?;
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+}
+
+/// `YADOC_READY_SECS` is a whole number of seconds above 0, or unset: a typo would otherwise wait
+/// the default without a word.
+pub fn check_ready_var() -> Result<(), String> {
+    match std::env::var("YADOC_READY_SECS") {
+        Ok(v) if ready_secs().is_none() => Err(format!(
+            "YADOC_READY_SECS={v}: not a whole number of seconds above 0 (unset it for the defaults: 30 s for the app tier, 60 s for the image tier)"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Poll `target` until `accept` says yes, the server exits (`exited` returns its status) or the
 /// deadline passes.
 pub fn wait_for(

@@ -319,7 +319,7 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
     let target = Target::local(format!("http://127.0.0.1:{port}{}", spec.expected.path));
     let waited = wait_for(
         &target,
-        READY_DEADLINE,
+        super::http::ready_deadline(READY_DEADLINE),
         |_| true,
         || docker::exited(&container),
     );

@@ -16,7 +16,7 @@ environment errors. fix: 0 the fixed lessons leave nothing for a human and every
 doctor: the sum of 1 (app), 2 (image), 4 (cluster) for the tiers that cannot run.
 
 Environment: YADOC_REQUIRE (tiers that must run: app,image,cluster,workflows,corpus,all), \
-YADOC_LESSONS, YADOC_PYTHON, YADOC_CACHE, YADOC_BASE_IMAGES, YADOC_KEEP, YADOC_RUN_ID, YADOC_QUIET, \
+YADOC_LESSONS, YADOC_PYTHON, YADOC_CACHE, YADOC_READY_SECS, YADOC_BASE_IMAGES, YADOC_KEEP, YADOC_RUN_ID, YADOC_QUIET, \
 YADOC_K3S_IMAGE, YADOC_K3D / YADOC_KUBECTL / YADOC_DOCKER / YADOC_CURL / YADOC_YQ, \
 YADOC_REGISTRY_USERNAME / YADOC_REGISTRY_PASSWORD / YADOC_REGISTRY_MIRROR, NO_COLOR, \
 CLICOLOR_FORCE / FORCE_COLOR. The README describes each.";
@@ -222,6 +222,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     yadoc::cleanup::install_signal_handlers();
     yadoc::tiers::prereq::check_require_var().map_err(anyhow::Error::msg)?;
+    yadoc::tiers::http::check_ready_var().map_err(anyhow::Error::msg)?;
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
