@@ -274,7 +274,9 @@ pub fn unquote(word: &str) -> String {
 /// included; `$(…)` substitutions stay inside their words).
 pub fn parse(text: &str) -> Result<Vec<Pipeline>, ScriptError> {
     let options = brush_parser::ParserOptions::default();
-    let mut parser = brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &options);
+    let source = brush_parser::SourceInfo::default();
+    let mut parser =
+        brush_parser::Parser::new(std::io::BufReader::new(text.as_bytes()), &options, &source);
     let program = parser.parse_program().map_err(|e| ScriptError {
         line: error_line(&e),
         message: plain(&e.to_string()),
@@ -288,7 +290,7 @@ pub fn parse(text: &str) -> Result<Vec<Pipeline>, ScriptError> {
 
 fn error_line(e: &brush_parser::ParseError) -> usize {
     match e {
-        brush_parser::ParseError::ParsingNear(p) => p.line.saturating_sub(1),
+        brush_parser::ParseError::ParsingNearToken(t) => t.location().start.line.saturating_sub(1),
         brush_parser::ParseError::Tokenizing {
             position: Some(p), ..
         } => p.line.saturating_sub(1),

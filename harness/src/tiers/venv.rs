@@ -249,13 +249,34 @@ pub fn ensure_in(
     let _ = std::fs::remove_dir_all(&dir);
     // removed again if this run is interrupted or fails before the venv is complete
     let building = cleanup::register(Resource::Dir(dir.clone()));
-    Cmd::new(python)
-        .python_isolated()
-        .args(["-m", "venv"])
+    // a requirements.txt of nothing but comments and blank lines (an app on the standard library)
+    // needs no pip: seconds of ensurepip, install and freeze saved
+    let nothing = requirements
+        .lines()
+        .all(|l| l.split('#').next().unwrap_or("").trim().is_empty());
+    let mut create = Cmd::new(python).python_isolated().args(["-m", "venv"]);
+    if nothing {
+        create = create.arg("--without-pip");
+    }
+    create
         .arg(&dir)
         .deadline(Duration::from_secs(120))
         .run()
         .map_err(VenvError::Create)?;
+    if nothing {
+        std::fs::write(&done, "").map_err(|source| VenvError::Io {
+            dir: dir.clone(),
+            source,
+        })?;
+        forget_registration(&dir);
+        drop(building);
+        return Ok(Venv {
+            dir,
+            cached: false,
+            freeze: String::new(),
+            rebuilt,
+        });
+    }
     let progress = crate::progress::Progress::start(format!(
         "installing requirements.txt into {}",
         dir.display()
@@ -435,6 +456,8 @@ mod tests {
             "{why}"
         );
         assert!(interpreter_runs(&rebuilt.dir).is_ok(), "the new venv runs");
+        // nothing to install: no pip was put in it
+        assert!(!rebuilt.dir.join("bin/pip").exists());
     }
 
     #[test]

@@ -49,7 +49,10 @@ fn fake_cli() -> String {
     });
     let text = std::fs::read_to_string(root().join("fixtures/fakes/fake-cli")).unwrap();
     let (shebang, rest) = text.split_once('\n').unwrap();
-    assert_eq!(shebang, "#!/usr/bin/env python3", "fake-cli's first line moved");
+    assert_eq!(
+        shebang, "#!/usr/bin/env python3",
+        "fake-cli's first line moved"
+    );
     format!("#!{python} -S\n{rest}")
 }
 
