@@ -9,6 +9,7 @@ pub mod docker;
 pub mod finding;
 pub mod manifests;
 pub mod markdown;
+pub mod words;
 pub mod workload;
 pub mod world;
 
@@ -56,6 +57,12 @@ pub const STATIC: &[Check] = &[
         id: commands::SHELL_SYNTAX,
         title: "command lines parse",
         run: commands::shell_syntax,
+        nothing: "the lesson has no command line",
+    },
+    Check {
+        id: words::COMMAND_WORDS,
+        title: "command words are what the reader meant (ASCII dashes and quotes, key=value literals)",
+        run: words::command_words,
         nothing: "the lesson has no command line",
     },
     Check {
