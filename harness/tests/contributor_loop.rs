@@ -344,8 +344,29 @@ fn the_default_report_shows_failures_with_evidence_drift_one_line_each_and_close
     assert!(drift_line.contains("known drift: "), "{drift_line}");
     assert!(!green.contains("failures:"), "{green}");
     let last = green.lines().last().unwrap();
+    // every outcome of the run is counted once: passed, known drift or not applicable (the JSON
+    // report of the same run lists them)
+    let count = |what: &str| -> usize {
+        let at = last.find(what).unwrap_or_else(|| panic!("{what}: {last}"));
+        last[..at]
+            .rsplit([' ', ','])
+            .find(|w| !w.is_empty())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (_, json, _) = yadoc(
+        repo.path(),
+        &["check", "--tier", "static", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        count(" passed") + count(" known drift") + count(" not applicable"),
+        v["outcomes"].as_array().unwrap().len(),
+        "{last}"
+    );
     assert!(
-        last.starts_with("70 passed, 0 failed, 6 known drift") && last.contains(" in "),
+        last.contains(" passed, 0 failed, 6 known drift, 0 skipped, ") && last.contains(" in "),
         "{last}"
     );
     // -v: every row, with its evidence
