@@ -76,11 +76,17 @@ pub fn command_words(ctx: &Ctx) -> Examined {
             }
             out.found(finding);
         }
-        if let Some(w) = words.iter().find(|w| curly(w)) {
-            let fixed: String = source
-                .chars()
-                .map(|c| QUOTES.iter().find(|(q, _)| *q == c).map_or(c, |(_, s)| *s))
-                .collect();
+        let quoted: Vec<&String> = words.iter().filter(|w| curly(w)).collect();
+        if let Some(w) = quoted.first() {
+            // only the words found: an apostrophe elsewhere on the line is text
+            let mut fixed = source.clone();
+            for w in &quoted {
+                let straight: String = w
+                    .chars()
+                    .map(|c| QUOTES.iter().find(|(q, _)| *q == c).map_or(c, |(_, s)| *s))
+                    .collect();
+                fixed = fixed.replacen(w.as_str(), &straight, 1);
+            }
             let mut finding = ctx
                 .finding(COMMAND_WORDS, line)
                 .expected("quotes the shell reads: `\"` or `'`")
@@ -191,6 +197,13 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].line, 4);
+        assert_eq!(
+            f[0].edit,
+            Some(crate::checks::finding::Edit::ReplaceLine {
+                line: 4,
+                text: "k3d cluster create x -p \"8081:80@loadbalancer\"".into()
+            })
+        );
     }
 
     #[test]
