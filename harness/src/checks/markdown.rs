@@ -191,14 +191,27 @@ const UNMODELLED_LANGUAGES: &[&str] = &[
     "svelte",
 ];
 
+/// Fences for data, in which a block of shell commands is never what the author meant.
+const DATA_LANGUAGES: &[&str] = &["yaml", "yml", "json"];
+
 pub fn block_language(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     for (b, content) in ctx.lesson.blocks.iter().zip(&ctx.lesson.contents) {
         let lang = b.lang();
         let expected = content.expected_langs();
+        // shell fences are many (bash, console, zsh, none, a prompt's language): a shell block is
+        // judged only in a fence for data, and only when it opens with a command (a workflow's
+        // YAML holds command lines under `run: |`; `cat <<EOF >deployment.yaml` is the shell)
+        let shell_in_data = *content == Content::Shell
+            && DATA_LANGUAGES.contains(&lang.to_ascii_lowercase().as_str())
+            && b.text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .is_some_and(crate::lesson::classify::is_command_line);
         if lang.is_empty()
             || expected.is_empty()
-            || *content == Content::Shell
+            || (*content == Content::Shell && !shell_in_data)
             || *content == Content::Other
         {
             continue;
@@ -593,5 +606,16 @@ mod tests {
             lines("Code:\n\n```bash\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/')\ndef index():\n    return 'hi'\n```\n"),
             [3]
         );
+    }
+
+    #[test]
+    fn shell_commands_in_a_yaml_fence_are_relabelled_a_workflows_run_lines_are_not() {
+        let lines = |md: &str| crate::checks::finding_lines(block_language, md);
+        let heredoc = "# the manifest\ncat <<EOF >deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nEOF\n\nkubectl apply -f deployment.yaml\n";
+        assert_eq!(lines(&format!("Make it:\n\n```yaml\n{heredoc}```\n")), [3]);
+        assert!(lines(&format!("Make it:\n\n```bash\n{heredoc}```\n")).is_empty());
+        // a workflow: YAML that holds command lines under `run: |`
+        let workflow = "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: |\n          kubectl apply -f k8s/\n";
+        assert!(lines(&format!("The workflow:\n\n```yaml\n{workflow}```\n")).is_empty());
     }
 }
