@@ -260,6 +260,92 @@ pub fn block_language(ctx: &Ctx) -> Examined {
     out
 }
 
+pub const TABLE: &str = "markdown.table";
+
+/// The cells of a table row: split on `|` not escaped, a leading and a trailing pipe dropped.
+fn table_cells(row: &str) -> Vec<String> {
+    let row = row.trim();
+    let row = row.strip_prefix('|').unwrap_or(row);
+    let row = row
+        .strip_suffix('|')
+        .filter(|r| !r.ends_with('\\'))
+        .unwrap_or(row);
+    let mut cells = vec![String::new()];
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            '|' if !escaped => cells.push(String::new()),
+            _ => cells.last_mut().unwrap().push(c),
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    cells
+}
+
+/// A GFM delimiter row: cells of `-` with optional `:` at either end, at least one `|` (or a
+/// leading one) so that a thematic break (`---`) is not one.
+fn is_delimiter_row(line: &str) -> bool {
+    let t = line.trim();
+    t.contains('|')
+        && t.contains('-')
+        && table_cells(t).iter().all(|c| {
+            let c = c.trim();
+            let c = c.strip_prefix(':').unwrap_or(c);
+            let c = c.strip_suffix(':').unwrap_or(c);
+            !c.is_empty() && c.chars().all(|ch| ch == '-')
+        })
+}
+
+/// A table whose delimiter row has another number of cells than its header row is no table: "The
+/// header row must match the delimiter row in the number of cells. If not, a table will not be
+/// recognized" (GitHub Flavored Markdown spec, 0.29-gfm, "Tables (extension)"). The reader sees a
+/// paragraph of pipes and dashes.
+pub fn table(ctx: &Ctx) -> Examined {
+    let mut out = Examined::new();
+    let src = &ctx.lesson.source;
+    let mut fence: Option<String> = None;
+    for n in 2..=src.line_count() {
+        let (head, line) = (src.line(n - 1), src.line(n));
+        let t = head.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            let marker: String = t.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            match &fence {
+                Some(open)
+                    if t.trim_end() == open.as_str()
+                        || t.starts_with(open.as_str()) && t[open.len()..].trim().is_empty() =>
+                {
+                    fence = None
+                }
+                None => fence = Some(marker),
+                _ => {}
+            }
+            continue;
+        }
+        if fence.is_some()
+            || !head.contains('|')
+            || !is_delimiter_row(line)
+            || is_delimiter_row(head)
+        {
+            continue;
+        }
+        let (want, got) = (table_cells(head).len(), table_cells(line).len());
+        out.saw(format!("line {}: a table of {want} column(s)", n - 1));
+        if want == got {
+            continue;
+        }
+        let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+        let text = format!("{indent}|{}", " --- |".repeat(want));
+        out.found(
+            ctx.finding(TABLE, n)
+                .expected(format!("a delimiter row of {want} cells, as the header row (line {}) has", n - 1))
+                .observed(format!("{got} cells: GitHub Flavored Markdown does not take it for a table, and the reader sees a paragraph of pipes and dashes (GFM spec, \"Tables (extension)\": the header row must match the delimiter row in the number of cells)"))
+                .fix(format!("give the delimiter row {want} cells"))
+                .edit(Edit::ReplaceLine { line: n, text }),
+        );
+    }
+    out
+}
+
 pub const LIST_INDENT: &str = "markdown.list-indent";
 pub const RAW_HTML: &str = "markdown.raw-html";
 
@@ -606,6 +692,20 @@ mod tests {
             lines("Code:\n\n```bash\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/')\ndef index():\n    return 'hi'\n```\n"),
             [3]
         );
+    }
+
+    #[test]
+    fn a_delimiter_row_of_another_width_than_its_header_is_no_table() {
+        // a lesson has a code block: one after the table
+        let lines =
+            |md: &str| crate::checks::finding_lines(table, &format!("{md}\n```bash\nls\n```\n"));
+        assert_eq!(lines("| a | b | c |\n|---|---|\n| 1 | 2 | 3 |\n"), [2]);
+        assert!(lines("| a | b |\n|:--|--:|\n| 1 | 2 |\n").is_empty());
+        assert!(lines("a | b\n--- | ---\n1 | 2\n").is_empty());
+        // an escaped pipe is in a cell; a thematic break is no delimiter row; a fence is code
+        assert!(lines("| a \\| b | c |\n|---|---|\n").is_empty());
+        assert!(lines("Some text\n\n---\n").is_empty());
+        assert!(lines("```\n| a | b | c |\n|---|---|\n```\n").is_empty());
     }
 
     #[test]

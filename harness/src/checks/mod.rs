@@ -54,6 +54,12 @@ pub const STATIC: &[Check] = &[
         nothing: "the lesson's prose has no HTML tag",
     },
     Check {
+        id: markdown::TABLE,
+        title: "tables render as tables",
+        run: markdown::table,
+        nothing: "the lesson has no table",
+    },
+    Check {
         id: commands::SHELL_SYNTAX,
         title: "command lines parse",
         run: commands::shell_syntax,
