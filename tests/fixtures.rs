@@ -101,6 +101,7 @@ fn the_corrected_course_passes_every_static_check() {
                 "markdown.list-indent",
                 "markdown.raw-html",
                 "markdown.table",
+                "markdown.admonition",
                 "xref.hpa-target",
                 "xref.hpa-requests",
                 "steps.missing-object",
@@ -115,6 +116,7 @@ fn the_corrected_course_passes_every_static_check() {
             "lesson2.md" => &[
                 "markdown.raw-html",
                 "markdown.table",
+                "markdown.admonition",
                 "steps.missing-object",
                 "xref.config-ref",
                 "shell.placeholder",
@@ -127,6 +129,7 @@ fn the_corrected_course_passes_every_static_check() {
             _ => &[
                 "markdown.raw-html",
                 "markdown.table",
+                "markdown.admonition",
                 "k8s.removed-api",
                 "k8s.schema",
                 "k8s.unknown-field",

@@ -346,6 +346,65 @@ pub fn table(ctx: &Ctx) -> Examined {
     out
 }
 
+pub const ADMONITION: &str = "markdown.admonition";
+
+/// An admonition (`!!! warning "Title"`, and pymdownx.details' `???`/`???+`) whose title is not
+/// quoted: Python-Markdown takes every word after `!!!` as a CSS class and its title only from a
+/// quoted string (markdown/extensions/admonition.py, `AdmonitionProcessor.RE`:
+/// `!!! ?([\w\-]+(?: +[\w\-]+)*)(?: +"(.*?)")?`), so the box is titled with the capitalised type
+/// ("Warning") and the author's title is lost.
+pub fn admonition(ctx: &Ctx) -> Examined {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r#"^(\s*)(!!!|\?\?\?\+?) ?([\w\-]+)((?: +[\w\-]+)*)(?: +"(.*?)")? *$"#)
+            .unwrap()
+    });
+    let mut out = Examined::new();
+    let src = &ctx.lesson.source;
+    let mut fence: Option<String> = None;
+    for n in 1..=src.line_count() {
+        let line = src.line(n);
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            let marker: String = t.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            match &fence {
+                Some(open) if t.starts_with(open.as_str()) && t[open.len()..].trim().is_empty() => {
+                    fence = None
+                }
+                None => fence = Some(marker),
+                _ => {}
+            }
+            continue;
+        }
+        if fence.is_some() {
+            continue;
+        }
+        let Some(c) = re.captures(line) else {
+            continue;
+        };
+        let (kind, rest) = (&c[3], c[4].trim());
+        out.saw(format!("line {n}: `{}` admonition", &c[2]));
+        if rest.is_empty() || c.get(5).is_some() {
+            continue;
+        }
+        let shown: String = kind[..1].to_ascii_uppercase() + &kind[1..];
+        out.found(
+            ctx.finding(ADMONITION, n)
+                .expected(format!("the title in double quotes: `{} {kind} \"{rest}\"`", &c[2]))
+                .observed(format!(
+                    "`{}`: Python-Markdown takes `{rest}` as CSS classes, not a title, and titles the box \"{shown}\" (markdown/extensions/admonition.py)",
+                    line.trim()
+                ))
+                .fix("quote the title")
+                .edit(Edit::ReplaceLine {
+                    line: n,
+                    text: format!("{}{} {kind} \"{rest}\"", &c[1], &c[2]),
+                }),
+        );
+    }
+    out
+}
+
 pub const LIST_INDENT: &str = "markdown.list-indent";
 pub const RAW_HTML: &str = "markdown.raw-html";
 
@@ -692,6 +751,21 @@ mod tests {
             lines("Code:\n\n```bash\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/')\ndef index():\n    return 'hi'\n```\n"),
             [3]
         );
+    }
+
+    #[test]
+    fn an_admonition_title_not_in_quotes_is_taken_for_css_classes() {
+        let lines = |md: &str| {
+            crate::checks::finding_lines(admonition, &format!("{md}\n```bash\nls\n```\n"))
+        };
+        assert_eq!(
+            lines("!!! warning Setting Connection Settings\n    Body.\n"),
+            [1]
+        );
+        assert!(lines("!!! warning \"Setting Connection Settings\"\n    Body.\n").is_empty());
+        assert!(lines("!!! note\n    Body.\n").is_empty());
+        assert_eq!(lines("Text.\n\n???+ tip Read this\n    Body.\n"), [3]);
+        assert!(lines("```\n!!! warning not markdown here\n```\n").is_empty());
     }
 
     #[test]

@@ -60,6 +60,12 @@ pub const STATIC: &[Check] = &[
         nothing: "the lesson has no table",
     },
     Check {
+        id: markdown::ADMONITION,
+        title: "admonition titles are titles",
+        run: markdown::admonition,
+        nothing: "the lesson has no admonition",
+    },
+    Check {
         id: commands::SHELL_SYNTAX,
         title: "command lines parse",
         run: commands::shell_syntax,
