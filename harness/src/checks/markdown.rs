@@ -354,11 +354,16 @@ pub const ADMONITION: &str = "markdown.admonition";
 /// `!!! ?([\w\-]+(?: +[\w\-]+)*)(?: +"(.*?)")?`), so the box is titled with the capitalised type
 /// ("Warning") and the author's title is lost.
 pub fn admonition(ctx: &Ctx) -> Examined {
+    // compiled only for a lesson that has a candidate line: Unicode `\w` costs a millisecond
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r#"^(\s*)(!!!|\?\?\?\+?) ?([\w\-]+)((?: +[\w\-]+)*)(?: +"(.*?)")? *$"#)
+    let re = || {
+        RE.get_or_init(|| {
+            regex::Regex::new(
+                r#"^(\s*)(!!!|\?\?\?\+?) ?([\w\-]+)((?: +[\w\-]+)*)(?: +"(.*?)")? *$"#,
+            )
             .unwrap()
-    });
+        })
+    };
     let mut out = Examined::new();
     let src = &ctx.lesson.source;
     let mut fence: Option<String> = None;
@@ -376,10 +381,10 @@ pub fn admonition(ctx: &Ctx) -> Examined {
             }
             continue;
         }
-        if fence.is_some() {
+        if fence.is_some() || !(t.starts_with("!!!") || t.starts_with("???")) {
             continue;
         }
-        let Some(c) = re.captures(line) else {
+        let Some(c) = re().captures(line) else {
             continue;
         };
         let (kind, rest) = (&c[3], c[4].trim());
