@@ -296,6 +296,25 @@ fn is_delimiter_row(line: &str) -> bool {
         })
 }
 
+/// Which lines (by number, from 1) are code as the lesson's markdown parse found it: fenced
+/// blocks with their fences, indented blocks (not the line before one, which `open_line` names).
+/// The prose checks skip them.
+fn code_lines(ctx: &Ctx) -> Vec<bool> {
+    let mut code = vec![false; ctx.lesson.source.line_count() + 2];
+    for b in &ctx.lesson.blocks {
+        let (open, last) = b.span();
+        let first = match b.form {
+            crate::lesson::block::Form::Fenced => open,
+            crate::lesson::block::Form::Indented => open + 1,
+            crate::lesson::block::Form::Inline => continue,
+        };
+        for c in code.iter_mut().take(last + 1).skip(first) {
+            *c = true;
+        }
+    }
+    code
+}
+
 /// A table whose delimiter row has another number of cells than its header row is no table: "The
 /// header row must match the delimiter row in the number of cells. If not, a table will not be
 /// recognized" (GitHub Flavored Markdown spec, 0.29-gfm, "Tables (extension)"). The reader sees a
@@ -303,25 +322,11 @@ fn is_delimiter_row(line: &str) -> bool {
 pub fn table(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     let src = &ctx.lesson.source;
-    let mut fence: Option<String> = None;
+    let code = code_lines(ctx);
     for n in 2..=src.line_count() {
         let (head, line) = (src.line(n - 1), src.line(n));
-        let t = head.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            let marker: String = t.chars().take_while(|c| *c == '`' || *c == '~').collect();
-            match &fence {
-                Some(open)
-                    if t.trim_end() == open.as_str()
-                        || t.starts_with(open.as_str()) && t[open.len()..].trim().is_empty() =>
-                {
-                    fence = None
-                }
-                None => fence = Some(marker),
-                _ => {}
-            }
-            continue;
-        }
-        if fence.is_some()
+        if code[n - 1]
+            || code[n]
             || !head.contains('|')
             || !is_delimiter_row(line)
             || is_delimiter_row(head)
@@ -366,22 +371,11 @@ pub fn admonition(ctx: &Ctx) -> Examined {
     };
     let mut out = Examined::new();
     let src = &ctx.lesson.source;
-    let mut fence: Option<String> = None;
+    let code = code_lines(ctx);
     for n in 1..=src.line_count() {
         let line = src.line(n);
         let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            let marker: String = t.chars().take_while(|c| *c == '`' || *c == '~').collect();
-            match &fence {
-                Some(open) if t.starts_with(open.as_str()) && t[open.len()..].trim().is_empty() => {
-                    fence = None
-                }
-                None => fence = Some(marker),
-                _ => {}
-            }
-            continue;
-        }
-        if fence.is_some() || !(t.starts_with("!!!") || t.starts_with("???")) {
+        if code[n] || !(t.starts_with("!!!") || t.starts_with("???")) {
             continue;
         }
         let Some(c) = re().captures(line) else {
