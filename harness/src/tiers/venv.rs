@@ -263,27 +263,35 @@ pub fn ensure_in(
         .deadline(Duration::from_secs(120))
         .run()
         .map_err(VenvError::Create)?;
-    if nothing {
-        std::fs::write(&done, "").map_err(|source| VenvError::Io {
-            dir: dir.clone(),
-            source,
-        })?;
-        forget_registration(&dir);
-        drop(building);
-        return Ok(Venv {
-            dir,
-            cached: false,
-            freeze: String::new(),
-            rebuilt,
-        });
-    }
+    let freeze = if nothing {
+        String::new()
+    } else {
+        install(&dir, requirements, deadline)?
+    };
+    std::fs::write(&done, &freeze).map_err(|source| VenvError::Io {
+        dir: dir.clone(),
+        source,
+    })?;
+    // complete: the cache keeps it
+    forget_registration(&dir);
+    drop(building);
+    Ok(Venv {
+        dir,
+        cached: false,
+        freeze,
+        rebuilt,
+    })
+}
+
+/// pip install the requirements into the new venv at `dir` → `pip freeze` of it.
+fn install(dir: &Path, requirements: &str, deadline: Duration) -> Result<String, VenvError> {
     let progress = crate::progress::Progress::start(format!(
         "installing requirements.txt into {}",
         dir.display()
     ));
     let req = dir.join("requirements.txt");
     std::fs::write(&req, requirements).map_err(|source| VenvError::Io {
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         source,
     })?;
     let installed = Cmd::new(dir.join("bin/pip"))
@@ -303,19 +311,7 @@ pub fn ensure_in(
         .run()
         .map(|o| o.stdout)
         .unwrap_or_default();
-    std::fs::write(&done, &freeze).map_err(|source| VenvError::Io {
-        dir: dir.clone(),
-        source,
-    })?;
-    // complete: the cache keeps it
-    forget_registration(&dir);
-    drop(building);
-    Ok(Venv {
-        dir,
-        cached: false,
-        freeze,
-        rebuilt,
-    })
+    Ok(freeze)
 }
 
 /// The venv is complete: take it out of the cleanup registry without removing it.
