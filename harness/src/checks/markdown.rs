@@ -372,10 +372,10 @@ pub fn admonition(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     let src = &ctx.lesson.source;
     let code = code_lines(ctx);
-    for n in 1..=src.line_count() {
+    for n in (1..=src.line_count()).filter(|n| !code[*n]) {
         let line = src.line(n);
         let t = line.trim_start();
-        if code[n] || !(t.starts_with("!!!") || t.starts_with("???")) {
+        if !(t.starts_with("!!!") || t.starts_with("???")) {
             continue;
         }
         let Some(c) = re().captures(line) else {

@@ -99,25 +99,28 @@ pub fn command_words(ctx: &Ctx) -> Examined {
             }
             out.found(finding);
         }
-        let mut words = words.iter().peekable();
-        while let Some(w) = words.next() {
-            if program == "kubectl" {
-                let value = match w.strip_prefix("--from-literal") {
+        if program != "kubectl" {
+            continue;
+        }
+        // `--from-literal=V` or `--from-literal V`
+        let literals =
+            words
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| match w.strip_prefix("--from-literal") {
                     Some(v) if v.starts_with('=') => Some(v[1..].to_string()),
-                    Some("") => words.peek().map(|v| v.to_string()),
+                    Some("") => words.get(i + 1).cloned(),
                     _ => None,
-                };
-                if let Some(v) = value.filter(|v| v.find('=').is_none_or(|i| i == 0)) {
-                    out.found(
-                        ctx.finding(COMMAND_WORDS, line)
-                            .expected("`--from-literal=KEY=VALUE`: a key, `=`, its value")
-                            .observed(format!(
-                                "`--from-literal={v}`: kubectl fails with \"invalid literal source {v}, expected key=value\" (kubernetes staging/src/k8s.io/kubectl/pkg/util/util.go, ParseLiteralSource)"
-                            ))
-                            .fix("name the key: `--from-literal=KEY=VALUE`"),
-                    );
-                }
-            }
+                });
+        for v in literals.filter(|v| v.find('=').is_none_or(|i| i == 0)) {
+            out.found(
+                ctx.finding(COMMAND_WORDS, line)
+                    .expected("`--from-literal=KEY=VALUE`: a key, `=`, its value")
+                    .observed(format!(
+                        "`--from-literal={v}`: kubectl fails with \"invalid literal source {v}, expected key=value\" (kubernetes staging/src/k8s.io/kubectl/pkg/util/util.go, ParseLiteralSource)"
+                    ))
+                    .fix("name the key: `--from-literal=KEY=VALUE`"),
+            );
         }
     }
     out
