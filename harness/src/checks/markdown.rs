@@ -768,6 +768,30 @@ mod tests {
     }
 
     #[test]
+    fn the_table_and_admonition_fixes_are_the_lines_that_render() {
+        let edit = |check: fn(&Ctx) -> Examined, md: &str| {
+            let md = format!("{md}\n```bash\nls\n```\n");
+            let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes())
+                .unwrap();
+            check(&Ctx::new(&l)).findings.remove(0).edit
+        };
+        assert_eq!(
+            edit(table, "| a | b | c |\n|---|---|\n"),
+            Some(Edit::ReplaceLine {
+                line: 2,
+                text: "| --- | --- | --- |".into()
+            })
+        );
+        assert_eq!(
+            edit(admonition, "  !!! warning Setting Connection Settings\n"),
+            Some(Edit::ReplaceLine {
+                line: 1,
+                text: "  !!! warning \"Setting Connection Settings\"".into()
+            })
+        );
+    }
+
+    #[test]
     fn a_delimiter_row_of_another_width_than_its_header_is_no_table() {
         // a lesson has a code block: one after the table
         let lines =

@@ -191,6 +191,13 @@ mod tests {
             f[0].fix
         );
         assert!(f[1].fix.contains("`-n`"), "{}", f[1].fix);
+        assert_eq!(
+            f[1].edit,
+            Some(crate::checks::finding::Edit::ReplaceLine {
+                line: 5,
+                text: "kubectl get pods -n web".into()
+            })
+        );
     }
 
     #[test]
