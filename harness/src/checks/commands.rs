@@ -309,6 +309,10 @@ pub fn image_pull_never(ctx: &Ctx) -> Examined {
         }
         out.saw(format!("{label}: image {shown}"));
         if !imported.contains(&image) {
+            let Some(tool) = tool else {
+                out.note(format!("line {line}: {label} runs the locally built {shown}, and the lesson names no cluster tool: Docker Desktop's and Rancher Desktop's Kubernetes run it as it is, a k3d, kind or minikube cluster needs it loaded first (not judged)"));
+                continue;
+            };
             out.found(
                 ctx.finding(IMAGE_PULL, line)
                     .expected(format!("`{}` before {label} is applied (the image exists only in the local docker engine)", tool.load_command(&shown)))
@@ -652,6 +656,9 @@ pub fn build_context(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     // the files the lesson's commands make, once (not per build: a long lesson builds often)
     let made_files = ctx.made_by_commands();
+    let manifest = |n: &str| [".yaml", ".yml", ".json"].iter().any(|e| n.ends_with(e));
+    let shows_build_files = ctx.lesson.files.iter().any(|a| !manifest(&a.name))
+        || made_files.iter().any(|(f, _)| !manifest(f));
     for s in ctx.lesson.commands() {
         let StepKind::DockerBuild { context, .. } = &s.kind else {
             continue;
@@ -675,6 +682,13 @@ pub fn build_context(ctx: &Ctx) -> Examined {
             out.note(format!("line {}: {name} is not shown ({why})", s.line));
             continue;
         }
+        // a how-to that shows no file a build could read (only manifests, or nothing) builds the
+        // reader's own project ("build your image"); a lesson that shows its app's files and
+        // not their Dockerfile has lost it
+        if !shows_build_files {
+            out.note(format!("line {}: the lesson shows no file of what `{}` builds: it builds the reader's own project", s.line, s.literal));
+            continue;
+        }
         out.found(
             ctx.finding(BUILD_CONTEXT, s.line)
                 .expected(format!("the {name} that `{}` reads from the current directory", s.literal))
@@ -694,6 +708,71 @@ mod tests {
         format!(
             "```bash\ndocker build -t {image} .\nk3d image import {image} -c c\n```\n\ndeployment.yaml:\n\n```yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        image: {image}\n{policy}```\n"
         )
+    }
+
+    fn checked(check: fn(&Ctx) -> Examined, md: &str) -> Examined {
+        let l =
+            crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+        check(&Ctx::new(&l))
+    }
+
+    #[test]
+    fn a_local_image_not_loaded_is_named_with_the_lessons_own_tool_or_not_judged() {
+        // the course's shape without its import: the fix is the lesson's tool's
+        let without = |create: &str| {
+            lesson("web:1.0", "        imagePullPolicy: Never\n")
+                .replace("k3d image import web:1.0 -c c\n", create)
+        };
+        for (create, load) in [
+            ("k3d cluster create c\n", "k3d image import web:1.0"),
+            ("kind create cluster\n", "kind load docker-image web:1.0"),
+            ("minikube start\n", "minikube image load web:1.0"),
+        ] {
+            let f = checked(image_pull_never, &without(create)).findings;
+            assert_eq!(f.len(), 1, "{create}: {f:#?}");
+            assert!(f[0].fix.contains(load), "{create}: {}", f[0].fix);
+        }
+        // no tool named: Docker Desktop and Rancher Desktop run it as it is; a note, no finding
+        let e = checked(image_pull_never, &without(""));
+        assert!(e.findings.is_empty(), "{:#?}", e.findings);
+        assert!(
+            e.notes.iter().any(|n| n.contains("names no cluster tool")),
+            "{:?}",
+            e.notes
+        );
+        // built after `eval $(minikube docker-env)`: in the cluster's own engine
+        let env = without("minikube start\neval $(minikube docker-env)\n").replacen(
+            "docker build",
+            "eval $(minikube docker-env)\ndocker build",
+            1,
+        );
+        assert!(checked(image_pull_never, &env).findings.is_empty());
+    }
+
+    #[test]
+    fn a_build_of_a_project_the_lesson_never_shows_is_the_readers_own() {
+        let build = "```shell\ndocker build -t my_image .\n```\n";
+        let e = checked(build_context, build);
+        assert!(e.findings.is_empty(), "{:#?}", e.findings);
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("the reader's own project")),
+            "{:?}",
+            e.notes
+        );
+        // a lesson that shows its app's files and not their Dockerfile has lost it
+        let lost = format!(
+            "Create a file called `app.py`:\n\n```python\nfrom flask import Flask\napp = Flask(__name__)\n```\n\n{build}"
+        );
+        assert_eq!(checked(build_context, &lost).findings.len(), 1);
+        // `docker build` alone names the command: no step, so nothing to check
+        assert_eq!(
+            checked(build_context, "```shell\ndocker build\n```\n")
+                .subjects
+                .len(),
+            0
+        );
     }
 
     #[test]

@@ -212,15 +212,52 @@ pub struct Ctx<'a> {
     pub dockerfile: Option<(&'a Artifact, Result<Dockerfile, DockerfileError>)>,
 }
 
+/// The files a kustomization of the lesson names as patches (`patchesStrategicMerge`,
+/// `patchesJson6902[].path`, `patches[].path`): partial objects by design, merged by kustomize into
+/// the resources it names (kubernetes-sigs/kustomize api/types/kustomization.go). Every version
+/// of a kustomization counts: a lesson that rewrites `kustomization.yaml` keeps only its last
+/// version as a file, the earlier ones are in its `cat <<EOF >` steps.
+fn kustomize_patches(lesson: &Lesson, yaml_files: &[&Artifact]) -> Vec<String> {
+    let mut out = Vec::new();
+    let written = lesson.steps.iter().filter_map(|s| match &s.kind {
+        StepKind::WriteFile { text, .. } => Some(text.as_str()),
+        _ => None,
+    });
+    for whole in yaml_files.iter().map(|a| a.text()).chain(written) {
+        for (_, text) in crate::yaml::documents(whole) {
+            let Ok(doc) = YamlDoc::parse(&text) else {
+                continue;
+            };
+            let v = &doc.value;
+            if not_an_object(v) != Some(NotAnObject::Config("a kustomization")) {
+                continue;
+            }
+            let listed = |key: &str| v[key].as_array().cloned().unwrap_or_default();
+            for entry in listed("patchesStrategicMerge")
+                .iter()
+                .chain(listed("patchesJson6902").iter())
+                .chain(listed("patches").iter())
+            {
+                if let Some(path) = entry.as_str().or(entry["path"].as_str()) {
+                    out.push(path.trim_start_matches("./").to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 impl<'a> Ctx<'a> {
     pub fn new(lesson: &'a Lesson) -> Self {
         let mut manifests = Vec::new();
         let mut others = Vec::new();
-        for artifact in lesson
+        let yaml_files: Vec<&Artifact> = lesson
             .files
             .iter()
             .filter(|a| a.name.ends_with(".yaml") || a.name.ends_with(".yml"))
-        {
+            .collect();
+        let patches = kustomize_patches(lesson, &yaml_files);
+        for artifact in yaml_files {
             let applied_in = lesson.steps.iter().find_map(|s| match &s.kind {
                 StepKind::Apply {
                     files,
@@ -267,7 +304,10 @@ impl<'a> Ctx<'a> {
                     _ => vec![parsed.clone()],
                 };
                 for item in items {
-                    if let Some(what) = not_an_object(&item.value) {
+                    let patch = patches
+                        .contains(&artifact.name)
+                        .then_some(NotAnObject::Config("a kustomize patch (a partial object)"));
+                    if let Some(what) = patch.or_else(|| not_an_object(&item.value)) {
                         others.push(Other {
                             artifact,
                             doc: item,
@@ -337,17 +377,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// The tool that makes the lesson's cluster (k3d for the course; kind, minikube for others).
-    pub fn cluster_tool(&self) -> ClusterTool {
-        for s in &self.lesson.steps {
-            let w = s.words.clone();
-            match w.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-                ["kind", "create", "cluster", ..] => return ClusterTool::Kind,
-                ["minikube", "start", ..] => return ClusterTool::Minikube,
-                ["k3d", "cluster", "create", ..] => return ClusterTool::K3d,
-                _ => {}
-            }
-        }
-        ClusterTool::K3d
+    /// The tool whose commands the lesson runs (the first one), or None for a lesson that names
+    /// none: its cluster may be Docker Desktop's or Rancher Desktop's, which run the local engine's
+    /// images as they are, or one that needs them loaded; yadoc cannot tell which.
+    pub fn cluster_tool(&self) -> Option<ClusterTool> {
+        self.lesson
+            .steps
+            .iter()
+            .find_map(|s| match s.words.first().map(String::as_str) {
+                Some("kind") => Some(ClusterTool::Kind),
+                Some("minikube") => Some(ClusterTool::Minikube),
+                Some("k3d") => Some(ClusterTool::K3d),
+                _ => None,
+            })
     }
 
     /// Files the lesson's commands write without showing their content (`pip3 freeze >

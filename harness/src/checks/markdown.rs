@@ -383,6 +383,9 @@ pub fn admonition(ctx: &Ctx) -> Examined {
         };
         let (kind, rest) = (&c[3], c[4].trim());
         out.saw(format!("line {n}: `{}` admonition", &c[2]));
+        if let Some(finding) = body_indented_too_little(ctx, &code, n, c[1].len()) {
+            out.found(finding);
+        }
         if rest.is_empty() || c.get(5).is_some() {
             continue;
         }
@@ -402,6 +405,61 @@ pub fn admonition(ctx: &Ctx) -> Examined {
         );
     }
     out
+}
+
+/// A line right under an admonition's body (no blank line between) that is indented, but less
+/// than the 4 spaces Python-Markdown's AdmonitionProcessor takes as the body (its `tab_length`):
+/// the box ends above it and the line renders as a paragraph after it, though the author meant
+/// it inside. A line at the admonition's own indentation is read as meant outside.
+fn body_indented_too_little(
+    ctx: &Ctx,
+    code: &[bool],
+    header: usize,
+    indent: usize,
+) -> Option<crate::checks::finding::Finding> {
+    let src = &ctx.lesson.source;
+    let width = |l: &str| {
+        l.chars()
+            .take_while(|c| c.is_whitespace())
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum::<usize>()
+    };
+    for (m, in_code) in code
+        .iter()
+        .enumerate()
+        .take(src.line_count() + 1)
+        .skip(header + 1)
+    {
+        let line = src.line(m);
+        if line.trim().is_empty() {
+            return None;
+        }
+        let w = width(line);
+        if *in_code || w >= indent + 4 {
+            continue;
+        }
+        if w <= indent {
+            return None;
+        }
+        let body = " ".repeat(indent + 4);
+        return Some(
+            ctx.finding(ADMONITION, m)
+                .expected(format!(
+                    "line {m} indented {} spaces, as the body of the admonition at line {header}",
+                    indent + 4
+                ))
+                .observed(format!(
+                    "indented {w}: Python-Markdown ends the box at line {} and renders line {m} as a paragraph after it",
+                    m - 1
+                ))
+                .fix(format!("indent line {m} by {} spaces", indent + 4))
+                .edit(Edit::ReplaceLine {
+                    line: m,
+                    text: format!("{body}{}", line.trim_start()),
+                }),
+        );
+    }
+    None
 }
 
 pub const LIST_INDENT: &str = "markdown.list-indent";
@@ -638,10 +696,18 @@ pub fn raw_html(ctx: &Ctx) -> Examined {
         );
         eaten.clear();
     };
+    // an HTML comment, on one line or many, is invisible on purpose: nothing in it is eaten
+    let mut in_comment = false;
     for (event, range) in Parser::new(src.text()).into_offset_iter() {
         match event {
-            Event::Start(Tag::Paragraph) => para = Some(src.line_of(range.start)),
-            Event::End(TagEnd::Paragraph) => {
+            // a tight list item holds its text with no paragraph of its own
+            Event::Start(Tag::Paragraph | Tag::Item) => {
+                if let Some(p) = para.take() {
+                    flush(p, &mut eaten, &mut out);
+                }
+                para = Some(src.line_of(range.start));
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item) => {
                 if let Some(p) = para.take() {
                     flush(p, &mut eaten, &mut out);
                 }
@@ -649,6 +715,16 @@ pub fn raw_html(ctx: &Ctx) -> Examined {
             Event::InlineHtml(h) | Event::Html(h) => {
                 let line = src.line_of(range.start);
                 out.saw(format!("HTML `{}` at line {line}", h.trim()));
+                let opens = h.trim_start().starts_with("<!--");
+                if in_comment || opens {
+                    let body = if opens { &h.trim_start()[4..] } else { &h[..] };
+                    in_comment = !body.contains("-->");
+                    continue;
+                }
+                // a line of an HTML block that is text, not a tag, is shown as it is
+                if !h.trim_start().starts_with('<') {
+                    continue;
+                }
                 let name: String = h
                     .trim_start_matches('<')
                     .trim_start_matches('/')
@@ -768,6 +844,28 @@ mod tests {
     }
 
     #[test]
+    fn an_admonition_body_line_indented_less_than_four_falls_out_of_the_box() {
+        let lines = |md: &str| {
+            crate::checks::finding_lines(admonition, &format!("{md}\n```bash\nls\n```\n"))
+        };
+        assert_eq!(lines("!!! info\n    In the box.\n  Out of it.\n"), [3]);
+        // inside a list item: the body is 4 past the admonition's own indentation
+        assert_eq!(
+            lines("1. Step\n\n    !!! note\n        In.\n      Out.\n"),
+            [5]
+        );
+        for fine in [
+            "!!! info\n    In the box.\n    Still in.\n",
+            "!!! info\n    In the box.\n\nA paragraph after it.\n",
+            "!!! info\n    In the box.\nA lazy line at the admonition's column.\n",
+            "!!! info\n    In the box.\n\n  - a list after it\n",
+            "!!! info\n    ```bash\n    ls\n    ```\n",
+        ] {
+            assert!(lines(fine).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
     fn the_table_and_admonition_fixes_are_the_lines_that_render() {
         let edit = |check: fn(&Ctx) -> Examined, md: &str| {
             let md = format!("{md}\n```bash\nls\n```\n");
@@ -787,6 +885,13 @@ mod tests {
             Some(Edit::ReplaceLine {
                 line: 1,
                 text: "  !!! warning \"Setting Connection Settings\"".into()
+            })
+        );
+        assert_eq!(
+            edit(admonition, "!!! info\n    In the box.\n  Meant in it.\n"),
+            Some(Edit::ReplaceLine {
+                line: 3,
+                text: "    Meant in it.".into()
             })
         );
     }

@@ -7,8 +7,10 @@ pub mod course;
 pub mod definition;
 pub mod docker;
 pub mod finding;
+pub mod history;
 pub mod manifests;
 pub mod markdown;
+pub mod shown_output;
 pub mod words;
 pub mod workload;
 pub mod world;
@@ -76,6 +78,18 @@ pub const STATIC: &[Check] = &[
         title: "command words are what the reader meant (ASCII dashes and quotes, key=value literals)",
         run: words::command_words,
         nothing: "the lesson has no command line",
+    },
+    Check {
+        id: history::HISTORY_EXPANSION,
+        title: "no `!` in a command that an interactive shell expands from its history",
+        run: history::history_expansion,
+        nothing: "the lesson has no command line with a `!`",
+    },
+    Check {
+        id: shown_output::SHOWN_OUTPUT,
+        title: "the output a lesson shows under a command is what it prints (kubectl config view)",
+        run: shown_output::shown_output,
+        nothing: "the lesson shows no output of a kubeconfig it writes",
     },
     Check {
         id: manifests::YAML_SYNTAX,

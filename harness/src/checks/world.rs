@@ -499,7 +499,7 @@ pub fn unknown_name(ctx: &Ctx) -> Examined {
 }
 
 /// Levenshtein distance of two names (the nearest of the lesson's names is the likely intent).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -482,6 +482,11 @@ fn parse_pipeline(p: &Pipeline) -> Result<StepKind, String> {
             image: image.to_string(),
             cluster: flags.one(&["-c", "--cluster"]).map(String::from),
         },
+        // `docker build` and nothing else names the command (minikube's handbook: "For Docker,
+        // use: docker build"), as a reference; there is no build to run
+        ["docker" | "podman" | "nerdctl", "build"] => StepKind::Unmodelled {
+            program: w[0].to_string(),
+        },
         ["docker", "build", ..] => StepKind::DockerBuild {
             tag: flags
                 .one(&["-t", "--tag"])
