@@ -136,9 +136,36 @@ pub fn already_exists(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
     let mut world: BTreeMap<Key, usize> = BTreeMap::new();
     let mut urls = BTreeMap::new();
+    // a tab group is one step with variants: each variant starts from the world before the group,
+    // and the world after it is what its first variant made (the reader follows one tab)
+    let tabs = crate::lesson::tabs::of_lines(&ctx.lesson.source);
+    // (group, variant under way, the world before the group, the world after its first variant)
+    type Open = (usize, usize, BTreeMap<Key, usize>, Option<BTreeMap<Key, usize>>);
+    let mut open: Option<Open> = None;
     for s in &ctx.lesson.steps {
         if !s.placeholders.is_empty() {
             continue;
+        }
+        let tab = s
+            .block
+            .and_then(|b| ctx.lesson.blocks.get(b))
+            .and_then(|b| tabs.get(b.open_line).copied().flatten());
+        match (tab, open.as_mut()) {
+            (Some(t), Some((g, v, before, first))) if t.group == *g => {
+                if t.variant != *v {
+                    first.get_or_insert_with(|| world.clone());
+                    world = before.clone();
+                    *v = t.variant;
+                }
+            }
+            _ => {
+                if let Some((.., Some(first))) = open.take() {
+                    world = first;
+                }
+                if let Some(t) = tab {
+                    open = Some((t.group, t.variant, world.clone(), None));
+                }
+            }
         }
         let alternative = s
             .block
@@ -705,6 +732,23 @@ mod tests {
             lines_of(already_exists, rm).is_empty(),
             "--rm pods are gone"
         );
+    }
+
+    #[test]
+    fn a_tab_per_os_is_one_step_but_a_repeat_inside_a_tab_or_after_the_group_is_not() {
+        let create = "```bash\nkubectl create namespace shop\n```\n";
+        let tab = |label: &str| format!("=== \"{label}\"\n\n    ```bash\n    kubectl create namespace shop\n    ```\n\n");
+        let group = format!("{}{}", tab("Linux"), tab("macOS"));
+        let md = format!("{group}Then:\n\n```bash\nkubectl get ns\n```\n");
+        assert!(crate::checks::finding_lines(already_exists, &md).is_empty());
+        let mdx = format!("<Tabs>\n<TabItem value=\"a\">\n\n{create}\n</TabItem>\n<TabItem value=\"b\">\n\n{create}\n</TabItem>\n</Tabs>\n");
+        assert!(crate::checks::finding_lines(already_exists, &mdx).is_empty());
+        // after the group, the namespace its first tab made exists
+        let after = format!("{group}Again:\n\n{create}");
+        assert_eq!(crate::checks::finding_lines(already_exists, &after), [16]);
+        // twice in one tab is twice
+        let inside = "=== \"Linux\"\n\n    ```bash\n    kubectl create namespace shop\n    kubectl create namespace shop\n    ```\n";
+        assert_eq!(crate::checks::finding_lines(already_exists, inside), [5]);
     }
 
     #[test]

@@ -13,5 +13,6 @@ pub mod model;
 pub mod script;
 pub mod shell;
 pub mod steps;
+pub mod tabs;
 
 pub use model::Lesson;
