@@ -344,6 +344,7 @@ pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
     let ctx = Ctx::new(lesson);
     let name = lesson.file_name();
     let unparsed = unparsed(&ctx);
+    let shell_valued = shell_valued_lines(lesson);
     STATIC
         .iter()
         .map(|c| {
@@ -361,10 +362,67 @@ pub fn run_static(lesson: &Lesson) -> Vec<Outcome> {
                 )
                 .timed(start);
             }
-            Outcome::examined(c.id, c.title, Tier::Static, &name, (c.run)(&ctx), c.nothing)
-                .timed(start)
+            let examined = from_the_shell((c.run)(&ctx), &shell_valued);
+            Outcome::examined(c.id, c.title, Tier::Static, &name, examined, c.nothing).timed(start)
         })
         .collect()
+}
+
+/// Lines of the lesson's unquoted heredocs (`cat <<EOF | kubectl apply -f -`) that still hold a
+/// shell expansion once the variables the lesson set are replaced (`$NAME` never set, `$(cat
+/// server.csr | base64)`), with that expansion: the shell fills them in, with a value yadoc does
+/// not know.
+fn shell_valued_lines(lesson: &Lesson) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for s in &lesson.steps {
+        let crate::lesson::steps::StepKind::WriteFile {
+            text, first_line, ..
+        } = &s.kind
+        else {
+            continue;
+        };
+        let quoted = ["<<'", "<<\"", "<<\\", "<<-'", "<<-\""]
+            .iter()
+            .any(|q| s.literal.contains(q));
+        if quoted {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            let Some(at) = line.find('$') else { continue };
+            let next = line[at + 1..].chars().next();
+            if next.is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '{' || c == '(') {
+                let word: String = line[at..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+                    .collect();
+                out.push((first_line + i, word));
+            }
+        }
+    }
+    out
+}
+
+/// A finding at a line whose value the shell computes is not judged: it is said as a note.
+fn from_the_shell(mut e: Examined, shell_valued: &[(usize, String)]) -> Examined {
+    if shell_valued.is_empty() {
+        return e;
+    }
+    let (unknown, known): (Vec<_>, Vec<_>) = std::mem::take(&mut e.findings)
+        .into_iter()
+        .partition(|f| shell_valued.iter().any(|(l, _)| *l == f.line));
+    e.findings = known;
+    for f in unknown {
+        let word = shell_valued
+            .iter()
+            .find(|(l, _)| *l == f.line)
+            .map(|(_, w)| w.as_str())
+            .unwrap_or("$");
+        e.note(format!(
+            "line {}: the shell fills in `{word}` there, with a value yadoc does not know: not judged ({})",
+            f.line, f.observed
+        ));
+    }
+    e
 }
 
 /// The ids of the per-lesson static checks (each must have a broken fixture: tests/fixtures.rs).
@@ -381,4 +439,62 @@ pub(crate) fn finding_lines(check: fn(&Ctx) -> Examined, md: &str) -> Vec<usize>
         .iter()
         .map(|f| f.line)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The static findings of a lesson, as `check:line`, and its notes.
+    fn run(md: &str) -> (Vec<String>, Vec<String>) {
+        let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+        let outcomes = run_static(&lesson);
+        let findings = outcomes
+            .iter()
+            .flat_map(|o| o.findings.iter())
+            .map(|f| format!("{}:{}", f.check, f.line))
+            .collect();
+        let notes = outcomes.iter().flat_map(|o| o.notes.clone()).collect();
+        (findings, notes)
+    }
+
+    const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: $NAME\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n";
+    const POD: &str = "```shell\nkubectl create deployment web --image=nginx\n```\n\n";
+
+    #[test]
+    fn an_unquoted_heredoc_is_checked_as_the_shell_expands_it() {
+        // set in an earlier block: the Service is `web`, a valid name
+        let set = format!("{POD}```shell\nNAME=web\n```\n\n```shell\ncat <<EOF | kubectl apply -f -\n{SERVICE}EOF\n```\n");
+        let (findings, _) = run(&set);
+        assert!(findings.is_empty(), "{findings:?}");
+        let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), set.as_bytes()).unwrap();
+        let ctx = Ctx::new(&lesson);
+        assert_eq!(ctx.of_kind("Service").next().unwrap().name(), "web");
+        // `export` sets it as well
+        let export = set.replace("NAME=web", "export NAME=web");
+        assert!(run(&export).0.is_empty());
+    }
+
+    #[test]
+    fn a_quoted_heredoc_is_literal_and_an_unknown_value_is_not_judged() {
+        // `<<'EOF'`: the API server gets `$NAME`, which is no valid name
+        let quoted = format!(
+            "{POD}```shell\nNAME=web\ncat <<'EOF' | kubectl apply -f -\n{SERVICE}EOF\n```\n"
+        );
+        let (findings, _) = run(&quoted);
+        assert!(
+            findings.iter().any(|f| f == "k8s.validation:11"),
+            "{findings:?}"
+        );
+        // never set: the shell fills in a value yadoc does not know; said, not judged
+        let unknown = format!("{POD}```shell\ncat <<EOF | kubectl apply -f -\n{SERVICE}EOF\n```\n");
+        let (findings, notes) = run(&unknown);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("line 10: the shell fills in `$NAME`")),
+            "{notes:?}"
+        );
+    }
 }

@@ -78,16 +78,73 @@ fn selected<'c, 'a>(
         .collect()
 }
 
+/// The pods kubectl commands of the lesson make, as (what makes them, namespace, labels):
+/// `kubectl create deployment NAME` labels its pods `app: NAME`
+/// (staging/src/k8s.io/kubectl/pkg/cmd/create/create_deployment.go), `kubectl run NAME` labels its
+/// pod `run: NAME` unless `--labels` says otherwise (pkg/cmd/run/run.go).
+fn command_pods(ctx: &Ctx) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for s in ctx.lesson.commands() {
+        let (what, name, ns) = match &s.kind {
+            StepKind::CreateObject {
+                object,
+                name,
+                namespace,
+            } if object == "Deployment" => (
+                format!("`kubectl create deployment {name}`"),
+                name,
+                namespace,
+            ),
+            StepKind::RunPod {
+                name, namespace, ..
+            } => (format!("`kubectl run {name}`"), name, namespace),
+            _ => continue,
+        };
+        let mut labels = serde_json::Map::new();
+        let given = s
+            .words
+            .iter()
+            .find_map(|w| w.strip_prefix("--labels=").or(w.strip_prefix("-l=")));
+        match (&s.kind, given) {
+            (StepKind::RunPod { .. }, Some(given)) => {
+                for pair in given.split(',') {
+                    if let Some((k, v)) = pair.split_once('=') {
+                        labels.insert(k.to_string(), Value::String(v.to_string()));
+                    }
+                }
+            }
+            (StepKind::RunPod { .. }, None) => {
+                labels.insert("run".into(), Value::String(name.clone()));
+            }
+            _ => {
+                labels.insert("app".into(), Value::String(name.clone()));
+            }
+        }
+        let ns = ns.clone().unwrap_or_else(|| "default".into());
+        out.push((
+            format!("{what} (line {})", s.line),
+            ns,
+            Value::Object(labels),
+        ));
+    }
+    out
+}
+
 /// A Service selects the pods of a workload in its namespace.
 pub fn service_selector(ctx: &Ctx) -> Examined {
     let mut out = Examined::new();
+    let by_command = command_pods(ctx);
     for s in ctx.of_kind("Service") {
         let sel = &s.value().unwrap_or(&Value::Null)["spec"]["selector"];
         if sel.is_null() {
             continue;
         }
         out.saw(s.label());
-        if !selected(ctx, s.namespace(), sel).is_empty() {
+        if !selected(ctx, s.namespace(), sel).is_empty()
+            || by_command
+                .iter()
+                .any(|(_, ns, labels)| ns == s.namespace() && labels_match(sel, labels))
+        {
             continue;
         }
         let pods: Vec<String> = pod_templates(ctx)
@@ -103,6 +160,12 @@ pub fn service_selector(ctx: &Ctx) -> Examined {
                     ))
                 )
             })
+            .chain(by_command.iter().map(|(what, ns, labels)| {
+                format!(
+                    "the pods of {what} in namespace {ns} have labels {}",
+                    show(labels)
+                )
+            }))
             .collect();
         out.found(
             ctx.finding(SERVICE_SELECTOR, s.line("spec.selector"))

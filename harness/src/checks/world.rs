@@ -140,7 +140,12 @@ pub fn already_exists(ctx: &Ctx) -> Examined {
     // and the world after it is what its first variant made (the reader follows one tab)
     let tabs = crate::lesson::tabs::of_lines(&ctx.lesson.source);
     // (group, variant under way, the world before the group, the world after its first variant)
-    type Open = (usize, usize, BTreeMap<Key, usize>, Option<BTreeMap<Key, usize>>);
+    type Open = (
+        usize,
+        usize,
+        BTreeMap<Key, usize>,
+        Option<BTreeMap<Key, usize>>,
+    );
     let mut open: Option<Open> = None;
     for s in &ctx.lesson.steps {
         if !s.placeholders.is_empty() {
@@ -737,7 +742,11 @@ mod tests {
     #[test]
     fn a_tab_per_os_is_one_step_but_a_repeat_inside_a_tab_or_after_the_group_is_not() {
         let create = "```bash\nkubectl create namespace shop\n```\n";
-        let tab = |label: &str| format!("=== \"{label}\"\n\n    ```bash\n    kubectl create namespace shop\n    ```\n\n");
+        let tab = |label: &str| {
+            format!(
+                "=== \"{label}\"\n\n    ```bash\n    kubectl create namespace shop\n    ```\n\n"
+            )
+        };
         let group = format!("{}{}", tab("Linux"), tab("macOS"));
         let md = format!("{group}Then:\n\n```bash\nkubectl get ns\n```\n");
         assert!(crate::checks::finding_lines(already_exists, &md).is_empty());

@@ -78,13 +78,16 @@ impl Lesson {
         let contents: Vec<Content> = parsed.blocks.iter().map(classify).collect();
         let mut all_steps = Vec::new();
         let mut step_errors = Vec::new();
+        // the reader's shell: a variable set in one block is still set in the next
+        let mut env = steps::Env::new();
         for (block, content) in parsed.blocks.iter().zip(&contents) {
             // a block's language is honoured: ```php or ```output is never read as commands
             if super::classify::not_shell(&block.lang()) {
                 continue;
             }
             if matches!(content, Content::Shell | Content::Other) {
-                let (s, e) = steps::parse_block(&block.text, block.open_line + 1, block.index);
+                let (s, e) =
+                    steps::parse_block_in(&block.text, block.open_line + 1, block.index, &mut env);
                 all_steps.extend(s);
                 step_errors.extend(e);
             }

@@ -16,6 +16,26 @@ pub struct Pipeline {
     pub redirect: Option<String>,
     /// A heredoc read by one of the commands: its body and the 0-based line its body starts on.
     pub heredoc: Option<(String, usize)>,
+    /// The heredoc's delimiter is unquoted (`<<EOF`): the shell expands `$NAME`, `${NAME}` and
+    /// `$(…)` in its body before the command reads it; `<<'EOF'` keeps the body literal.
+    pub heredoc_expands: bool,
+    /// Shell variables the pipeline sets for the commands after it: `NAME=value` alone and
+    /// `export NAME=value`; the value None when it is computed (`$(…)`, a backquote).
+    pub assigns: Vec<(String, Option<String>)>,
+}
+
+/// `NAME=value` as a variable and its value (None when the shell computes it), if it is one.
+fn assignment(word: &str) -> Option<(String, Option<String>)> {
+    let (name, value) = word.split_once('=')?;
+    let valid = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid {
+        return None;
+    }
+    let value = unquote(value);
+    let computed = value.contains("$(") || value.contains('`') || value.contains('$');
+    Some((name.to_string(), (!computed).then_some(value)))
 }
 
 /// A grammar error, at a 0-based line of the parsed text.
@@ -320,16 +340,18 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
     for cmd in &p.seq {
         match cmd {
             ast::Command::Simple(s) => {
-                let (words, redirect, heredoc, l) = simple(s);
-                line = line.or(l);
-                if redirect.is_some() {
-                    pl.redirect = redirect;
+                let simple = simple(s);
+                line = line.or(simple.line);
+                if simple.redirect.is_some() {
+                    pl.redirect = simple.redirect;
                 }
-                if heredoc.is_some() {
-                    pl.heredoc = heredoc;
+                if let Some((body, body_line, expands)) = simple.heredoc {
+                    pl.heredoc = Some((body, body_line));
+                    pl.heredoc_expands = expands;
                 }
-                if !words.is_empty() {
-                    pl.commands.push(words);
+                pl.assigns.extend(simple.assigns);
+                if !simple.words.is_empty() {
+                    pl.commands.push(simple.words);
                 }
             }
             // `(yq … | base64 -d) > file`: a group of one pipeline is that pipeline, with the
@@ -342,7 +364,11 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
                         line = line.or(Some(p.line));
                         pl.commands.extend(p.commands);
                         pl.redirect = p.redirect.or(pl.redirect.take());
+                        if p.heredoc.is_some() {
+                            pl.heredoc_expands = p.heredoc_expands;
+                        }
                         pl.heredoc = p.heredoc.or(pl.heredoc.take());
+                        pl.assigns.extend(p.assigns);
                     }
                     for r in redirects.iter().flat_map(|r| r.0.iter()) {
                         if let ast::IoRedirect::File(
@@ -363,10 +389,51 @@ fn pipeline(p: &ast::Pipeline, out: &mut Vec<Pipeline>) {
             ast::Command::ExtendedTest(..) => {}
         }
     }
-    if !pl.commands.is_empty() {
+    if !pl.commands.is_empty() || !pl.assigns.is_empty() {
         pl.line = line.unwrap_or(0);
         out.push(pl);
     }
+}
+
+/// A heredoc body as the shell passes it on: `$NAME` and `${NAME}` of the variables `env` knows
+/// replaced by their values; an escaped `\$`, and what `env` does not know (a variable never set,
+/// `$(…)`), left as written.
+pub fn expand(body: &str, env: &std::collections::BTreeMap<String, Option<String>>) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if rest[..i].ends_with('\\') {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let (name, len) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            },
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match env.get(name) {
+            Some(Some(value)) if !name.is_empty() => {
+                out.push_str(value);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The pipeline of a subshell or brace group that holds just one (`( a | b )`).
@@ -412,18 +479,22 @@ fn compound(c: &ast::CompoundCommand, out: &mut Vec<Pipeline>) {
     }
 }
 
-type Simple = (
-    Vec<String>,
-    Option<String>,
-    Option<(String, usize)>,
-    Option<usize>,
-);
+/// What a simple command gives the classifier: its words, its `>` file, the heredoc it reads
+/// (body, line, whether the shell expands it), its first line, the variables it sets.
+struct Simple {
+    words: Vec<String>,
+    redirect: Option<String>,
+    heredoc: Option<(String, usize, bool)>,
+    line: Option<usize>,
+    assigns: Vec<(String, Option<String>)>,
+}
 
 fn simple(s: &ast::SimpleCommand) -> Simple {
     let mut words = Vec::new();
     let mut redirect = None;
     let mut heredoc = None;
     let mut line = None;
+    let mut prefix_assigns: Vec<(String, Option<String>)> = Vec::new();
     let word = |w: &ast::Word, words: &mut Vec<String>, line: &mut Option<usize>| {
         if line.is_none() {
             *line = w.loc.as_ref().map(|l| l.start.line.saturating_sub(1));
@@ -432,7 +503,8 @@ fn simple(s: &ast::SimpleCommand) -> Simple {
     };
     let mut items = |items: &[ast::CommandPrefixOrSuffixItem],
                      words: &mut Vec<String>,
-                     line: &mut Option<usize>| {
+                     line: &mut Option<usize>,
+                     assigns: &mut Vec<(String, Option<String>)>| {
         for item in items {
             match item {
                 ast::CommandPrefixOrSuffixItem::Word(w) => word(w, words, line),
@@ -446,30 +518,77 @@ fn simple(s: &ast::SimpleCommand) -> Simple {
                     ) if !f.value.starts_with("/dev/") => redirect = Some(unquote(&f.value)),
                     ast::IoRedirect::HereDocument(_, h) => {
                         let body_line = h.here_end.loc.as_ref().map(|l| l.start.line).unwrap_or(1);
-                        heredoc = Some((h.doc.value.clone(), body_line));
+                        heredoc = Some((h.doc.value.clone(), body_line, h.requires_expansion));
                     }
                     _ => {}
                 },
                 // `VAR=value cmd`: the assignment is not a word of the command
+                ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
+                    if line.is_none() {
+                        *line = w.loc.as_ref().map(|l| l.start.line.saturating_sub(1));
+                    }
+                    assigns.extend(assignment(&w.value));
+                    // `export NAME=value`: a word of the command too
+                    words.push(unquote(&w.value));
+                }
                 _ => {}
             }
         }
     };
+    let mut suffix_assigns = Vec::new();
     if let Some(p) = &s.prefix {
-        items(&p.0, &mut Vec::new(), &mut line);
+        items(&p.0, &mut Vec::new(), &mut line, &mut prefix_assigns);
     }
+    // `VAR=value cmd` sets VAR for that command only; `VAR=value` alone, for what follows
+    let alone = s.word_or_name.is_none();
     if let Some(w) = &s.word_or_name {
         word(w, &mut words, &mut line);
     }
     if let Some(sfx) = &s.suffix {
-        items(&sfx.0, &mut words, &mut line);
+        items(&sfx.0, &mut words, &mut line, &mut suffix_assigns);
     }
-    (words, redirect, heredoc, line)
+    let mut assigns = if alone { prefix_assigns } else { Vec::new() };
+    if words.first().is_some_and(|w| w == "export") {
+        assigns.extend(suffix_assigns);
+    }
+    Simple {
+        words,
+        redirect,
+        heredoc,
+        line,
+        assigns,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heredoc_body_gets_the_values_of_the_variables_set_and_keeps_the_rest() {
+        let env: std::collections::BTreeMap<String, Option<String>> = [
+            ("NAME".to_string(), Some("web".to_string())),
+            ("IMG".to_string(), None),
+        ]
+        .into();
+        assert_eq!(
+            expand(
+                "name: $NAME\nimage: ${NAME}:1\nx: $IMG $(date) \\$NAME $OTHER",
+                &env
+            ),
+            "name: web\nimage: web:1\nx: $IMG $(date) \\$NAME $OTHER"
+        );
+        let p = parse("NAME=web\nexport MODE=\"prod\" X=$(date)\nFOO=1 ls\n").unwrap();
+        let assigns: Vec<_> = p.iter().flat_map(|p| p.assigns.clone()).collect();
+        assert_eq!(
+            assigns,
+            [
+                ("NAME".to_string(), Some("web".to_string())),
+                ("MODE".to_string(), Some("prod".to_string())),
+                ("X".to_string(), None)
+            ]
+        );
+    }
 
     fn cmds(text: &str) -> Vec<Vec<String>> {
         parse(text)

@@ -171,6 +171,21 @@ pub struct StepError {
 /// Parse the lines of a shell block (first text line at lesson line `first_line`): command lines go
 /// through the shell grammar (`script`), every other line is output and yields no step.
 pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, Vec<StepError>) {
+    parse_block_in(text, first_line, block, &mut Env::new())
+}
+
+/// The shell variables a lesson has set so far (`NAME=value`, `export NAME=value`), by name; None
+/// for one whose value the shell computes.
+pub type Env = std::collections::BTreeMap<String, Option<String>>;
+
+/// `parse_block`, in a shell whose variables `env` holds: the block's assignments go into it, and
+/// an unquoted heredoc's body is what the shell passes on (`script::expand`).
+pub fn parse_block_in(
+    text: &str,
+    first_line: usize,
+    block: usize,
+    env: &mut Env,
+) -> (Vec<Step>, Vec<StepError>) {
     let mut steps = Vec::new();
     let mut errors = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
@@ -234,6 +249,10 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
             }
         };
         for p in pipelines {
+            env.extend(p.assigns.iter().cloned());
+            if p.commands.is_empty() {
+                continue;
+            }
             let line = at(p.line);
             let literal = literal_at(p.line);
             let placeholders: Vec<String> = seg
@@ -248,15 +267,25 @@ pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, V
                 commands: p
                     .commands
                     .iter()
+                    // the words as the shell passes them: the variables the lesson set, expanded
+                    // (the quotes are gone here, so a `'$NAME'` is expanded too; only a variable
+                    // the lesson set is, which a lesson rarely quotes to keep it literal)
                     .map(|c| {
                         c.iter()
-                            .map(|w| script::restore(w, &seg.placeholders))
+                            .map(|w| script::expand(&script::restore(w, &seg.placeholders), env))
                             .collect()
                     })
                     .collect(),
                 redirect: p.redirect.clone(),
             };
-            let heredoc = p.heredoc.as_ref().map(|(body, l)| (body.clone(), at(*l)));
+            let heredoc = p.heredoc.as_ref().map(|(body, l)| {
+                let body = if p.heredoc_expands {
+                    script::expand(body, env)
+                } else {
+                    body.clone()
+                };
+                (body, at(*l))
+            });
             // a heredoc a command reads as `-f -` / `--config=-` is a file of the lesson: a manifest
             // (`kubectl apply -f - <<EOF`), a kind config (`kind create cluster --config=-`)
             if let Some((text, body_line)) = &heredoc {

@@ -54,7 +54,8 @@ pub fn of_lines(source: &SourceText) -> Vec<Option<Tab>> {
     for (l, slot) in out.iter_mut().enumerate().take(n + 1).skip(1) {
         let line = source.line(l);
         let t = line.trim();
-        let mkdocs = t.starts_with("=== \"") || t.starts_with("===! \"") || t.starts_with("===+ \"");
+        let mkdocs =
+            t.starts_with("=== \"") || t.starts_with("===! \"") || t.starts_with("===+ \"");
         let docfx = t.starts_with('#') && t.contains("](#tab/");
         let code = shortcode(t);
         // a marker that starts a variant (opening its group when none is open)
@@ -134,7 +135,10 @@ mod tests {
     fn two_groups_are_two_and_a_page_without_tabs_has_none() {
         let md = "=== \"a\"\n    A\n=== \"b\"\n    B\ntext\n\n=== \"a\"\n    A\n";
         let t = tabs(md);
-        assert_eq!((t[1], t[3], t[4], t[6]), (Some((0, 0)), Some((0, 1)), None, Some((1, 0))));
+        assert_eq!(
+            (t[1], t[3], t[4], t[6]),
+            (Some((0, 0)), Some((0, 1)), None, Some((1, 0)))
+        );
         assert!(tabs("# Title\n\n```bash\nls\n```\n---\n")
             .iter()
             .all(Option::is_none));
