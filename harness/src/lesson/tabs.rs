@@ -69,7 +69,8 @@ pub fn of_lines(source: &SourceText) -> Vec<Option<Tab>> {
             || (t == "---" && open.is_some_and(|(.., m)| m.is_none()));
         // a mkdocs group ends at a line less indented than its bodies that is no marker
         if let Some((_, _, Some(marker))) = open {
-            if !t.is_empty() && !(mkdocs && indent(line) == marker) && indent(line) <= marker {
+            let another_marker = mkdocs && indent(line) == marker;
+            if !(t.is_empty() || another_marker) && indent(line) <= marker {
                 open = None;
             }
         }
