@@ -103,6 +103,7 @@ fn the_corrected_course_passes_every_static_check() {
                 "markdown.table",
                 "markdown.admonition",
                 "shell.history-expansion",
+                "steps.namespace",
                 "steps.shown-output",
                 "xref.hpa-target",
                 "xref.hpa-requests",

@@ -79,7 +79,7 @@ impl Lesson {
         let mut all_steps = Vec::new();
         let mut step_errors = Vec::new();
         // the reader's shell: a variable set in one block is still set in the next
-        let mut env = steps::Env::new();
+        let mut env = steps::Env::default();
         for (block, content) in parsed.blocks.iter().zip(&contents) {
             // a block's language is honoured: ```php or ```output is never read as commands
             if super::classify::not_shell(&block.lang()) {

@@ -171,12 +171,80 @@ pub struct StepError {
 /// Parse the lines of a shell block (first text line at lesson line `first_line`): command lines go
 /// through the shell grammar (`script`), every other line is output and yields no step.
 pub fn parse_block(text: &str, first_line: usize, block: usize) -> (Vec<Step>, Vec<StepError>) {
-    parse_block_in(text, first_line, block, &mut Env::new())
+    parse_block_in(text, first_line, block, &mut Env::default())
 }
 
-/// The shell variables a lesson has set so far (`NAME=value`, `export NAME=value`), by name; None
-/// for one whose value the shell computes.
-pub type Env = std::collections::BTreeMap<String, Option<String>>;
+/// The reader's terminal as the lesson leaves it so far: the shell variables it set (`NAME=value`,
+/// `export NAME=value`; None for one whose value the shell computes) and the namespace kubectl's
+/// current context points at.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub vars: std::collections::BTreeMap<String, Option<String>>,
+    /// The namespace `kubectl config set-context --current --namespace=X` (or `kubens X`) set,
+    /// where kubectl commands without `-n` land; None: the context's own (default).
+    pub namespace: Option<String>,
+    /// The namespaces the lesson gave named contexts (`set-context NAME --namespace=X`), for a
+    /// later `use-context NAME`.
+    pub context_namespaces: std::collections::BTreeMap<String, String>,
+}
+
+impl Env {
+    /// Follow what a kubectl command does to the current context's namespace.
+    fn follow(&mut self, words: &[String]) {
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        let flag = |name: &str| {
+            w.iter().enumerate().find_map(|(i, x)| {
+                x.strip_prefix(&format!("{name}="))
+                    .map(str::to_string)
+                    .or_else(|| {
+                        (*x == name)
+                            .then(|| w.get(i + 1).map(|v| v.to_string()))
+                            .flatten()
+                    })
+            })
+        };
+        match w.as_slice() {
+            ["kubens", ns] if !ns.starts_with('-') => self.namespace = Some(ns.to_string()),
+            ["kubectl", "config", "set-context", rest @ ..] => {
+                let Some(ns) = flag("--namespace") else {
+                    return;
+                };
+                let named = rest
+                    .iter()
+                    .find(|x| !x.starts_with('-') && !x.contains("current-context"));
+                // `--current`, or `$(kubectl config current-context)`: the current context
+                let current = rest.contains(&"--current")
+                    || rest.iter().any(|x| x.contains("current-context"));
+                if current {
+                    self.namespace = Some(ns);
+                } else if let Some(name) = named {
+                    self.context_namespaces.insert(name.to_string(), ns);
+                }
+            }
+            ["kubectl", "config", "use-context", name, ..] => {
+                self.namespace = self.context_namespaces.get(*name).cloned();
+            }
+            _ => {}
+        }
+    }
+
+    /// A kubectl command as it runs in the current context: with `--namespace=X` when the
+    /// context points at X and the command names no namespace itself.
+    fn in_context(&self, words: &mut Vec<String>) {
+        let Some(ns) = &self.namespace else { return };
+        let kubectl = words.first().is_some_and(|w| w == "kubectl");
+        let own = words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "-n" | "--namespace" | "-A" | "--all-namespaces" | "config"
+            ) || w.starts_with("--namespace=")
+                || w.starts_with("-n=")
+        });
+        if kubectl && !own {
+            words.push(format!("--namespace={ns}"));
+        }
+    }
+}
 
 /// `parse_block`, in a shell whose variables `env` holds: the block's assignments go into it, and
 /// an unquoted heredoc's body is what the shell passes on (`script::expand`).
@@ -249,7 +317,7 @@ pub fn parse_block_in(
             }
         };
         for p in pipelines {
-            env.extend(p.assigns.iter().cloned());
+            env.vars.extend(p.assigns.iter().cloned());
             if p.commands.is_empty() {
                 continue;
             }
@@ -272,15 +340,21 @@ pub fn parse_block_in(
                     // the lesson set is, which a lesson rarely quotes to keep it literal)
                     .map(|c| {
                         c.iter()
-                            .map(|w| script::expand(&script::restore(w, &seg.placeholders), env))
+                            .map(|w| {
+                                script::expand(&script::restore(w, &seg.placeholders), &env.vars)
+                            })
                             .collect()
                     })
                     .collect(),
                 redirect: p.redirect.clone(),
             };
+            for c in &mut pipeline.commands {
+                env.in_context(c);
+                env.follow(c);
+            }
             let heredoc = p.heredoc.as_ref().map(|(body, l)| {
                 let body = if p.heredoc_expands {
-                    script::expand(body, env)
+                    script::expand(body, &env.vars)
                 } else {
                     body.clone()
                 };
