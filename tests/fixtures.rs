@@ -103,7 +103,6 @@ fn the_corrected_course_passes_every_static_check() {
                 "markdown.table",
                 "markdown.admonition",
                 "shell.history-expansion",
-                "steps.namespace",
                 "steps.shown-output",
                 "xref.hpa-target",
                 "xref.hpa-requests",
@@ -297,12 +296,14 @@ fn a_known_drift_entry_that_no_longer_reproduces_fails_as_stale() {
         stale,
         [
             "known-drift.yaml:11 markdown.block-language at lesson2.md:64",
-            "known-drift.yaml:17 markdown.unclosed-fence at lesson2.md:264",
-            "known-drift.yaml:23 markdown.unclosed-fence at lesson3.md:155",
-            "known-drift.yaml:29 steps.cluster-lifecycle at lesson2.md:27",
-            "known-drift.yaml:35 kubeconfig.index-path at lesson3.md:68",
-            "known-drift.yaml:41 kubeconfig.index-path at lesson3.md:70",
-            "known-drift.yaml:47 kubeconfig.index-path at lesson3.md:72",
+            "known-drift.yaml:17 markdown.block-language at lesson1.md:53",
+            "known-drift.yaml:23 markdown.block-language at lesson2.md:91",
+            "known-drift.yaml:29 markdown.unclosed-fence at lesson2.md:264",
+            "known-drift.yaml:35 markdown.unclosed-fence at lesson3.md:155",
+            "known-drift.yaml:41 steps.cluster-lifecycle at lesson2.md:27",
+            "known-drift.yaml:47 kubeconfig.index-path at lesson3.md:68",
+            "known-drift.yaml:53 kubeconfig.index-path at lesson3.md:70",
+            "known-drift.yaml:59 kubeconfig.index-path at lesson3.md:72",
         ]
     );
 }

@@ -24,6 +24,7 @@ fn lesson2_static_tier_reports_exactly_the_known_drift() {
         located(&findings(&outcomes)),
         [
             "markdown.block-language@lesson2.md:64",
+            "markdown.block-language@lesson2.md:91",
             "markdown.unclosed-fence@lesson2.md:264",
             "steps.cluster-lifecycle@lesson2.md:27",
         ]

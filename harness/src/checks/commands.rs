@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::context::{at, join, pod_templates, Ctx};
 use super::finding::{Edit, Examined};
 use crate::lesson::image_ref::{normalize, same};
-use crate::lesson::steps::StepKind;
+use crate::lesson::steps::{Step, StepKind};
 
 pub const SHELL_SYNTAX: &str = "shell.syntax";
 pub const APPLY_FILE: &str = "xref.apply-file";
@@ -80,7 +80,29 @@ pub fn apply_file(ctx: &Ctx) -> Examined {
     out
 }
 
-/// Namespaces used by manifests and `-n` flags are created before they are used.
+/// The step whose line writes the namespace `ns` that step `s` lands in: `s` itself when its own
+/// words name it, else the latest earlier step that pointed kubectl's current context at it
+/// (`set-context --current --namespace=ns`, `kubens ns`; lesson/steps.rs `Env`).
+fn written_at<'a>(ctx: &'a Ctx, s: &'a Step, ns: &str) -> &'a Step {
+    let own = s.literal.split_whitespace().any(|w| {
+        w == ns || w.strip_prefix("--namespace=") == Some(ns) || w.strip_prefix("-n=") == Some(ns)
+    });
+    if own {
+        return s;
+    }
+    ctx.lesson
+        .steps
+        .iter()
+        .filter(|p| p.line < s.line)
+        .rfind(|p| {
+            let l = &p.literal;
+            (l.contains("set-context") || l.starts_with("kubens")) && l.contains(ns)
+        })
+        .unwrap_or(s)
+}
+
+/// Namespaces used by manifests and `-n` flags (or the current context's namespace) are created
+/// before they are used.
 pub fn namespace(ctx: &Ctx) -> Examined {
     let created: Vec<(String, usize)> = ctx
         .steps()
@@ -112,7 +134,8 @@ pub fn namespace(ctx: &Ctx) -> Examined {
     };
     let mut out = Examined::new();
     let mut reported: Vec<String> = Vec::new();
-    let mut report = |line: usize, ns: &str, what: String, fine: bool| {
+    let mut report = |s: &Step, ns: &str, fine: bool| {
+        let (line, what) = (s.line, format!("`{}`", s.literal));
         out.saw(format!("line {line}: namespace {ns}"));
         // one finding per namespace, at its first use
         if fine || reported.iter().any(|r| r == ns) {
@@ -128,15 +151,47 @@ pub fn namespace(ctx: &Ctx) -> Examined {
         }
         reported.push(ns.to_string());
         let later = created.iter().find(|(n, _)| n == ns).map(|(_, l)| *l);
-        out.found(
-            ctx.finding(NAMESPACE, line)
-                .expected(format!("namespace {ns} to exist when {what} runs"))
-                .observed(match later {
-                    Some(l) => format!("it is created only later, at line {l}"),
-                    None => "the lesson never creates it".into(),
-                })
-                .fix(format!("run `kubectl create ns {ns}` before this step")),
-        );
+        // where the namespace is written: the step's own `-n`, or the line that pointed the
+        // current context at it (`kubectl config set-context --current --namespace=…`)
+        let source = written_at(ctx, s, ns);
+        let via = if source.line == line {
+            String::new()
+        } else {
+            format!(
+                " (the namespace the current context points at since line {})",
+                source.line
+            )
+        };
+        // one or two letters off a namespace the lesson makes: a typo of it
+        let near = created
+            .iter()
+            .filter(|(n, _)| n.len() > 2 && n != ns && super::world::edit_distance(n, ns) <= 2)
+            .min_by_key(|(n, _)| super::world::edit_distance(n, ns));
+        let mut finding = ctx
+            .finding(NAMESPACE, source.line)
+            .expected(format!("namespace {ns} to exist when {what} runs{via}"))
+            .observed(match (later, near) {
+                (Some(l), _) => format!("it is created only later, at line {l}"),
+                (None, Some((n, _))) => format!("the lesson never creates {ns}; it creates {n}, one or two letters off: kubectl fails with Error from server (NotFound): namespaces \"{ns}\" not found"),
+                (None, None) => "the lesson never creates it".into(),
+            })
+            .fix(match (later, near) {
+                (None, Some((n, _))) => format!("write `{n}`"),
+                _ => format!("run `kubectl create ns {ns}` before this step"),
+            });
+        if let (None, Some((meant, _))) = (later, near) {
+            let text = ctx.lesson.source.line(source.line);
+            if let Some(w) = [format!("={ns}"), format!(" {ns}")]
+                .into_iter()
+                .find(|w| text.contains(w.as_str()))
+            {
+                finding = finding.edit(Edit::ReplaceLine {
+                    line: source.line,
+                    text: text.replacen(w.as_str(), &w.replace(ns, meant), 1),
+                });
+            }
+        }
+        out.found(finding);
     };
     for (s, k) in ctx.steps() {
         match k {
@@ -149,7 +204,7 @@ pub fn namespace(ctx: &Ctx) -> Examined {
                         .map(|m| m.namespace().to_string());
                     if let Some(ns) = ns {
                         let fine = exists(&ns, s.line);
-                        report(s.line, &ns, format!("`{}`", s.literal), fine);
+                        report(s, &ns, fine);
                     }
                 }
             }
@@ -160,8 +215,12 @@ pub fn namespace(ctx: &Ctx) -> Examined {
             | StepKind::Inspect {
                 namespace: Some(ns),
                 ..
-            } => {
-                report(s.line, ns, format!("`{}`", s.literal), exists(ns, s.line));
+            }
+            | StepKind::CreateObject {
+                namespace: Some(ns),
+                ..
+            } if !ns.contains('$') => {
+                report(s, ns, exists(ns, s.line));
             }
             _ => {}
         }
@@ -747,6 +806,38 @@ mod tests {
             1,
         );
         assert!(checked(image_pull_never, &env).findings.is_empty());
+    }
+
+    #[test]
+    fn a_namespace_set_in_the_context_with_a_typo_is_found_where_it_was_set() {
+        let found = |commands: &str| {
+            checked(namespace, &format!("Run:\n\n```bash\n{commands}```\n")).findings
+        };
+        let f = found("kubectl create namespace argocd\nkubectl config set-context --current --namespace=argcd\nkubectl create configmap settings --from-literal=a=b\n");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].line, 5);
+        assert!(f[0].expected.contains("since line 5"), "{}", f[0].expected);
+        assert!(
+            f[0].observed.contains("it creates argocd"),
+            "{}",
+            f[0].observed
+        );
+        assert_eq!(
+            f[0].edit,
+            Some(Edit::ReplaceLine {
+                line: 5,
+                text: "kubectl config set-context --current --namespace=argocd".into()
+            })
+        );
+        // spelt right: the configmap lands in argocd, which exists
+        assert!(found("kubectl create namespace argocd\nkubectl config set-context --current --namespace=argocd\nkubectl create configmap settings --from-literal=a=b\n").is_empty());
+        // kubens, and a use-context of a context given a namespace
+        assert_eq!(
+            found("kubectl create ns shop\nkubens shp\nkubectl get pods\n")[0].line,
+            5
+        );
+        assert!(found("kubectl create ns dev\nkubectl config set-context dev --namespace=dev\nkubectl config use-context dev\nkubectl create configmap c --from-literal=a=b\n").is_empty());
+        assert_eq!(found("kubectl config set-context dev --namespace=dvv\nkubectl create ns dev\nkubectl config use-context dev\nkubectl get pods\n").len(), 1);
     }
 
     #[test]

@@ -10,7 +10,6 @@ pub mod finding;
 pub mod history;
 pub mod manifests;
 pub mod markdown;
-pub mod namespaces;
 pub mod shown_output;
 pub mod words;
 pub mod workload;
@@ -85,12 +84,6 @@ pub const STATIC: &[Check] = &[
         title: "no `!` in a command that an interactive shell expands from its history",
         run: history::history_expansion,
         nothing: "the lesson has no command line with a `!`",
-    },
-    Check {
-        id: namespaces::NAMESPACE,
-        title: "commands land in a namespace the lesson makes (their own -n, else the context's)",
-        run: namespaces::namespace,
-        nothing: "the lesson has no command in a namespace",
     },
     Check {
         id: shown_output::SHOWN_OUTPUT,

@@ -31,7 +31,17 @@ impl Content {
             Content::Manifest { .. } => &["yaml", "yml", "json"],
             Content::Kubeconfig | Content::YamlFragment => &["yaml", "yml"],
             Content::Shell => &["bash", "sh", "shell", "console", "zsh", ""],
-            Content::Requirements | Content::Other => &[],
+            // a plain-text file: no code language's highlighting fits it (`makefile` colours
+            // `Flask==2.1.0` as a rule, `bash` as an assignment); GitHub Linguist calls it
+            // "Pip Requirements"
+            Content::Requirements => &[
+                "text",
+                "txt",
+                "plaintext",
+                "pip-requirements",
+                "requirements",
+            ],
+            Content::Other => &[],
         }
     }
 
