@@ -277,6 +277,22 @@ pub fn cmd_installed(ctx: &Ctx) -> Examined {
         ));
         return out;
     }
+    // `pip install -r requirements.txt` of a file the lesson never shows (a clone brings it): what
+    // it installs is unknown, not empty
+    let shown = ctx
+        .lesson
+        .files
+        .iter()
+        .any(|f| f.name.ends_with(".txt") && f.name.contains("requirements"));
+    let reads_file = d.instructions.iter().any(|i| {
+        i.keyword == "RUN" && (i.args.contains(" -r ") || i.args.contains("--requirement"))
+    });
+    if !shown && reads_file {
+        out.note(
+            "the Dockerfile installs a requirements file the lesson does not show: what it installs is unknown, so not checked",
+        );
+        return out;
+    }
     if let Some((line, argv)) = d.cmd() {
         let program = argv.first().cloned().unwrap_or_default();
         if [
@@ -508,4 +524,28 @@ pub fn copy_source(ctx: &Ctx) -> Examined {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOCKERFILE: &str = "Create a file named Dockerfile:\n\n```dockerfile\nFROM python:3.9\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"gunicorn\", \"--bind\", \"0.0.0.0:5000\", \"app:app\"]\n```\n";
+
+    #[test]
+    fn a_requirements_file_the_lesson_never_shows_installs_what_is_unknown_not_nothing() {
+        let cloned = format!("```bash\ngit clone https://example.com/app.git\ncd app\n```\n\n{DOCKERFILE}");
+        let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), cloned.as_bytes())
+            .unwrap();
+        let e = cmd_installed(&Ctx::new(&l));
+        assert!(e.findings.is_empty(), "{:#?}", e.findings);
+        assert!(e.notes.iter().any(|n| n.contains("does not show")), "{:?}", e.notes);
+        // shown, without gunicorn: the CMD cannot start
+        let shown = format!("{DOCKERFILE}\nCreate a file named requirements.txt:\n\n```text\nFlask==2.1.0\n```\n");
+        let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), shown.as_bytes())
+            .unwrap();
+        let f = cmd_installed(&Ctx::new(&l)).findings;
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].observed.contains("installs only: flask"), "{}", f[0].observed);
+    }
 }

@@ -588,6 +588,19 @@ mod tests {
     }
 
     #[test]
+    fn a_block_applied_from_its_published_url_is_still_cross_checked() {
+        // the kubernetes/website convention: the file shown as a block, applied from
+        // https://k8s.io/examples/<dir>/NAME.yaml
+        let page = |selector: &str| {
+            format!(
+                "Create `frontend.yaml`:\n\n```yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: frontend\nspec:\n  selector:\n    app: {selector}\n  ports:\n  - port: 80\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: frontend\nspec:\n  selector:\n    matchLabels:\n      app: frontend\n  template:\n    metadata:\n      labels:\n        app: frontend\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n```\n\n```shell\nkubectl apply -f https://k8s.io/examples/service/frontend.yaml\n```\n"
+            )
+        };
+        assert_eq!(crate::checks::finding_lines(service_selector, &page("frontnd")), [9]);
+        assert!(crate::checks::finding_lines(service_selector, &page("frontend")).is_empty());
+    }
+
+    #[test]
     fn a_limit_is_the_request_of_the_pods_a_template_makes() {
         let lines = |r: &str| crate::checks::finding_lines(hpa_requests, &lesson(r));
         // limits and no requests: the pods request their limits (SetDefaults_Pod): no finding
