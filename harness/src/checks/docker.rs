@@ -534,18 +534,29 @@ mod tests {
 
     #[test]
     fn a_requirements_file_the_lesson_never_shows_installs_what_is_unknown_not_nothing() {
-        let cloned = format!("```bash\ngit clone https://example.com/app.git\ncd app\n```\n\n{DOCKERFILE}");
+        let cloned =
+            format!("```bash\ngit clone https://example.com/app.git\ncd app\n```\n\n{DOCKERFILE}");
         let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), cloned.as_bytes())
             .unwrap();
         let e = cmd_installed(&Ctx::new(&l));
         assert!(e.findings.is_empty(), "{:#?}", e.findings);
-        assert!(e.notes.iter().any(|n| n.contains("does not show")), "{:?}", e.notes);
+        assert!(
+            e.notes.iter().any(|n| n.contains("does not show")),
+            "{:?}",
+            e.notes
+        );
         // shown, without gunicorn: the CMD cannot start
-        let shown = format!("{DOCKERFILE}\nCreate a file named requirements.txt:\n\n```text\nFlask==2.1.0\n```\n");
+        let shown = format!(
+            "{DOCKERFILE}\nCreate a file named requirements.txt:\n\n```text\nFlask==2.1.0\n```\n"
+        );
         let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), shown.as_bytes())
             .unwrap();
         let f = cmd_installed(&Ctx::new(&l)).findings;
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert!(f[0].observed.contains("installs only: flask"), "{}", f[0].observed);
+        assert!(
+            f[0].observed.contains("installs only: flask"),
+            "{}",
+            f[0].observed
+        );
     }
 }

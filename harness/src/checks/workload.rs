@@ -596,7 +596,10 @@ mod tests {
                 "Create `frontend.yaml`:\n\n```yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: frontend\nspec:\n  selector:\n    app: {selector}\n  ports:\n  - port: 80\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: frontend\nspec:\n  selector:\n    matchLabels:\n      app: frontend\n  template:\n    metadata:\n      labels:\n        app: frontend\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n```\n\n```shell\nkubectl apply -f https://k8s.io/examples/service/frontend.yaml\n```\n"
             )
         };
-        assert_eq!(crate::checks::finding_lines(service_selector, &page("frontnd")), [9]);
+        assert_eq!(
+            crate::checks::finding_lines(service_selector, &page("frontnd")),
+            [9]
+        );
         assert!(crate::checks::finding_lines(service_selector, &page("frontend")).is_empty());
     }
 

@@ -37,9 +37,30 @@ fn parse_at(src: &SourceText, offset: usize) -> Parsed {
     let mut prose_line: Option<usize> = None;
     let mut current = String::new();
     let mut current_line: Option<usize> = None;
+    // the last line of an admonition body read from the source already (local line): the
+    // events CommonMark gives for those lines are not read again
+    let mut consumed_until = 0;
 
     for (event, range) in Parser::new(text).into_offset_iter() {
+        let local = src.line_of(range.start);
+        if local <= consumed_until && !matches!(event, Event::End(_)) {
+            continue;
+        }
         match event {
+            // `!!! note` directly followed by its body: CommonMark reads the body as the text of
+            // the paragraph the opener starts (an indented line cannot interrupt a paragraph), so
+            // a fence in it is no code block. Python-Markdown reads the lines indented 4 past the
+            // opener as the box's markdown: read them so, at their own lines.
+            Event::Start(Tag::Paragraph) if is_admonition_opener(src.line(local)) => {
+                if let Some(last) = admonition_body_end(src, local) {
+                    let body = dedented(src, local + 1, last, indent_of(src.line(local)) + 4);
+                    let inner = parse_at(&SourceText::new(body), offset + local);
+                    parsed.blocks.extend(inner.blocks);
+                    parsed.prose.extend(inner.prose);
+                    consumed_until = last;
+                }
+                continue;
+            }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let (info, form) = match kind {
                     CodeBlockKind::Fenced(info) => (info.trim().to_string(), Form::Fenced),
@@ -52,6 +73,10 @@ fn parse_at(src: &SourceText, offset: usize) -> Parsed {
                 let Some((info, form, start, end)) = in_code.take() else {
                     continue;
                 };
+                if src.line_of(start) <= consumed_until {
+                    code_text.clear();
+                    continue;
+                }
                 let text = std::mem::take(&mut code_text);
                 let (open_line, end) = match form {
                     Form::Fenced => {
@@ -64,13 +89,28 @@ fn parse_at(src: &SourceText, offset: usize) -> Parsed {
                         (first - 1, FenceEnd::Closed { line: last })
                     }
                 };
-                if form == Form::Indented && opens_admonition(src, open_line) {
+                // an admonition's body, or a fence indented past a list item's content (Python-
+                // Markdown's 4-space lists): markdown, read again, at its own lines
+                let fenced_inside = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .is_some_and(|l| {
+                        l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~")
+                    });
+                if form == Form::Indented && (opens_admonition(src, open_line) || fenced_inside) {
                     // an admonition's body: markdown, one indentation level in
                     let inner = parse_at(&SourceText::new(text), offset + open_line);
                     parsed.blocks.extend(inner.blocks);
                     parsed.prose.extend(inner.prose);
                     continue;
                 }
+                // an indented block deeper than its container needs keeps the extra columns in
+                // its text: the same on every line, they are not the content's own
+                let text = if form == Form::Indented {
+                    common_dedent(&text)
+                } else {
+                    text
+                };
                 parsed.blocks.push(Block {
                     index: parsed.blocks.len(),
                     info,
@@ -119,6 +159,66 @@ fn parse_at(src: &SourceText, offset: usize) -> Parsed {
     }
     flush(&mut parsed.prose, &mut current, &mut current_line);
     parsed
+}
+
+fn indent_of(line: &str) -> usize {
+    line.chars()
+        .take_while(|c| c.is_whitespace())
+        .map(|c| if c == '\t' { 4 } else { 1 })
+        .sum()
+}
+
+/// The last line of the body of the admonition opened at `opener` when that body starts on the very
+/// next line: the lines indented at least 4 past the opener, with the blank lines between them.
+fn admonition_body_end(src: &SourceText, opener: usize) -> Option<usize> {
+    let need = indent_of(src.line(opener)) + 4;
+    let mut last = None;
+    for l in opener + 1..=src.line_count() {
+        let line = src.line(l);
+        if line.trim().is_empty() {
+            continue;
+        }
+        if indent_of(line) < need {
+            break;
+        }
+        last = Some(l);
+    }
+    // a body that starts after a blank line is an indented code block to CommonMark, read as one
+    last.filter(|_| !src.line(opener + 1).trim().is_empty())
+}
+
+/// `text` without the indentation all its non-blank lines share.
+fn common_dedent(text: &str) -> String {
+    let by = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    if by == 0 {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for l in text.lines() {
+        out.push_str(l.get(by..).unwrap_or("").trim_end_matches('\r'));
+        out.push('\n');
+    }
+    out
+}
+
+/// Lines `first..=last` with `by` columns of indentation removed (less where a line has less).
+fn dedented(src: &SourceText, first: usize, last: usize, by: usize) -> String {
+    let mut out = String::new();
+    for l in first..=last {
+        let line = src.line(l);
+        let cut = line
+            .char_indices()
+            .take_while(|(i, c)| c.is_whitespace() && *i < by)
+            .count();
+        out.push_str(&line[cut..]);
+        out.push('\n');
+    }
+    out
 }
 
 /// `#!bash kubectl get pods` → (`bash`, `kubectl get pods`): mkdocs' inline code highlighting.
@@ -205,6 +305,33 @@ mod tests {
         let b = blocks("text\n\n```bash\nls\n\nmore prose\n");
         assert_eq!(b[0].end, FenceEnd::EndOfFile { line: 6 });
         assert!(b[0].text.contains("more prose"));
+    }
+
+    #[test]
+    fn a_fence_the_reader_sees_as_code_is_one_block_of_its_language_at_its_lines() {
+        // 8 spaces under a list item (Python-Markdown's 4-space lists): CommonMark sees an
+        // indented block whose text starts with the fence line
+        let b = blocks("1. Create it:\n\n        ```yaml\n        kind: Namespace\n        ```\n");
+        assert_eq!(
+            (b[0].info.as_str(), b[0].open_line, b[0].text.as_str()),
+            ("yaml", 3, "kind: Namespace\n")
+        );
+        // an admonition whose body follows its opener directly, inside a list item
+        let b = blocks("2. Then:\n\n    !!! note\n        ```yaml\n        kind: Ingress\n        ```\n\nAfter.\n");
+        assert_eq!(b.len(), 1, "{b:#?}");
+        assert_eq!(
+            (b[0].info.as_str(), b[0].open_line, b[0].text.as_str()),
+            ("yaml", 4, "kind: Ingress\n")
+        );
+        // an indented block deeper than its list item: the extra columns are not the content's
+        let b = blocks("- item\n\n        apiVersion: v1\n        kind: Namespace\n");
+        assert_eq!(b[0].text, "apiVersion: v1\nkind: Namespace\n");
+        // in a blockquote
+        let b = blocks("> ```yaml\n> kind: Pod\n> ```\n");
+        assert_eq!(
+            (b[0].info.as_str(), b[0].text.as_str()),
+            ("yaml", "kind: Pod\n")
+        );
     }
 
     #[test]
