@@ -857,6 +857,25 @@ mod tests {
             "Create a file called `app.py`:\n\n```python\nfrom flask import Flask\napp = Flask(__name__)\n```\n\n{build}"
         );
         assert_eq!(checked(build_context, &lost).findings.len(), 1);
+        // files that come from elsewhere: a scaffold, a download, an archive, a chart
+        for (from, why) in [
+            ("kubebuilder init --domain my.domain", "scaffolds a project"),
+            (
+                "curl -sSLo app.tar.gz https://example.com/app.tar.gz",
+                "downloads files",
+            ),
+            ("tar xzf app.tar.gz", "unpacks an archive"),
+            ("helm pull bitnami/nginx --untar", "downloads a Helm chart"),
+        ] {
+            let md = format!("```shell\n{from}\n```\n\n{lost}");
+            let e = checked(build_context, &md);
+            assert!(e.findings.is_empty(), "{from}: {:#?}", e.findings);
+            assert!(
+                e.notes.iter().any(|n| n.contains(why)),
+                "{from}: {:?}",
+                e.notes
+            );
+        }
         // `docker build` alone names the command: no step, so nothing to check
         assert_eq!(
             checked(build_context, "```shell\ndocker build\n```\n")

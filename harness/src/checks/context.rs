@@ -353,8 +353,20 @@ impl<'a> Ctx<'a> {
             let why = match (&s.kind, w.as_slice()) {
                 (_, ["git", "clone", ..]) => "clones a repository",
                 (_, ["helm", "install" | "upgrade", ..]) => "installs a Helm chart",
-                (_, ["wget", ..]) | (_, ["curl", .., "-o" | "-O" | "-LO" | "-Lo", _]) => {
+                (_, ["helm", "pull" | "fetch", ..]) => "downloads a Helm chart",
+                (_, ["wget", ..]) => "downloads files",
+                (_, ["curl", rest @ ..])
+                    if rest.iter().any(|w| {
+                        matches!(*w, "-O" | "-LO" | "-OL" | "--remote-name")
+                            || (w.starts_with('-') && !w.starts_with("--") && w.contains('o'))
+                            || w.starts_with("--output")
+                    }) =>
+                {
                     "downloads files"
+                }
+                (_, ["tar", ..] | ["unzip", ..]) => "unpacks an archive",
+                (_, ["kubebuilder" | "operator-sdk", "init" | "create", ..]) => {
+                    "scaffolds a project"
                 }
                 (StepKind::Kustomize { .. }, _) => "applies a kustomization",
                 (StepKind::Apply { files, .. } | StepKind::CreateFrom { files, .. }, _)

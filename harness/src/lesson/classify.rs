@@ -65,6 +65,8 @@ pub const COMMANDS: &[&str] = &[
     "k3d",
     "docker",
     "kubectl",
+    "kubebuilder",
+    "operator-sdk",
     "curl",
     "yq",
     "cat",
