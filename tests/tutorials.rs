@@ -323,7 +323,12 @@ fn valid_lessons_in_common_idioms_raise_no_finding() {
     // fixtures/valid: lessons written here in the idioms tutorials use (minikube's docker-env,
     // kind load, kubectl create/expose/autoscale, flow-style YAML, `$(…)`, a Dockerfile whose
     // context comes from elsewhere, an nginx base image's own command, a k3d config, `cat <<EOF >
-    // pod.yaml`, `kubectl create secret|ingress`, Helm, a compose file, a `$`-prompted transcript):
+    // pod.yaml`, `kubectl create secret|ingress`, Helm, a compose file, a `$`-prompted transcript;
+    // generic-howto.md: a multi-line HTML comment, `docker build` named alone, a build of the
+    // reader's own project, a kubeconfig written and viewed, a kustomize patch, a
+    // CertificateSigningRequest, Hugo and MDX tabs, a variable in an unquoted heredoc;
+    // mkdocs-nested.md: fences 8 spaces into list items, mkdocs tabs, an admonition body right
+    // under its opener, a blockquoted fence, Go and PowerShell blocks, the context's namespace):
     // every one valid
     let dir = root().join("fixtures/valid");
     let lessons = yadoc::course::load(&dir, &[]).expect("loads");
