@@ -223,7 +223,9 @@ fn kustomize_patches(lesson: &Lesson, yaml_files: &[&Artifact]) -> Vec<String> {
         StepKind::WriteFile { text, .. } => Some(text.as_str()),
         _ => None,
     });
-    for whole in yaml_files.iter().map(|a| a.text()).chain(written) {
+    // only a text that names patches is parsed again (YAML parsing is the static tier's main cost)
+    let texts = yaml_files.iter().map(|a| a.text()).chain(written);
+    for whole in texts.filter(|t| t.contains("patches")) {
         for (_, text) in crate::yaml::documents(whole) {
             let Ok(doc) = YamlDoc::parse(&text) else {
                 continue;
