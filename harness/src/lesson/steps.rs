@@ -233,13 +233,12 @@ impl Env {
     fn in_context(&self, words: &mut Vec<String>) {
         let Some(ns) = &self.namespace else { return };
         let kubectl = words.first().is_some_and(|w| w == "kubectl");
-        let own = words.iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "-n" | "--namespace" | "-A" | "--all-namespaces" | "config"
-            ) || w.starts_with("--namespace=")
-                || w.starts_with("-n=")
-        });
+        let own = words.get(1).is_some_and(|w| w == "config")
+            || words.iter().any(|w| {
+                matches!(w.as_str(), "-n" | "--namespace" | "-A" | "--all-namespaces")
+                    || w.starts_with("--namespace=")
+                    || w.starts_with("-n=")
+            });
         if kubectl && !own {
             words.push(format!("--namespace={ns}"));
         }
