@@ -418,12 +418,7 @@ fn body_indented_too_little(
     indent: usize,
 ) -> Option<crate::checks::finding::Finding> {
     let src = &ctx.lesson.source;
-    let width = |l: &str| {
-        l.chars()
-            .take_while(|c| c.is_whitespace())
-            .map(|c| if c == '\t' { 4 } else { 1 })
-            .sum::<usize>()
-    };
+    let width = crate::lesson::markdown::indent_of;
     for (m, in_code) in code
         .iter()
         .enumerate()

@@ -161,7 +161,8 @@ fn parse_at(src: &SourceText, offset: usize) -> Parsed {
     parsed
 }
 
-fn indent_of(line: &str) -> usize {
+/// The columns of a line's indentation (a tab counts 4, as Python-Markdown's `tab_length`).
+pub fn indent_of(line: &str) -> usize {
     line.chars()
         .take_while(|c| c.is_whitespace())
         .map(|c| if c == '\t' { 4 } else { 1 })

@@ -11,6 +11,7 @@
 //!   another `===` (pymdownx.tabbed);
 //! - DocFX tabs: headings `# [Label](#tab/id)`, the group ending at a `---` line.
 
+use super::markdown::indent_of as indent;
 use crate::source::SourceText;
 
 /// Where a line is: in variant `variant` (from 0) of tab group `group` (from 0).
@@ -31,13 +32,6 @@ fn shortcode(line: &str) -> Option<&str> {
             .next()
             .unwrap_or(""),
     )
-}
-
-fn indent(line: &str) -> usize {
-    line.chars()
-        .take_while(|c| c.is_whitespace())
-        .map(|c| if c == '\t' { 4 } else { 1 })
-        .sum()
 }
 
 /// The tab of every line (index = line number; index 0 unused).
