@@ -769,11 +769,7 @@ mod tests {
         )
     }
 
-    fn checked(check: fn(&Ctx) -> Examined, md: &str) -> Examined {
-        let l =
-            crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
-        check(&Ctx::new(&l))
-    }
+    use crate::checks::examined_on as checked;
 
     #[test]
     fn a_local_image_not_loaded_is_named_with_the_lessons_own_tool_or_not_judged() {

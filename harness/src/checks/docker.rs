@@ -536,9 +536,7 @@ mod tests {
     fn a_requirements_file_the_lesson_never_shows_installs_what_is_unknown_not_nothing() {
         let cloned =
             format!("```bash\ngit clone https://example.com/app.git\ncd app\n```\n\n{DOCKERFILE}");
-        let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), cloned.as_bytes())
-            .unwrap();
-        let e = cmd_installed(&Ctx::new(&l));
+        let e = crate::checks::examined_on(cmd_installed, &cloned);
         assert!(e.findings.is_empty(), "{:#?}", e.findings);
         assert!(
             e.notes.iter().any(|n| n.contains("does not show")),
@@ -549,9 +547,7 @@ mod tests {
         let shown = format!(
             "{DOCKERFILE}\nCreate a file named requirements.txt:\n\n```text\nFlask==2.1.0\n```\n"
         );
-        let l = crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), shown.as_bytes())
-            .unwrap();
-        let f = cmd_installed(&Ctx::new(&l)).findings;
+        let f = crate::checks::examined_on(cmd_installed, &shown).findings;
         assert_eq!(f.len(), 1, "{f:#?}");
         assert!(
             f[0].observed.contains("installs only: flask"),

@@ -189,9 +189,7 @@ mod tests {
     #[test]
     fn the_fix_puts_the_double_quoted_argument_in_single_quotes() {
         let md = "```bash\necho \"<h1>Hello NGINX!!</h1>\" > index.html\n```\n";
-        let lesson =
-            crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
-        let f = history_expansion(&Ctx::new(&lesson)).findings;
+        let f = crate::checks::examined_on(history_expansion, md).findings;
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].line, 2);
         assert_eq!(

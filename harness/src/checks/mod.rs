@@ -430,11 +430,17 @@ pub fn all_ids() -> Vec<&'static str> {
     STATIC.iter().map(|c| c.id).collect()
 }
 
+/// What `check` examines, finds and notes on a lesson written inline (the checks' unit tests).
+#[cfg(test)]
+pub(crate) fn examined_on(check: fn(&Ctx) -> Examined, md: &str) -> Examined {
+    let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
+    check(&Ctx::new(&lesson))
+}
+
 /// Lines of `check`'s findings on a lesson written inline (the checks' unit tests).
 #[cfg(test)]
 pub(crate) fn finding_lines(check: fn(&Ctx) -> Examined, md: &str) -> Vec<usize> {
-    let lesson = Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
-    check(&Ctx::new(&lesson))
+    examined_on(check, md)
         .findings
         .iter()
         .map(|f| f.line)

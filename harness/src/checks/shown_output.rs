@@ -246,9 +246,7 @@ mod tests {
     }
 
     fn findings(md: &str) -> Vec<crate::checks::finding::Finding> {
-        let l =
-            crate::lesson::Lesson::from_bytes(std::path::Path::new("t.md"), md.as_bytes()).unwrap();
-        shown_output(&Ctx::new(&l)).findings
+        crate::checks::examined_on(shown_output, md).findings
     }
 
     #[test]
