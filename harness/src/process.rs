@@ -419,13 +419,24 @@ impl Background {
 
     /// Stop the process group and wait for it (at most 5 s before SIGKILL).
     pub fn stop(&mut self) {
+        self.stop_within(Duration::from_secs(5));
+    }
+
+    /// Kill the process group at once and wait for it: for a server that never answered, which has
+    /// nothing in flight to finish (gunicorn's arbiter would wait out its graceful timeout for a
+    /// worker stuck at import, and the grace above with it).
+    pub fn kill(&mut self) {
+        self.stop_within(Duration::ZERO);
+    }
+
+    fn stop_within(&mut self, grace: Duration) {
         let Some(handle) = self.handle.take() else {
             return;
         };
         for pid in handle.pids() {
             kill_group(pid);
         }
-        if let Ok(Some(_)) = handle.wait_timeout(Duration::from_secs(5)) {
+        if let Ok(Some(_)) = handle.wait_timeout(grace) {
             return;
         }
         for pid in handle.pids() {
@@ -465,6 +476,32 @@ mod tests {
         assert!(msg.contains("exit code 3"), "{msg}");
         assert!(msg.contains("oops"), "{msg}");
         assert!(msg.contains("sh -c"), "{msg}");
+    }
+
+    #[test]
+    fn kill_ends_a_group_that_ignores_sigterm_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut hung = Cmd::new("sh")
+            .args(["-c", "trap '' TERM; sleep 30 & wait"])
+            .quiet()
+            .spawn(&dir.path().join("hung.log"))
+            .unwrap();
+        let pgid = hung.pgid().unwrap() as i32;
+        std::thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        hung.kill();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        // the orphaned `sleep` is reaped by init, not by us: give that a moment
+        // SAFETY: kill(2) with signal 0 only asks whether the group still exists.
+        let gone = || unsafe { libc::kill(-pgid, 0) } == -1;
+        while !gone() && started.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(gone(), "the group is gone");
     }
 
     #[test]

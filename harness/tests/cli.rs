@@ -655,8 +655,9 @@ fn an_app_that_hangs_at_import_fails_within_the_deadline_and_is_diagnosed_as_suc
         "{f:#}"
     );
     // the deadline holds for the whole start (with 30 s it took 66.9 s once: one request outlived
-    // it); the rest is the warm venv and the app's stop
-    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+    // it); the rest is the warm venv and the app's stop, at once for a server that never answered
+    // (the 5 s grace of a stop made this 13.8 s)
+    assert!(took < std::time::Duration::from_secs(12), "took {took:?}");
 }
 
 #[test]

@@ -318,7 +318,11 @@ fn serve(spec: &AppSpec, venv: &venv::Venv) -> Outcome {
     )
     .and_then(|reply| answered_by_the_app(reply, port, &server));
     let output = server.log();
-    server.stop();
+    if waited.is_ok() {
+        server.stop();
+    } else {
+        server.kill();
+    }
     super::answer::judge(
         spec,
         &super::answer::Who {

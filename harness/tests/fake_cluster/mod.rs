@@ -569,6 +569,8 @@ pub fn http_server_counting(
     answers: Vec<(u16, Vec<u8>)>,
     served: Arc<std::sync::atomic::AtomicU64>,
 ) -> u16 {
+    // shared, not copied per request: the load asks for the 10 MiB body thousands of times
+    let answers: Vec<(u16, Arc<[u8]>)> = answers.into_iter().map(|(s, b)| (s, b.into())).collect();
     let answers = Arc::new(Mutex::new(answers));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
