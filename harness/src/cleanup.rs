@@ -3,7 +3,7 @@
 //! or SIGTERM releases everything still registered before the process exits. `YADOC_KEEP=1` keeps
 //! resources for debugging and prints where they are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -360,11 +360,35 @@ pub fn run_id() -> &'static str {
     id
 }
 
-/// This run's marker: `$TMPDIR/yadoc-run-<run>.lock`, flock-ed for as long as the process lives
-/// (the kernel releases it however the process ends), so `yadoc gc` can tell a live run from the
-/// leftovers of a dead one without trusting pids, which are reused.
+/// Where the runs of one machine find each other: their markers (`run_alive`) and the cluster lock.
+/// `/tmp`, never `$TMPDIR`: docker is one per machine, so every run that shares it must see every
+/// other's marker whatever TMPDIR each was started with. CI stop 28: a test's `yadoc gc` under its
+/// own TMPDIR found no marker for a run beside it, took that live run for a dead one and removed the
+/// container it was serving from. `$TMPDIR` only where /tmp is not a writable directory.
+pub fn meeting_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = PathBuf::from("/tmp");
+        let writable = tmp.is_dir() && {
+            use std::os::unix::ffi::OsStrExt;
+            let c = std::ffi::CString::new(tmp.as_os_str().as_bytes()).unwrap_or_default();
+            // SAFETY: c is a valid NUL-terminated path; access(2) only reads
+            unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) == 0 }
+        };
+        if writable {
+            tmp
+        } else {
+            std::env::temp_dir()
+        }
+    })
+    .clone()
+}
+
+/// This run's marker: `/tmp/yadoc-run-<run>.lock` (`meeting_dir`), flock-ed for as long as the
+/// process lives (the kernel releases it however the process ends), so `yadoc gc` can tell a live
+/// run from the leftovers of a dead one without trusting pids, which are reused.
 pub fn run_marker(run: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("yadoc-run-{run}.lock"))
+    meeting_dir().join(format!("yadoc-run-{run}.lock"))
 }
 
 /// The marker this process holds, for its removal at exit.
@@ -374,13 +398,7 @@ fn hold_marker(run: &str) {
     static MARKER: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
     MARKER.get_or_init(|| {
         let path = run_marker(run);
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .ok()?;
-        f.try_lock().ok()?;
+        let f = lock_fresh(&path)?;
         // a run that ends normally (main returns, exit(3)) removes its marker, still holding the
         // lock; a killed one leaves it, unlocked, for `yadoc gc`
         use std::os::unix::ffi::OsStrExt;
@@ -394,6 +412,28 @@ fn hold_marker(run: &str) {
         }
         Some(f)
     });
+}
+
+/// `path` created or opened and flock-ed, and still the file at `path` once locked: `yadoc gc`
+/// unlinks a dead run's marker while it holds the lock, so a file opened just before that unlink
+/// would be locked unseen by anyone. Tried again on a fresh file then; `None` when another process
+/// holds it (a run id reused while its run lives) or the directory cannot be written.
+fn lock_fresh(path: &Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::MetadataExt;
+    for _ in 0..8 {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .ok()?;
+        f.try_lock().ok()?;
+        let (held, there) = (f.metadata().ok()?, std::fs::metadata(path));
+        if there.is_ok_and(|m| m.dev() == held.dev() && m.ino() == held.ino()) {
+            return Some(f);
+        }
+    }
+    None
 }
 
 extern "C" fn remove_marker() {
@@ -411,6 +451,18 @@ pub fn run_alive(run: &str) -> bool {
         return false;
     };
     matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
+}
+
+/// Removes a dead run's marker: unlinked while gc holds its lock, so a run starting under the
+/// same path at that moment retries on a fresh file (`lock_fresh`). `Ok(false)`: it is alive.
+pub fn remove_dead_marker(path: &Path) -> std::io::Result<bool> {
+    // read-only: flock needs no write access, and another user's marker is 0644
+    let f = std::fs::File::open(path)?;
+    match f.try_lock() {
+        Ok(()) => std::fs::remove_file(path).map(|()| true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
 }
 
 fn new_run_id() -> String {

@@ -1,9 +1,10 @@
 //! `yadoc gc`: remove what dead runs left behind (a SIGKILL, a crashed machine): k3d clusters whose
 //! nodes carry `org.yadoc.run`, containers labelled `org.yadoc.run`, images yadoc tagged
 //! (`org.yadoc.image`, `yadoc/<lesson>:<run>-<n>`), temp dirs `yadoc-<what>-<run>-XXXXXX` and run
-//! markers. A run whose process is alive (its marker is locked: `cleanup::run_alive`) or that lives on
-//! another machine (`org.yadoc.host`) is left alone and said so. Images are removed with
-//! `--no-prune`: their parent layers are docker's build cache. Every object removed is reported.
+//! markers (`/tmp/yadoc-run-<run>.lock`, whatever TMPDIR: `cleanup::meeting_dir`). A run whose
+//! process is alive (its marker is locked: `cleanup::run_alive`) or that lives on another machine
+//! (`org.yadoc.host`) is left alone and said so. Images are removed with `--no-prune`: their parent
+//! layers are docker's build cache. Every object removed is reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -190,12 +191,19 @@ pub fn run() -> Report {
         }
     }
 
-    // temp dirs and markers of dead runs
-    let tmp = std::env::temp_dir();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&tmp)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    // temp dirs and markers of dead runs: this process's TMPDIR, and /tmp where the markers live
+    let mut dirs = vec![std::env::temp_dir(), crate::cleanup::meeting_dir()];
+    dirs.dedup();
+    let mut entries: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| {
+            std::fs::read_dir(dir)
+                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_else(|_| Vec::new())
+        })
+        .collect();
     entries.sort();
+    entries.dedup();
     for p in entries {
         let name = p
             .file_name()
@@ -205,6 +213,23 @@ pub fn run() -> Report {
         let Some(run) = run_of_temp(&name) else {
             continue;
         };
+        if name.ends_with(".lock") {
+            // the marker's own lock says whether its run lives, wherever the marker is
+            match crate::cleanup::remove_dead_marker(&p) {
+                Ok(true) => report
+                    .removed
+                    .push(format!("run marker {} of run {run}", p.display())),
+                Ok(false) => {
+                    left.insert(format!(
+                        "run {run}: still running (its process holds {})",
+                        p.display()
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => report.failed.push(format!("{}: {e}", p.display())),
+            }
+            continue;
+        }
         if let Err(why) = judge(&run, "", &me) {
             left.insert(why);
             continue;
@@ -215,9 +240,6 @@ pub fn run() -> Report {
             std::fs::remove_file(&p)
         };
         match removed {
-            Ok(()) if name.ends_with(".lock") => report
-                .removed
-                .push(format!("run marker {} of run {run}", p.display())),
             Ok(()) => report
                 .removed
                 .push(format!("temp dir {} of run {run}", p.display())),

@@ -349,7 +349,8 @@ fn leftovers(run: &str, context: &std::path::Path) -> (String, String, PathBuf) 
         &tag,
         &context.display().to_string(),
     ]);
-    let dir = std::env::temp_dir().join(format!("yadoc-app-{run}-AbC123"));
+    // in /tmp, which gc reads whatever its TMPDIR (the first gc below runs under another)
+    let dir = yadoc::cleanup::meeting_dir().join(format!("yadoc-app-{run}-AbC123"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("f"), "x").unwrap();
     (name, tag, dir)
@@ -397,8 +398,12 @@ fn gc_removes_a_dead_runs_leftovers_keeps_the_build_cache_and_leaves_a_live_run_
         yadoc::cleanup::run_alive(&live)
     });
 
+    // gc under a TMPDIR of its own still sees the live run's marker (CI stop 28: a test's gc under
+    // its own TMPDIR took a live run beside it for dead and removed the container it served from)
+    let own_tmp = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
         .arg("gc")
+        .env("TMPDIR", own_tmp.path())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

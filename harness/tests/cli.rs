@@ -1116,8 +1116,10 @@ fn github_annotations_land_on_the_finding_lines_with_their_fix() {
 fn three_finished_runs_leave_no_run_marker() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path().display().to_string();
-    for i in 0..3 {
-        let id = format!("t-marker-{i}");
+    let ids: Vec<String> = (0..3)
+        .map(|i| format!("t-marker-{}-{i}", std::process::id()))
+        .collect();
+    for id in &ids {
         let (code, _, err) = yadoc_env(
             &[
                 "check",
@@ -1127,14 +1129,19 @@ fn three_finished_runs_leave_no_run_marker() {
                 "--tier",
                 "static",
             ],
-            &[("TMPDIR", &t), ("YADOC_RUN_ID", &id)],
+            &[("TMPDIR", &t), ("YADOC_RUN_ID", id)],
         );
         assert_eq!(code, 0, "{err}");
     }
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("yadoc-run-"))
+    // markers live in /tmp whatever TMPDIR (cleanup::meeting_dir); nothing of them in either
+    let left: Vec<PathBuf> = ids
+        .iter()
+        .map(|id| yadoc::cleanup::run_marker(id))
+        .chain(
+            ids.iter()
+                .map(|id| tmp.path().join(format!("yadoc-run-{id}.lock"))),
+        )
+        .filter(|p| p.exists())
         .collect();
     assert!(left.is_empty(), "markers left: {left:?}");
 }
@@ -1143,16 +1150,22 @@ fn three_finished_runs_leave_no_run_marker() {
 fn gc_names_the_marker_of_a_dead_run_it_removes() {
     // a run killed with SIGKILL leaves its marker (the flock no longer held): gc removes it and
     // says so, counted with the rest
+    // (in /tmp, where markers live, while gc runs under a TMPDIR of its own)
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("yadoc-run-t-killed-7.lock"), "").unwrap();
+    let killed = format!("t-killed-{}", std::process::id());
+    let marker = yadoc::cleanup::run_marker(&killed);
+    std::fs::write(&marker, "").unwrap();
     let t = tmp.path().display().to_string();
     let (code, out, err) = yadoc_env(&["gc"], &[("TMPDIR", &t)]);
     assert!(code == 0 || code == 1, "{out}{err}");
     assert!(
-        out.contains("removed run marker") && out.contains("yadoc-run-t-killed-7.lock"),
+        out.contains(&format!(
+            "removed run marker {} of run {killed}",
+            marker.display()
+        )),
         "{out}"
     );
-    assert!(!tmp.path().join("yadoc-run-t-killed-7.lock").exists());
+    assert!(!marker.exists());
     assert!(!out.contains("\n0 leftover(s) removed"), "{out}");
 }
 

@@ -216,9 +216,10 @@ pub fn run(lesson: &Lesson) -> Outcome {
 /// How long a cluster run waits for another to finish (three lessons' nightly runs, serialized).
 const LOCK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(90 * 60);
 
-/// The machine-wide cluster lock: `$TMPDIR/yadoc-cluster.lock`.
+/// The machine-wide cluster lock: `/tmp/yadoc-cluster.lock` (`cleanup::meeting_dir`: a run under
+/// another TMPDIR still waits for it).
 pub fn lock_path() -> std::path::PathBuf {
-    std::env::temp_dir().join("yadoc-cluster.lock")
+    crate::cleanup::meeting_dir().join("yadoc-cluster.lock")
 }
 
 /// One real cluster run at a time on a machine, across processes (a test binary per lesson, a
