@@ -7,6 +7,7 @@
 //! - `docker info` DriverStatus `[["driver-type","io.containerd.snapshotter.v1"]]` for the containerd
 //!   image store (moby daemon/containerd/service.go LayerStoreStatus).
 
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,9 +18,24 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Written by a child, never by this process: a file this process holds open for writing is
+/// inherited by any child another test thread forks meanwhile, and exec of it fails with ETXTBSY
+/// until that child has exec'd.
 fn write_exe(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = Command::new("sh")
+        .args(["-c", r#"cat > "$0" && chmod 755 "$0""#])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "writing {}: {status}", path.display());
 }
 
 fn sha(bytes: &[u8]) -> String {

@@ -73,13 +73,18 @@ pub struct Fakes {
 impl Fakes {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let script = fake_cli();
-        for p in ["k3d", "docker", "kubectl", "curl", "yq"] {
-            let path = dir.path().join(p);
-            std::fs::write(&path, &script).unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .unwrap();
-        }
+        // The fakes are written by a child, never by this process: a file this process holds open
+        // for writing is inherited by any child another test thread forks meanwhile, and exec of it
+        // fails with ETXTBSY until that child has exec'd (CI saw "k3d does not run: Text file busy").
+        let source = dir.path().join("fake-cli.py");
+        std::fs::write(&source, fake_cli()).unwrap();
+        let status = std::process::Command::new("sh")
+            .args(["-c", r#"for t in k3d docker kubectl curl yq; do install -m 755 "$0" "$1/$t" || exit; done"#])
+            .arg(&source)
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "installing the fakes: {status}");
         std::fs::create_dir(dir.path().join("state")).unwrap();
         Self {
             dir,
