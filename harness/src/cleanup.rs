@@ -3,8 +3,9 @@
 //! or SIGTERM releases everything still registered before the process exits. `YADOC_KEEP=1` keeps
 //! resources for debugging and prints where they are.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -224,11 +225,63 @@ pub fn unregister(resource: &Resource) {
     }
 }
 
+/// Docker clients under way that may make an object (`DaemonClient`).
+static DAEMON_CLIENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Whether one was under way when the signal came: only then can the daemon still commit something
+/// after its client is gone, and the interrupt's sweep settles.
+static CLIENT_AT_SIGNAL: AtomicBool = AtomicBool::new(false);
+
+/// Held while a docker client runs that may leave an object behind its killed client (a build, a run,
+/// a create, a tag...). Taken before the wrapper's `stop_if_interrupted`, so a signal either sees it
+/// or stops the command before it starts.
+#[derive(Debug)]
+pub struct DaemonClient(());
+
+impl Drop for DaemonClient {
+    fn drop(&mut self) {
+        DAEMON_CLIENTS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A `DaemonClient` for `program args` when it is a docker client that may make an object; `None`
+/// for other programs and for the subcommands that only read or remove (inspect, ps, logs, rm...).
+pub fn daemon_client(program: &OsStr, args: &[OsString]) -> Option<DaemonClient> {
+    let is_docker = Path::new(program).file_name() == Some(OsStr::new("docker"));
+    if !is_docker || !may_make_docker_objects(args) {
+        return None;
+    }
+    DAEMON_CLIENTS.fetch_add(1, Ordering::SeqCst);
+    Some(DaemonClient(()))
+}
+
+/// Every docker subcommand may make something but those known to only read or remove (unknown ones
+/// count: a needless settle costs 3 s, a missed one leaves an object).
+fn may_make_docker_objects(args: &[OsString]) -> bool {
+    const HARMLESS: &[&str] = &[
+        "inspect", "port", "logs", "ps", "images", "version", "info", "rm", "rmi", "stop", "kill",
+        "wait", "top", "stats", "events", "ls", "prune", "history",
+    ];
+    let words: Vec<&str> = args
+        .iter()
+        .filter_map(|a| a.to_str())
+        .filter(|a| !a.starts_with('-'))
+        .take(2)
+        .collect();
+    let command = match words.as_slice() {
+        ["image" | "container" | "system", sub, ..] => sub,
+        [first, ..] => first,
+        [] => return false,
+    };
+    !HARMLESS.contains(command)
+}
+
 /// Remove containers matching a docker filter, then the images yadoc tagged whose tag `mine` accepts
-/// (images carry one fixed label and are told apart by their run-unique tag). With `settle`, repeat
-/// until nothing has matched for 3 s (the legacy builder goes on committing a step after its client
-/// is killed), for at most 30 s.
+/// (images carry one fixed label and are told apart by their run-unique tag). With `settle`, and
+/// when a docker client that may make objects was under way at the signal, repeat until nothing has
+/// matched for 3 s (the legacy builder goes on committing a step after its client is killed), for at
+/// most 30 s; otherwise once.
 fn sweep_docker(filter: &str, settle: bool, mine: impl Fn(&str) -> bool) {
+    let settle = settle && CLIENT_AT_SIGNAL.load(Ordering::SeqCst);
     let list = |args: &[&str]| -> Vec<String> {
         Cmd::new("docker")
             .args(args)
@@ -334,6 +387,7 @@ pub fn install_signal_handlers() {
         if let Some(sig) = signals.forever().next() {
             CLEANING.with(|c| c.set(true));
             INTERRUPTED.store(true, Ordering::SeqCst);
+            CLIENT_AT_SIGNAL.store(DAEMON_CLIENTS.load(Ordering::SeqCst) > 0, Ordering::SeqCst);
             crate::say!(
                 "\nyadoc: interrupted ({}): no new step starts; stopping and removing what this run made",
                 if sig == SIGINT { "SIGINT" } else { "SIGTERM" }
@@ -504,6 +558,42 @@ pub fn temp_dir(what: &str) -> std::io::Result<(PathBuf, Guard)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_docker_clients_that_may_make_objects_count_for_the_settle() {
+        let makes = |line: &str| {
+            let args: Vec<OsString> = line
+                .split_whitespace()
+                .skip(1)
+                .map(OsString::from)
+                .collect();
+            let program = line.split_whitespace().next().unwrap();
+            daemon_client(OsStr::new(program), &args).is_some()
+        };
+        for line in [
+            "docker build -t yadoc/lesson2:1-a-1 --label org.yadoc.image=1 .",
+            "docker run -d --name n -p 127.0.0.1::5000 img",
+            "/usr/bin/docker image build .",
+            "docker tag a b",
+            "docker container create img",
+            "docker something-new",
+        ] {
+            assert!(makes(line), "{line} may leave an object behind its client");
+        }
+        for line in [
+            "docker inspect --format {{.Id}} c",
+            "docker image inspect img",
+            "docker ps -aq --filter label=org.yadoc.run=1",
+            "docker rm -f -v c",
+            "docker rmi -f --no-prune i",
+            "docker logs --tail 200 c",
+            "docker",
+            "kubectl run x",
+            "/tmp/fakes/k3d image import img",
+        ] {
+            assert!(!makes(line), "{line} makes no docker object");
+        }
+    }
 
     #[test]
     fn resources_read_as_words_not_rust_debug() {

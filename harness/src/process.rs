@@ -214,6 +214,7 @@ impl Cmd {
 
     /// Run to completion within the deadline; non-zero exit is an error.
     pub fn run(&self) -> Result<Output, ProcessError> {
+        let _client = crate::cleanup::daemon_client(&self.program, &self.args);
         crate::cleanup::stop_if_interrupted();
         if self.echo {
             crate::progress::echo(&format!("$ {self}"));
@@ -282,6 +283,7 @@ impl Cmd {
     /// Start in the background with stdout+stderr going to `log`; the returned guard stops the
     /// whole process group when dropped.
     pub fn spawn(&self, log: &Path) -> Result<Background, ProcessError> {
+        let client = crate::cleanup::daemon_client(&self.program, &self.args);
         crate::cleanup::stop_if_interrupted();
         if self.echo {
             crate::progress::echo(&format!("$ {self} &  (output: {})", log.display()));
@@ -303,6 +305,7 @@ impl Cmd {
             handle: Some(handle),
             log: log.to_path_buf(),
             _guard: guard,
+            _client: client,
         })
     }
 }
@@ -386,6 +389,8 @@ pub struct Background {
     log: PathBuf,
     /// Kills the process group on SIGINT/SIGTERM too.
     _guard: Option<crate::cleanup::Guard>,
+    /// Counted while it may make docker objects (the interrupt's sweep then settles).
+    _client: Option<crate::cleanup::DaemonClient>,
 }
 
 impl Background {
