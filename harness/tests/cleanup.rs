@@ -312,9 +312,6 @@ fn two_runs_at_once_do_not_collide() {
     }
 }
 
-/// The gc tests one at a time: each expects its own gc to remove what it planted.
-static GC: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Leftovers of `run` as a killed run leaves them: a container, an image built with a cached step,
 /// a temp dir. Returns (container name, image tag, temp dir).
 fn leftovers(run: &str, context: &std::path::Path) -> (String, String, PathBuf) {
@@ -365,7 +362,7 @@ fn exists(kind: &str, what: &str) -> bool {
 
 #[test]
 fn gc_removes_a_dead_runs_leftovers_keeps_the_build_cache_and_leaves_a_live_run_alone() {
-    let _one = GC.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::GC.lock().unwrap_or_else(|e| e.into_inner());
     if !docker_ready() {
         return;
     }
@@ -477,7 +474,7 @@ fn gc_removes_a_dead_runs_leftovers_keeps_the_build_cache_and_leaves_a_live_run_
 
 #[test]
 fn gc_during_a_live_image_run_takes_nothing_from_it() {
-    let _one = GC.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = crate::GC.lock().unwrap_or_else(|e| e.into_inner());
     if !docker_ready() {
         return;
     }

@@ -5,13 +5,11 @@
 //! the course as written is judged against its known drift, and that every failure path cleans up.
 //! The real runs are the lesson targets' cluster tests (`cargo test --test lessonN`), where k3d exists.
 
-mod fake_cluster;
-
 use std::time::Duration;
 
-use fake_cluster::hpa_controller::{App, HpaController};
-use fake_cluster::payloads::{self, Container, Hpa};
-use fake_cluster::*;
+use crate::fake_cluster::hpa_controller::{App, HpaController};
+use crate::fake_cluster::payloads::{self, Container, Hpa};
+use crate::fake_cluster::*;
 use serde_json::json;
 use yadoc::checks::finding::{Outcome, Status};
 use yadoc::tiers::cluster::{self, api, tools::Tools};

@@ -2,12 +2,10 @@
 //! check`, `yadoc fix`, apply the patch, check again, and be green. The static tier only: it is the
 //! tier each edit below touches, and it runs in milliseconds.
 
-mod course_copy;
-
 use std::path::Path;
 use std::process::Command;
 
-use course_copy::{app_tier_here, course_repo, root};
+use crate::course_copy::{app_tier_here, course_repo, root};
 
 /// `yadoc ARGS --lessons DIR` with YADOC_REQUIRE unset: (exit code, stdout, stderr).
 fn yadoc(repo: &Path, args: &[&str]) -> (i32, String, String) {

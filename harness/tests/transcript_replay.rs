@@ -4,12 +4,10 @@
 //! recorded commands) and require the same outcome, so a real nightly's transcript can replace the
 //! hand-built fakes. Like the contract tests, nothing here is a cluster run.
 
-mod fake_cluster;
-
-use fake_cluster::hpa_controller::{App, HpaController};
-use fake_cluster::payloads::{self, Container};
-use fake_cluster::replay::{self, ReplayApi};
-use fake_cluster::*;
+use crate::fake_cluster::hpa_controller::{App, HpaController};
+use crate::fake_cluster::payloads::{self, Container};
+use crate::fake_cluster::replay::{self, ReplayApi};
+use crate::fake_cluster::*;
 use yadoc::checks::finding::{Outcome, Status};
 use yadoc::tiers::cluster;
 
