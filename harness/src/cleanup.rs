@@ -5,7 +5,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -226,7 +226,7 @@ pub fn unregister(resource: &Resource) {
 }
 
 /// Docker clients under way that may make an object (`DaemonClient`).
-static DAEMON_CLIENTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static DAEMON_CLIENTS: AtomicUsize = AtomicUsize::new(0);
 /// Whether one was under way when the signal came: only then can the daemon still commit something
 /// after its client is gone, and the interrupt's sweep settles.
 static CLIENT_AT_SIGNAL: AtomicBool = AtomicBool::new(false);
