@@ -28,6 +28,19 @@ impl Item {
     }
 }
 
+/// What to do when the engine does not answer: the setting that points elsewhere, the missing
+/// client, or the stopped local engine (the image tier's row and the cluster tier's say the same).
+fn engine_fix(docker: &Result<crate::tiers::prereq::Docker, String>) -> String {
+    match docker {
+        Ok(_) => String::new(),
+        Err(e) if e.starts_with("DOCKER_HOST=") => e.clone(),
+        Err(e) if e.starts_with("docker not found") => {
+            format!("{e}: apt-get install docker.io && systemctl start docker")
+        }
+        Err(e) => format!("{e}: start the engine (systemctl start docker)"),
+    }
+}
+
 fn first_line(program: &str, args: &[&str]) -> Option<String> {
     let o = Cmd::new(program)
         .args(args)
@@ -83,19 +96,7 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
             .map(|d| format!("engine {} (API {})", d.server_version, d.api_version)),
         expected: "a running engine, API ≥ 1.41".into(),
         required: true,
-        fix: docker
-            .as_ref()
-            .err()
-            .map(|e| {
-                if e.starts_with("DOCKER_HOST=") {
-                    e.clone()
-                } else if e.starts_with("docker not found") {
-                    format!("{e}: apt-get install docker.io && systemctl start docker")
-                } else {
-                    format!("{e}: start the engine (systemctl start docker)")
-                }
-            })
-            .unwrap_or_default(),
+        fix: engine_fix(&docker),
     });
     let subs = crate::tiers::image::substitutions();
     let mut bases: Vec<String> = lessons
@@ -168,11 +169,15 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
             .map(|d| format!("engine {}", d.server_version)),
         expected: "a running engine".into(),
         required: true,
-        fix: "start the docker engine".into(),
+        fix: engine_fix(&docker),
     });
     // k3d image import with docker's containerd image store fails per node and exits 0 (k3d
     // issue #1538; pkg/client/tools.go only logs a node's failed import)
-    let store = first_line("docker", &["info", "--format", "{{json .DriverStatus}}"]);
+    // with no engine that answers, nothing is known of its store: no daemon.json advice then
+    let store = docker
+        .is_ok()
+        .then(|| first_line("docker", &["info", "--format", "{{json .DriverStatus}}"]))
+        .flatten();
     let containerd_store = store.as_deref().is_some_and(uses_containerd_store);
     let imports: Vec<String> = lessons
         .iter()
@@ -194,7 +199,10 @@ pub fn items(lessons: &[Lesson]) -> Vec<Item> {
             format!("the classic image store{} (with the containerd store `k3d image import` fails in the nodes and exits 0)", imports_needing(&imports))
         },
         required: !imports.is_empty(),
-        fix: "set \"features\": {\"containerd-snapshotter\": false} in /etc/docker/daemon.json and restart docker (bash ci/nightly/docker-store.sh does it)".into(),
+        fix: match &docker {
+            Err(e) => format!("cannot tell without an engine that answers ({e})"),
+            Ok(_) => "set \"features\": {\"containerd-snapshotter\": false} in /etc/docker/daemon.json and restart docker (bash ci/nightly/docker-store.sh does it)".into(),
+        },
     });
     v.push(inotify_item(lessons));
     v.push(disk_item());

@@ -1229,6 +1229,24 @@ fn a_docker_host_that_does_not_answer_is_named_and_installing_docker_is_not_sugg
     );
     assert!(!out.contains("apt-get install docker.io"), "{out}");
     assert!(!out.contains("no local stand-in exists"), "{out}");
+    // every row that asks the engine says why it could not: the image tier's, k3d's nodes', the
+    // image store's (no daemon.json advice for an engine nobody could ask)
+    for row in [
+        "docker engine ",
+        "docker engine (k3d's nodes)",
+        "docker image store",
+    ] {
+        let fix = out
+            .split("\n")
+            .skip_while(|l| !l.trim_start().starts_with(&format!("✗ {row}")))
+            .nth(2)
+            .unwrap_or_else(|| panic!("no row {row:?} with a fix in:\n{out}"));
+        assert!(
+            fix.contains("fix:") && fix.contains("DOCKER_HOST=unix:///nonexistent/docker.sock"),
+            "{row}: {fix}\n{out}"
+        );
+    }
+    assert!(!out.contains("daemon.json"), "{out}");
 }
 
 #[test]
