@@ -5,26 +5,41 @@ use std::path::{Path, PathBuf};
 use crate::error::LessonError;
 use crate::lesson::Lesson;
 
+/// Where the default lessons directory came from, said to the user when it is not `./lessons`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `$YADOC_LESSONS`: an explicit choice.
+    Env,
+    /// The nearest `lessons/course.yaml` from the current directory up.
+    Found,
+    /// Nothing found: the `lessons/` of the checkout yadoc was built in.
+    BuiltIn,
+}
+
 /// The lessons directory: `$YADOC_LESSONS` (an explicit choice), else the nearest `lessons/` with a
 /// `course.yaml` from the current directory up (as git finds `.git`), else the `lessons/` of the
 /// checkout yadoc was built in. A user standing in another clone checks that clone's lessons.
-pub fn default_dir() -> PathBuf {
+pub fn default_dir() -> (PathBuf, Origin) {
     if let Some(d) = std::env::var_os("YADOC_LESSONS") {
-        return PathBuf::from(d);
+        return (PathBuf::from(d), Origin::Env);
     }
     if let Ok(here) = std::env::current_dir() {
         for dir in here.ancestors() {
             let lessons = dir.join("lessons");
             if lessons.join("course.yaml").is_file() {
-                return if dir == here {
+                let dir = if dir == here {
                     PathBuf::from("lessons")
                 } else {
                     lessons
                 };
+                return (dir, Origin::Found);
             }
         }
     }
-    normalized(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons"))
+    (
+        normalized(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons")),
+        Origin::BuiltIn,
+    )
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (for paths yadoc prints).
@@ -42,14 +57,17 @@ pub fn normalized(p: &Path) -> PathBuf {
     out
 }
 
-/// A note for the user when the lessons come from anywhere but `./lessons`.
-pub fn where_from(dir: &Path) -> Option<String> {
-    (dir != Path::new("lessons")).then(|| {
-        format!(
-            "yadoc: lessons from {}",
-            crate::report::text::relative_to_here(dir)
-        )
-    })
+/// A note for the user when the lessons come from anywhere but `./lessons`, and why from there.
+pub fn where_from(dir: &Path, origin: Origin) -> Option<String> {
+    let shown = crate::report::text::relative_to_here(dir);
+    match origin {
+        Origin::Found if dir == Path::new("lessons") => None,
+        Origin::Found => Some(format!("yadoc: lessons from {shown}")),
+        Origin::Env => Some(format!("yadoc: lessons from {shown} (YADOC_LESSONS)")),
+        Origin::BuiltIn => Some(format!(
+            "yadoc: lessons from {shown}, the checkout yadoc was built in: no lessons/course.yaml here or above (stand in a clone, or set --lessons or YADOC_LESSONS)"
+        )),
+    }
 }
 
 /// `lesson2`, `lesson2.md` or a path → the lesson file.

@@ -1326,6 +1326,36 @@ fn the_lessons_are_found_from_where_the_user_stands_never_the_build_trees() {
         stdout.contains("markdown.block-language") && stdout.contains("../../lessons/lesson1.md:"),
         "that checkout's edited lesson, its path as the user would type it: {stdout}"
     );
+    // standing in that lessons/ itself: `.`, the file names bare
+    let run_in = |dir: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
+            .args(["check", "lesson1", "--tier", "static"])
+            .current_dir(dir)
+            .env("YADOC_QUIET", "1")
+            .env_remove("YADOC_LESSONS")
+            .env_remove("YADOC_REQUIRE")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (stdout, stderr) = run_in(&lessons);
+    assert!(stderr.contains("yadoc: lessons from .\n"), "{stderr}");
+    assert!(stdout.contains(" lesson1.md:"), "{stdout}");
+    // standing where no course is, above or beside: the build tree's lessons, said as such
+    let nowhere = tempfile::tempdir().unwrap();
+    let (stdout, stderr) = run_in(nowhere.path());
+    assert!(
+        stderr.contains("the checkout yadoc was built in: no lessons/course.yaml here or above"),
+        "{stderr}"
+    );
+    let built_in = std::fs::canonicalize(lessons_dir()).unwrap();
+    assert!(
+        stdout.contains(&format!("{}/lesson1.md:", built_in.display())),
+        "the built-in lessons, not the edited copy: {stdout}"
+    );
 }
 
 #[test]

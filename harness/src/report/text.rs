@@ -320,7 +320,12 @@ pub fn relative_to_here(path: &std::path::Path) -> String {
             let a = std::fs::canonicalize(&a).unwrap_or_else(|_| crate::course::normalized(&a));
             let h = std::fs::canonicalize(&h).unwrap_or(h);
             if let Ok(r) = a.strip_prefix(&h) {
-                return r.display().to_string();
+                // the current directory itself is `.`, never an empty name
+                return if r.as_os_str().is_empty() {
+                    ".".into()
+                } else {
+                    r.display().to_string()
+                };
             }
             // above or beside the current directory: `../../lessons/lesson1.md`, as long as the
             // two share more than the root

@@ -202,8 +202,8 @@ fn parse_tiers(names: &[String]) -> anyhow::Result<Vec<Tier>> {
 
 /// The default lessons directory, said when it is not `./lessons`.
 fn default_lessons() -> std::path::PathBuf {
-    let dir = yadoc::course::default_dir();
-    if let Some(note) = yadoc::course::where_from(&dir) {
+    let (dir, origin) = yadoc::course::default_dir();
+    if let Some(note) = yadoc::course::where_from(&dir, origin) {
         yadoc::say!("{note}");
     }
     dir
