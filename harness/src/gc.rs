@@ -4,7 +4,8 @@
 //! markers (`/tmp/yadoc-run-<run>.lock`, whatever TMPDIR: `cleanup::meeting_dir`). A run whose
 //! process is alive (its marker is locked: `cleanup::run_alive`) or that lives on another machine
 //! (`org.yadoc.host`) is left alone and said so. Images are removed with `--no-prune`: their parent
-//! layers are docker's build cache. Every object removed is reported.
+//! layers are docker's build cache. Every object removed is reported. With `--cache`, also the
+//! venv cache's venvs that no run is using (`cache`): they are built again when next needed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -54,6 +55,17 @@ fn run_of_temp(name: &str) -> Option<String> {
     let (_what, rest) = rest.split_once('-')?;
     let (run, random) = rest.rsplit_once('-')?;
     (random.len() == 6 && !run.is_empty()).then(|| run.to_string())
+}
+
+/// `yadoc gc --cache`: the venvs of the cache no run is using (`venv::evict_unused`), each said.
+pub fn cache() -> Report {
+    let root = crate::tiers::venv::cache_dir().join("venvs");
+    let e = crate::tiers::venv::evict_unused(&root);
+    Report {
+        removed: e.removed,
+        left: e.in_use,
+        failed: e.failed,
+    }
 }
 
 pub fn run() -> Report {

@@ -9,20 +9,7 @@ use crate::course_copy::{app_tier_here, course_repo, root};
 
 /// `yadoc ARGS --lessons DIR` with YADOC_REQUIRE unset: (exit code, stdout, stderr).
 fn yadoc(repo: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yadoc"))
-        .args(args)
-        .arg("--lessons")
-        .arg(repo.join("lessons"))
-        .current_dir(repo)
-        .env("YADOC_QUIET", "1")
-        .env_remove("YADOC_REQUIRE")
-        .output()
-        .expect("yadoc runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    yadoc_env(repo, args, &[])
 }
 
 /// The static tier's report as JSON, and its exit code.
@@ -273,6 +260,7 @@ fn yadoc_env(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, 
     c.args(args)
         .arg("--lessons")
         .arg(repo.join("lessons"))
+        .current_dir(repo)
         .env("YADOC_QUIET", "1")
         .env_remove("YADOC_REQUIRE");
     for (k, v) in env {
@@ -599,19 +587,12 @@ fn a_defect_behind_known_drift_with_a_mechanical_fix_is_found_on_a_scratch_copy(
         text.replacen("send_file('test.txt')", "send_file('test.text')", 1),
     )
     .unwrap();
-    let before = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("yadoc-behind-")
-        })
-        .count();
-    let (code, out, err) = yadoc(
+    // a TMPDIR of its own: other tests' runs make scratch copies of their own meanwhile
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = yadoc_env(
         repo.path(),
         &["check", "lesson2", "--tier", "app", "--format", "json"],
+        &[("TMPDIR", &tmp.path().display().to_string())],
     );
     assert_eq!(code, 1, "{out}{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -652,15 +633,13 @@ fn a_defect_behind_known_drift_with_a_mechanical_fix_is_found_on_a_scratch_copy(
         .unwrap()
         .iter()
         .any(|o| o["check"] == "app.serve" && o["status"] == "known-drift"));
-    let after = std::fs::read_dir(std::env::temp_dir())
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("yadoc-behind-")
-        })
-        .count();
-    assert!(after <= before, "no scratch copy left behind");
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("yadoc-"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "no scratch copy (nor any temp dir) left behind: {left:?}"
+    );
 }

@@ -1,8 +1,9 @@
 //! Python venvs cached by the hash of what decides pip's resolution: requirements.txt, the Python
 //! version, and pip's own environment (every `PIP_*` variable, the files PIP_CONSTRAINT and the pip
 //! config files hold). Created once, reused by every later run with the same inputs; a lock file
-//! keeps two concurrent runs from building the same one twice. pip and the app run without
-//! PYTHONPATH/PYTHONHOME, so nothing outside the venv is imported.
+//! beside each venv keeps two concurrent runs from building the same one twice (held alone while
+//! building) and `yadoc gc --cache` from removing one a run is using (shared while in use). pip and
+//! the app run without PYTHONPATH/PYTHONHOME, so nothing outside the venv is imported.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,6 +23,8 @@ pub struct Venv {
     pub freeze: String,
     /// Why a cached venv was not reused but built again (its interpreter no longer runs).
     pub rebuilt: Option<String>,
+    /// The shared lock that keeps `yadoc gc --cache` off this venv while any clone of it lives.
+    _in_use: std::sync::Arc<Lock>,
 }
 
 impl Venv {
@@ -226,24 +229,38 @@ pub fn ensure_in(
             }
         }
     };
-    if reusable(&mut rebuilt) {
-        return Ok(Venv {
-            freeze: std::fs::read_to_string(&done).unwrap_or_default(),
-            dir,
-            cached: true,
-            rebuilt: None,
-        });
-    }
-    let _lock = Lock::acquire(&dir.with_extension("lock"), deadline)?;
-    if rebuilt.is_none() && reusable(&mut rebuilt) {
-        // another run finished it while we waited
-        return Ok(Venv {
-            freeze: std::fs::read_to_string(&done).unwrap_or_default(),
-            dir,
-            cached: true,
-            rebuilt: None,
-        });
-    }
+    let reused = |lock: Lock| Venv {
+        freeze: std::fs::read_to_string(&done).unwrap_or_default(),
+        dir: dir.clone(),
+        cached: true,
+        rebuilt: None,
+        _in_use: std::sync::Arc::new(lock),
+    };
+    let lock_path = dir.with_extension("lock");
+    let started = Instant::now();
+    let lock = loop {
+        // free, or used by other runs (they share it): a complete venv whose interpreter runs is
+        // reused, and shared for as long as this run holds it
+        if let Some(shared) = Lock::try_take(&lock_path, Mode::Shared)? {
+            if reusable(&mut rebuilt) {
+                return Ok(reused(shared));
+            }
+        }
+        // no one uses or builds it: this run builds it, alone (unless one finished meanwhile)
+        if let Some(alone) = Lock::try_take(&lock_path, Mode::Exclusive)? {
+            if reusable(&mut rebuilt) {
+                return Ok(reused(alone.share()?));
+            }
+            break alone;
+        }
+        if started.elapsed() >= deadline {
+            return Err(VenvError::Locked {
+                dir: lock_path,
+                waited: deadline,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     // an incomplete dir is a leftover of an interrupted run, a complete one whose interpreter is
     // gone is of no use: start over
     let _ = std::fs::remove_dir_all(&dir);
@@ -276,11 +293,118 @@ pub fn ensure_in(
     forget_registration(&dir);
     drop(building);
     Ok(Venv {
+        _in_use: std::sync::Arc::new(lock.share()?),
         dir,
         cached: false,
         freeze,
         rebuilt,
     })
+}
+
+/// What `evict_unused` did to the cache.
+#[derive(Debug, Default)]
+pub struct Eviction {
+    pub removed: Vec<String>,
+    /// Venvs a running yadoc is using (it holds their lock), with where.
+    pub in_use: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// `yadoc gc --cache`: remove every venv under `root` that no run is using (complete ones, and the
+/// half-made dirs an interrupted build left), with its lock file; each is built again when a run
+/// next needs it. Only yadoc's own entries (`<key>` dirs and `<key>.lock`) are touched.
+pub fn evict_unused(root: &Path) -> Eviction {
+    let mut done = Eviction::default();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return done; // no cache yet: nothing to remove
+    };
+    let is_key = |k: &str| k.len() == 16 && k.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut keys: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let key = name.strip_suffix(".lock").unwrap_or(&name).to_string();
+            is_key(&key).then_some(key)
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let dir = root.join(&key);
+        let lock_path = dir.with_extension("lock");
+        let lock = match Lock::try_take(&lock_path, Mode::Exclusive) {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                done.in_use.push(format!(
+                    "venv {}: in use by a running yadoc (it holds {})",
+                    dir.display(),
+                    lock_path.display()
+                ));
+                continue;
+            }
+            Err(e) => {
+                done.failed.push(format!("venv {}: {e}", dir.display()));
+                continue;
+            }
+        };
+        let what = if !dir.exists() {
+            None
+        } else if let Ok(freeze) = std::fs::read_to_string(dir.join(".yadoc-complete")) {
+            // what it was built for: the requirements install() wrote into it, else pip's freeze
+            let asked = std::fs::read_to_string(dir.join("requirements.txt")).unwrap_or_default();
+            let listed = |text: &str| -> Vec<String> {
+                text.lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            };
+            let (packages, installed) = (listed(&asked), listed(&freeze).len());
+            Some(match packages.as_slice() {
+                [] if installed == 0 => "nothing installed".to_string(),
+                [] => format!("{installed} package(s) installed"),
+                some => format!("for {}; {installed} package(s) installed", some.join(", ")),
+            })
+        } else {
+            Some("incomplete: an interrupted build's".to_string())
+        };
+        let size = what.as_ref().map(|_| bytes_under(&dir));
+        if what.is_some() {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                done.failed.push(format!("venv {}: {e}", dir.display()));
+                continue;
+            }
+        }
+        // removed while held: a run that opened it meanwhile finds no venv and builds one anew
+        let _ = std::fs::remove_file(&lock_path);
+        drop(lock);
+        match (what, size) {
+            (Some(what), Some(size)) => done.removed.push(format!(
+                "venv {} ({what}; {:.1} MB)",
+                dir.display(),
+                size as f64 / 1e6
+            )),
+            _ => done.removed.push(format!(
+                "venv lock {} (its venv was gone)",
+                lock_path.display()
+            )),
+        }
+    }
+    done
+}
+
+/// Bytes of the regular files under `dir` (symlinks not followed).
+fn bytes_under(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => bytes_under(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// pip install the requirements into the new venv at `dir` → `pip freeze` of it.
@@ -319,14 +443,23 @@ fn forget_registration(dir: &Path) {
     cleanup::unregister(&Resource::Dir(dir.to_path_buf()));
 }
 
-/// An exclusive lock on a file next to the venv (`File::try_lock`, flock on Linux): the kernel releases
-/// it however its holder ends, so there is no owner pid to check, no stale file to take over and no
-/// window between creating the file and writing to it. The file itself stays.
+/// How a venv's lock is held: a run using the venv shares it; building or evicting one takes it alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Shared,
+    Exclusive,
+}
+
+/// A lock on a file next to the venv (`File::try_lock` / `try_lock_shared`, flock on Linux): the
+/// kernel releases it however its holder ends, so there is no owner pid to check, no stale file to
+/// take over and no window between creating the file and writing to it. The file stays until
+/// `yadoc gc --cache` removes the venv.
 #[derive(Debug)]
-struct Lock(#[allow(dead_code)] std::fs::File);
+struct Lock(std::fs::File, PathBuf);
 
 impl Lock {
-    fn acquire(path: &Path, deadline: Duration) -> Result<Self, VenvError> {
+    /// The lock, or None while another holder's (or, for `Exclusive`, any holder's) keeps it.
+    fn try_take(path: &Path, mode: Mode) -> Result<Option<Self>, VenvError> {
         let io = |source| VenvError::Io {
             dir: path.to_path_buf(),
             source,
@@ -337,22 +470,25 @@ impl Lock {
             .write(true)
             .open(path)
             .map_err(io)?;
-        let started = Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Lock(file)),
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() <= deadline => {
-                    std::thread::sleep(Duration::from_millis(200));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(VenvError::Locked {
-                        dir: path.to_path_buf(),
-                        waited: deadline,
-                    })
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
-            }
+        let tried = match mode {
+            Mode::Shared => file.try_lock_shared(),
+            Mode::Exclusive => file.try_lock(),
+        };
+        match tried {
+            Ok(()) => Ok(Some(Lock(file, path.to_path_buf()))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
         }
+    }
+
+    /// The builder's exclusive lock becomes a user's shared one (flock converts it on the same
+    /// file; other runs waiting to use the venv then go ahead).
+    fn share(self) -> Result<Self, VenvError> {
+        self.0.lock_shared().map_err(|source| VenvError::Io {
+            dir: self.1.clone(),
+            source,
+        })?;
+        Ok(self)
     }
 }
 
@@ -398,16 +534,47 @@ mod tests {
         let path = dir.path().join("v.lock");
         // what a crashed run left, naming a pid that is alive (pid 1): not a holder
         std::fs::write(&path, "1").unwrap();
-        let held = Lock::acquire(&path, Duration::from_millis(50)).expect("no one holds it");
-        // while held, another acquirer waits until its deadline and says so
-        match Lock::acquire(&path, Duration::from_millis(300)) {
-            Err(VenvError::Locked { .. }) => {}
+        let take = |mode| Lock::try_take(&path, mode).unwrap();
+        let alone = take(Mode::Exclusive).expect("no one holds it");
+        // a builder holds it alone: no one else may use or build the venv
+        assert!(take(Mode::Shared).is_none() && take(Mode::Exclusive).is_none());
+        // its venv complete, the builder uses it: others may use it too, none may build or evict
+        let shared = alone.share().unwrap();
+        let other = take(Mode::Shared).expect("users share it");
+        assert!(take(Mode::Exclusive).is_none());
+        drop(shared);
+        assert!(take(Mode::Exclusive).is_none(), "one user is left");
+        drop(other);
+        assert!(take(Mode::Exclusive).is_some(), "released on drop");
+    }
+
+    #[test]
+    fn a_run_waiting_to_build_a_venv_reports_the_lock_it_waited_for() {
+        let python = crate::tiers::prereq::python()
+            .unwrap_or_else(|e| panic!("this test builds a venv: {e} (bash ci/setup.sh)"));
+        let root = tempfile::tempdir().unwrap();
+        let req = "# nothing to install\n";
+        let identity = format!("{} {}", python.version, interpreter_identity(&python.exe));
+        let lock = root
+            .path()
+            .join(key(req, &identity, &pip_environment()))
+            .with_extension("lock");
+        // another run is building it (holds the lock alone) for longer than this run waits
+        let _builder = Lock::try_take(&lock, Mode::Exclusive).unwrap().unwrap();
+        let started = Instant::now();
+        match ensure_in(
+            root.path(),
+            req,
+            &python.exe,
+            &python.version,
+            Duration::from_millis(500),
+        ) {
+            Err(VenvError::Locked { dir, .. }) => assert_eq!(dir, lock),
             other => panic!("{other:?}"),
         }
-        drop(held);
         assert!(
-            Lock::acquire(&path, Duration::from_millis(50)).is_ok(),
-            "released on drop"
+            started.elapsed() < Duration::from_secs(5),
+            "the deadline holds"
         );
     }
 
@@ -438,9 +605,12 @@ mod tests {
         assert!(!first.cached && first.rebuilt.is_none());
         let again = ensure();
         assert!(again.cached, "a venv whose interpreter runs is reused");
+        let dir = first.dir.clone();
+        // those runs end (a venv in use is never built again under its user)
+        drop((first, again));
         // the interpreter it was made with disappears (a pyenv version uninstalled): bin/python3
         // now links to nothing
-        let link = first.dir.join("bin/python3");
+        let link = dir.join("bin/python3");
         std::fs::remove_file(&link).unwrap();
         std::os::unix::fs::symlink("/nonexistent/pyenv/versions/3.9.18/bin/python3", &link)
             .unwrap();
@@ -454,6 +624,77 @@ mod tests {
         assert!(interpreter_runs(&rebuilt.dir).is_ok(), "the new venv runs");
         // nothing to install: no pip was put in it
         assert!(!rebuilt.dir.join("bin/pip").exists());
+    }
+
+    #[test]
+    fn gc_cache_removes_the_venvs_no_run_uses_and_leaves_the_one_in_use() {
+        let python = crate::tiers::prereq::python()
+            .unwrap_or_else(|e| panic!("this test builds venvs: {e} (bash ci/setup.sh)"));
+        let root = tempfile::tempdir().unwrap();
+        let ensure = |req: &str| {
+            let (v, said) = crate::progress::capture(|| {
+                ensure_in(
+                    root.path(),
+                    req,
+                    &python.exe,
+                    &python.version,
+                    Duration::from_secs(120),
+                )
+                .unwrap()
+            });
+            eprint!("{said}");
+            v
+        };
+        let held = ensure("# one app\n");
+        let done_with = ensure("# another app\n").dir;
+        // an interrupted build's half-made venv, and a file that is not yadoc's
+        let half = root.path().join("00112233445566ff");
+        std::fs::create_dir_all(half.join("bin")).unwrap();
+        std::fs::write(root.path().join("notes.txt"), "mine").unwrap();
+
+        let first = evict_unused(root.path());
+        assert!(first.failed.is_empty(), "{first:?}");
+        assert_eq!(first.in_use.len(), 1, "{first:?}");
+        assert!(
+            first.in_use[0].contains(&held.dir.display().to_string()),
+            "{first:?}"
+        );
+        assert!(
+            held.dir.join(".yadoc-complete").exists(),
+            "a venv in use stays"
+        );
+        let removed = first.removed.join("\n");
+        assert!(
+            removed.contains(&format!(
+                "venv {} (nothing installed; ",
+                done_with.display()
+            )),
+            "{removed}"
+        );
+        assert!(
+            removed.contains(&format!(
+                "venv {} (incomplete: an interrupted build's",
+                half.display()
+            )),
+            "{removed}"
+        );
+        assert_eq!(first.removed.len(), 2, "{removed}");
+        assert!(!done_with.exists() && !done_with.with_extension("lock").exists());
+        assert!(!half.exists());
+        assert!(
+            root.path().join("notes.txt").exists(),
+            "only yadoc's entries"
+        );
+
+        // the run ends: its venv goes on the next gc; the lock file with it
+        let dir = held.dir.clone();
+        drop(held);
+        let second = evict_unused(root.path());
+        assert_eq!(second.removed.len(), 1, "{second:?}");
+        assert!(second.in_use.is_empty(), "{second:?}");
+        assert!(!dir.exists() && !dir.with_extension("lock").exists());
+        // and a run that needs it builds it again
+        assert!(!ensure("# one app\n").cached);
     }
 
     #[test]

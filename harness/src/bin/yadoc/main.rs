@@ -126,7 +126,12 @@ enum Command {
     },
     /// Remove what dead runs left: k3d clusters, containers, images and temp dirs (never a live run's,
     /// never docker's build cache).
-    Gc,
+    Gc {
+        /// Also empty the venv cache (YADOC_CACHE): every venv no running yadoc is using, each
+        /// named with its size; the app tier builds one again when it next needs it.
+        #[arg(long)]
+        cache: bool,
+    },
     /// Bounded HTTP load against a server on loopback (what lesson 2's HPA test sends).
     Load {
         /// http://127.0.0.1:PORT/… (or a virtual host with --connect)
@@ -408,8 +413,14 @@ fn run() -> anyhow::Result<ExitCode> {
             yadoc::out!("{}", yadoc::doctor::render(&items));
             Ok(ExitCode::from(yadoc::doctor::exit_code(&items)))
         }
-        Command::Gc => {
-            let report = yadoc::gc::run();
+        Command::Gc { cache } => {
+            let mut report = yadoc::gc::run();
+            if cache {
+                let venvs = yadoc::gc::cache();
+                report.removed.extend(venvs.removed);
+                report.left.extend(venvs.left);
+                report.failed.extend(venvs.failed);
+            }
             for r in &report.removed {
                 yadoc::outln!("removed {r}");
             }
@@ -420,7 +431,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 yadoc::outln!("could not remove {f}");
             }
             yadoc::outln!(
-                "{} leftover(s) removed, {} run(s) left alone, {} failure(s)",
+                "{} leftover(s) removed, {} left alone, {} failure(s)",
                 report.removed.len(),
                 report.left.len(),
                 report.failed.len()
