@@ -1406,9 +1406,21 @@ fn the_lessons_are_found_from_where_the_user_stands_never_the_build_trees() {
         stderr.contains("the checkout yadoc was built in: no lessons/course.yaml here or above"),
         "{stderr}"
     );
+    // the directory said (relative to where the user stands when the two share more than the
+    // root) is the build's, and the report's paths are its files
     let built_in = std::fs::canonicalize(lessons_dir()).unwrap();
+    let said = stderr
+        .split("yadoc: lessons from ")
+        .nth(1)
+        .and_then(|r| r.split(", the checkout").next())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(
+        std::fs::canonicalize(nowhere.path().join(said)).unwrap(),
+        built_in,
+        "{stderr}"
+    );
     assert!(
-        stdout.contains(&format!("{}/lesson1.md:", built_in.display())),
+        stdout.contains(&format!("{said}/lesson1.md:")),
         "the built-in lessons, not the edited copy: {stdout}"
     );
 }
