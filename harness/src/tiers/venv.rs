@@ -46,7 +46,7 @@ pub enum VenvError {
     Create(#[source] ProcessError),
     #[error("pip install -r requirements.txt failed")]
     Install(#[source] ProcessError),
-    #[error("another run has been building {dir} for longer than {waited:?}")]
+    #[error("another yadoc has held {dir} for longer than {waited:?} (building that venv, or using it while this run must build it again)")]
     Locked { dir: PathBuf, waited: Duration },
 }
 
@@ -578,29 +578,31 @@ mod tests {
         );
     }
 
+    /// A venv of `req` under `root`, built by the Python the app tier would use; what yadoc says
+    /// goes to the test's captured output (shown only with a failure). python3 with venv and
+    /// ensurepip is part of the set-up (ci/setup.sh): without it the test fails, saying so, rather
+    /// than passing on nothing.
+    fn ensure_here(root: &Path, req: &str) -> Venv {
+        let python = crate::tiers::prereq::python()
+            .unwrap_or_else(|e| panic!("this test builds venvs: {e} (bash ci/setup.sh)"));
+        let (v, said) = crate::progress::capture(|| {
+            ensure_in(
+                root,
+                req,
+                &python.exe,
+                &python.version,
+                Duration::from_secs(120),
+            )
+            .unwrap()
+        });
+        eprint!("{said}");
+        v
+    }
+
     #[test]
     fn a_venv_whose_interpreter_is_gone_is_built_again_not_reused() {
-        // python3 with venv and ensurepip is part of the set-up (ci/setup.sh): without it this
-        // test fails, saying so, rather than passing on nothing
-        let python = crate::tiers::prereq::python()
-            .unwrap_or_else(|e| panic!("this test builds a venv: {e} (bash ci/setup.sh)"));
         let root = tempfile::tempdir().unwrap();
-        let req = "# nothing to install\n";
-        // what yadoc says goes to the test's captured output (shown only with a failure)
-        let ensure = || {
-            let (v, said) = crate::progress::capture(|| {
-                ensure_in(
-                    root.path(),
-                    req,
-                    &python.exe,
-                    &python.version,
-                    Duration::from_secs(120),
-                )
-                .unwrap()
-            });
-            eprint!("{said}");
-            v
-        };
+        let ensure = || ensure_here(root.path(), "# nothing to install\n");
         let first = ensure();
         assert!(!first.cached && first.rebuilt.is_none());
         let again = ensure();
@@ -628,23 +630,8 @@ mod tests {
 
     #[test]
     fn gc_cache_removes_the_venvs_no_run_uses_and_leaves_the_one_in_use() {
-        let python = crate::tiers::prereq::python()
-            .unwrap_or_else(|e| panic!("this test builds venvs: {e} (bash ci/setup.sh)"));
         let root = tempfile::tempdir().unwrap();
-        let ensure = |req: &str| {
-            let (v, said) = crate::progress::capture(|| {
-                ensure_in(
-                    root.path(),
-                    req,
-                    &python.exe,
-                    &python.version,
-                    Duration::from_secs(120),
-                )
-                .unwrap()
-            });
-            eprint!("{said}");
-            v
-        };
+        let ensure = |req: &str| ensure_here(root.path(), req);
         let held = ensure("# one app\n");
         let done_with = ensure("# another app\n").dir;
         // an interrupted build's half-made venv, and a file that is not yadoc's
