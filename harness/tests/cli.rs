@@ -937,7 +937,7 @@ fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes
     } else {
         "static,app"
     };
-    let (code, diff, err) = yadoc_env(
+    let (code, diff, fix_err) = yadoc_env(
         &[
             "fix",
             "--lessons",
@@ -948,7 +948,7 @@ fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes
         ],
         &[],
     );
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 0, "{fix_err}");
     assert!(
         diff.starts_with("--- a/lessons/known-drift.yaml\n+++ b/lessons/known-drift.yaml\n"),
         "{diff}"
@@ -1020,7 +1020,13 @@ fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes
             )
         })
         .collect();
-    assert_eq!((code, failing), (0, vec![]), "{err}");
+    // (seen once in a full warm run on 2026-12-08, not in the nine full runs after it: the register kept lesson 1's
+    // image.serve entry; what the fix said then is shown with the check's output)
+    assert_eq!(
+        (code, failing),
+        (0, vec![]),
+        "{err}\nthe fix said:\n{fix_err}\n{diff}"
+    );
     assert_eq!(v["summary"]["known_drift"], 0);
     let register = std::fs::read_to_string(lessons.join("known-drift.yaml")).unwrap();
     assert!(
