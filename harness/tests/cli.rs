@@ -1020,8 +1020,9 @@ fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes
             )
         })
         .collect();
-    // (seen once in a full warm run on 2026-12-08, not in the nine full runs after it: the register kept lesson 1's
-    // image.serve entry; what the fix said then is shown with the check's output)
+    // (seen once in a full warm run on 2026-12-08, not in the nine full runs after it: the
+    // register kept lesson 1's image.serve entry; what the fix said is shown with the check's
+    // output, for the next time)
     assert_eq!(
         (code, failing),
         (0, vec![]),
