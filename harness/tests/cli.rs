@@ -1020,9 +1020,10 @@ fn yadoc_fix_turns_the_course_as_written_into_the_corrected_course_and_it_passes
             )
         })
         .collect();
-    // (seen once in a full warm run on 2026-12-08, not in the nine full runs after it: the
-    // register kept lesson 1's image.serve entry; what the fix said is shown with the check's
-    // output, for the next time)
+    // (seen once in a full warm run on 2026-12-08: the register kept lesson 1's image.serve entry,
+    // as its container had exited before `docker port` asked and the finding read "no published
+    // port", without the pin; image.rs's `unpublished` now judges that as the exit. What the fix
+    // said is shown with the check's output)
     assert_eq!(
         (code, failing),
         (0, vec![]),

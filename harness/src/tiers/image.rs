@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::answer::last_error_line;
 use super::docker;
-use super::http::{wait_for, Target};
+use super::http::{wait_for, Target, WaitFailure};
 use super::prereq;
 use super::spec::AppSpec;
 use crate::checks::finding::{Examined, Finding, Outcome, Tier};
@@ -304,15 +304,10 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
         );
     }
     let Some(port) = docker::host_port(&container, spec.port) else {
-        let logs = docker::logs(&container);
-        return fail(
-            here(spec.cmd_line)
-                .expected(format!("port {} published", spec.port))
-                .observed(format!(
-                    "no published port; container log: {}",
-                    last_error_line(&logs)
-                ))
-                .fix("read the container log"),
+        return unpublished(
+            spec,
+            docker::exited(&container),
+            &docker::logs(&container),
             notes,
         );
     };
@@ -324,18 +319,47 @@ fn serve(spec: &AppSpec, image: &str, job: &str) -> Outcome {
         || docker::exited(&container),
     );
     let logs = docker::logs(&container);
-    super::answer::judge(
-        spec,
-        &super::answer::Who {
-            check: SERVE,
-            title: SERVE_TITLE,
-            tier: Tier::Image,
-            name: "container",
-        },
-        waited,
-        &logs,
-        notes,
+    super::answer::judge(spec, &CONTAINER, waited, &logs, notes)
+}
+
+/// The image tier's serve check, as the answer's judge names it.
+const CONTAINER: super::answer::Who<'static> = super::answer::Who {
+    check: SERVE,
+    title: SERVE_TITLE,
+    tier: Tier::Image,
+    name: "container",
+};
+
+/// No published port. An exited container has none (docker clears its bindings when it stops):
+/// an app that dies at import can exit before `docker port` asks, on a loaded machine, and is
+/// judged as the exit it is, with its diagnosis and mechanical fix (once this read as "no published
+/// port", the Werkzeug drift without its pin). A container still running without it is a
+/// publishing failure.
+fn unpublished(spec: &AppSpec, exited: Option<String>, logs: &str, notes: Vec<String>) -> Outcome {
+    if let Some(status) = exited {
+        return super::answer::judge(
+            spec,
+            &CONTAINER,
+            Err(WaitFailure::Exited(status)),
+            logs,
+            notes,
+        );
+    }
+    let name = spec.lesson.file_name();
+    Outcome::failed(
+        SERVE,
+        SERVE_TITLE,
+        Tier::Image,
+        &name,
+        vec![Finding::new(SERVE, &name, spec.cmd_line)
+            .expected(format!("port {} published", spec.port))
+            .observed(format!(
+                "no published port; container log: {}",
+                last_error_line(logs)
+            ))
+            .fix("read the container log")],
     )
+    .with_notes(notes)
 }
 
 /// The Dockerfile with its FROM image replaced (only the image word; comments and the rest unedited).
@@ -374,6 +398,35 @@ fn failing_step_line(spec: &AppSpec, output: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_container_that_exited_before_its_port_was_asked_is_judged_as_exited_with_its_fix() {
+        // lesson 1 as the course writes it; its container's log as Flask 2.1 with Werkzeug 3 ends
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons/lesson1.md");
+        let lesson = Lesson::load(&path).unwrap();
+        let spec = AppSpec::of(&lesson).unwrap();
+        let logs = "Traceback (most recent call last):\n  File \"/usr/local/lib/python3.9/site-packages/flask/__init__.py\", line 7, in <module>\nImportError: cannot import name 'url_quote' from 'werkzeug.urls' (/usr/local/lib/python3.9/site-packages/werkzeug/urls.py)\n";
+        let o = unpublished(&spec, Some("exit code 1".into()), logs, vec![]);
+        let f = &o.findings[0];
+        assert!(f.observed.starts_with("the container exited (exit code 1) before answering: ImportError: cannot import name 'url_quote'"), "{f:?}");
+        assert_eq!(
+            f.line,
+            spec.requirement_line(Some("flask")),
+            "at requirements.txt's Flask line"
+        );
+        assert!(
+            f.edit.is_some(),
+            "the pin, as when the exit is seen while waiting: {f:?}"
+        );
+        // still running, and no port: that is what is said
+        let o = unpublished(&spec, None, logs, vec![]);
+        assert!(
+            o.findings[0].observed.starts_with("no published port"),
+            "{:?}",
+            o.findings
+        );
+        assert!(o.findings[0].edit.is_none());
+    }
 
     #[test]
     fn substitutes_only_the_from_image() {
